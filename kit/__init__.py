@@ -1,0 +1,28 @@
+"""image-diet kit: measured experiments on the advice for shrinking Docker images.
+
+The public API is what notebooks use; everything else is an implementation detail.
+"""
+
+from kit.discover import App, Probe, Variant, load_app
+from kit.errors import KitError
+from kit.experiment import run_experiment
+from kit.narrate import claims_table, narrate, stable_facts
+from kit.plots import plot_build_times, plot_sizes, plot_start_times
+from kit.results import Results, load_results
+
+__all__ = [
+    "App",
+    "KitError",
+    "Probe",
+    "Results",
+    "Variant",
+    "claims_table",
+    "load_app",
+    "load_results",
+    "narrate",
+    "plot_build_times",
+    "plot_sizes",
+    "plot_start_times",
+    "run_experiment",
+    "stable_facts",
+]

@@ -1,0 +1,118 @@
+"""Build one variant's image, cold then warm, and classify what went wrong when it fails.
+
+A failed classic build leaves the images of its finished steps behind as dangling images; they
+are removed here, so a bad Dockerfile never leaves a half-built image on the engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kit import profiles
+from kit.discover import App, Variant
+from kit.engine import Engine
+from kit.errors import BaseImageError, BuildError
+
+# Engine messages that mean "a FROM image is not here and cannot be fetched".
+_UNREACHABLE = re.compile(
+    r"pull access denied|repository does not exist|no such host|dial tcp|"
+    r"i/o timeout|TLS handshake timeout|manifest unknown|not found: manifest",
+    re.IGNORECASE,
+)
+_OFFLINE_HINT = "use profile `local` (the kit's embedded bases) or run `kit bases` to make them"
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    image_id: str
+    tag: str
+    seconds: float
+
+
+def image_tag(app: App, variant: Variant, profile: str) -> str:
+    repo = re.sub(r"[^a-z0-9_.-]+", "-", app.name.lower()).strip("-._") or "app"
+    return f"kitexp/{repo}:{variant.name}-{profile}"
+
+
+def check_bases(engine: Engine, app: App, variant: Variant, profile: str) -> None:
+    """Fail fast, with advice, when a local-profile base is missing (no pull will save it)."""
+    if profile != "local":
+        return
+    text = variant.dockerfile.read_text(errors="replace")
+    for ref in profiles.base_images(text, app.build_args(variant, profile)):
+        if engine.image(ref) is None:
+            raise BaseImageError(
+                f"base image {ref!r} is not on the engine and cannot be pulled offline",
+                app=app.name,
+                variant=variant.name,
+                file=variant.dockerfile,
+                hint=_OFFLINE_HINT,
+            )
+
+
+def build(
+    engine: Engine,
+    app: App,
+    variant: Variant,
+    profile: str,
+    *,
+    nocache: bool,
+    on_line: Callable[[str], None] | None = None,
+) -> BuildOutcome:
+    tag = image_tag(app, variant, profile)
+    before = engine.image_ids()
+    started = time.perf_counter()
+    try:
+        stream = engine.build(
+            str(app.directory),
+            variant.dockerfile.name,
+            tag=tag,
+            buildargs=app.build_args(variant, profile),
+            labels={"kit.app": app.name, "kit.variant": variant.name, "kit.profile": profile},
+            nocache=nocache,
+            on_line=on_line,
+        )
+    except BaseException:
+        # Ctrl-C or a vanished engine mid-build: the finished steps' images must still go.
+        with contextlib.suppress(Exception):
+            engine.remove_dangling_since(before)
+        raise
+    seconds = time.perf_counter() - started
+    if stream.image_id is None:
+        engine.remove_dangling_since(before)
+        error = stream.error or "the build produced no image"
+        cls = BaseImageError if _UNREACHABLE.search(error) else BuildError
+        raise cls(
+            f"build failed: {error.strip()}",
+            app=app.name,
+            variant=variant.name,
+            file=variant.dockerfile,
+            log_tail=stream.log_tail,
+            hint=_OFFLINE_HINT if cls is BaseImageError else None,
+        )
+    return BuildOutcome(image_id=stream.image_id, tag=tag, seconds=seconds)
+
+
+def build_cold_and_warm(
+    engine: Engine,
+    app: App,
+    variant: Variant,
+    profile: str,
+    on_line: Callable[[str], None] | None = None,
+) -> tuple[BuildOutcome, BuildOutcome]:
+    """Cold: the variant's previous image removed and no cache; warm: the same build again."""
+    check_bases(engine, app, variant, profile)
+    engine.remove_image(image_tag(app, variant, profile), force=True)
+    before = engine.image_ids()
+    try:
+        cold = build(engine, app, variant, profile, nocache=True, on_line=on_line)
+        warm = build(engine, app, variant, profile, nocache=False, on_line=on_line)
+    finally:
+        # The classic builder keeps earlier stages as untagged images; once the warm build has
+        # used them as cache they are clutter, and a rerun measures cold anyway.
+        engine.remove_dangling_since(before)
+    return cold, warm

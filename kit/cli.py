@@ -1,0 +1,196 @@
+"""The ``kit`` command: engine, bases, measure, notebook, clean, bench."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from kit.errors import KitError
+
+log = logging.getLogger("kit")
+
+
+def _engine(args: argparse.Namespace) -> int:
+    from kit import daemon
+
+    if args.action == "up":
+        status = daemon.up()
+        who = (
+            f"started by kit (pid {status.pid}, log {status.log})"
+            if status.started_by_kit
+            else "already running"
+        )
+        print(f"engine {status.version}: {who}")
+    elif args.action == "down":
+        print(
+            "stopped the dockerd kit started"
+            if daemon.down()
+            else "no dockerd started by kit is running"
+        )
+    else:
+        from kit.engine import Engine
+
+        info = Engine.connect().info()
+        print(f"engine {info.version} (API {info.api_version}), {info.storage_driver}, {info.host}")
+    return 0
+
+
+def _bases(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from kit.bases import BASES, ensure_bases
+    from kit.engine import Engine
+    from kit.progress import line_reporter
+
+    engine = Engine.connect()
+    with tqdm(total=len(args.only or BASES), unit="base", disable=args.quiet) as bar:
+
+        def started(spec: Any) -> None:
+            bar.set_description(spec.ref)
+
+        outcomes = []
+        for outcome in ensure_bases(
+            engine,
+            rebuild=args.rebuild,
+            only=tuple(args.only or ()),
+            on_start=started,
+            on_line=line_reporter(bar),
+        ):
+            outcomes.append(outcome)
+        bar.update(len(outcomes))
+    for o in outcomes:
+        took = f"{o.seconds:6.1f} s" if o.action == "built" else "      -"
+        print(f"{o.ref:28} {o.action:8} {took}  {o.size_bytes / 1e6:8.1f} MB")
+    return 0
+
+
+def _measure(args: argparse.Namespace) -> int:
+    from kit.experiment import run_experiment
+
+    results = run_experiment(
+        args.app_dir,
+        profile=args.profile,
+        trials=args.trials,
+        warmups=args.warmups,
+        variants=tuple(args.variant or ()),
+        progress=not args.quiet,
+    )
+    out = results.save(args.out or Path("results") / results.app / results.run.run_id)
+    cols = [
+        "variant",
+        "status",
+        "size_bytes",
+        "layers",
+        "build_cold_s",
+        "build_warm_s",
+        "start_median_s",
+        "error",
+    ]
+    print(results.images[cols].to_string(index=False))
+    print(f"results: {out}")
+    # Write the artefact first, then report failure through the exit code.
+    return 1 if results.failed else 0
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    from kit.notebooks import execute
+
+    params: dict[str, Any] = {}
+    for key, value in args.param or ():
+        params[key] = int(value) if value.isdigit() else value
+    ipynb, html = execute(args.notebook, args.out, params, progress=not args.quiet)
+    print(f"executed: {ipynb}\nreport:   {html}")
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from kit.engine import Engine
+
+    engine = Engine.connect()
+    containers = engine.kit_containers()
+    for container in containers:
+        engine.remove_container(container)
+    prefixes = (("kitexp/",) if args.images else ()) + (("kitbase/",) if args.bases else ())
+    images = engine.kit_images(prefixes) if prefixes else []
+    removed = sum(engine.remove_image(image, force=True) for image in images)
+    print(f"removed {len(containers)} container(s), {removed} image(s)")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from kit.bench import start_bench
+
+    print(start_bench(args.image, rounds=args.rounds).report())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kit", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("engine", help="bring a Docker engine up or down")
+    e.add_argument("action", choices=["up", "down", "status"])
+    e.set_defaults(func=_engine)
+
+    b = sub.add_parser("bases", help="make the embedded base images offline")
+    b.add_argument("--rebuild", action="store_true", help="remake bases that already exist")
+    b.add_argument("--only", action="append", metavar="REF", help="only this base (repeatable)")
+    b.add_argument("--quiet", action="store_true")
+    b.set_defaults(func=_bases)
+
+    m = sub.add_parser("measure", help="build, size and start every variant of an app")
+    m.add_argument("app_dir", type=Path)
+    m.add_argument("--profile", default="auto", choices=["auto", "local", "hub"])
+    m.add_argument("--trials", type=int, default=5)
+    m.add_argument("--warmups", type=int, default=1)
+    m.add_argument("--variant", action="append", help="only this variant (repeatable)")
+    m.add_argument("--out", type=Path, help="directory for images.parquet and trials.parquet")
+    m.add_argument("--quiet", action="store_true")
+    m.set_defaults(func=_measure)
+
+    n = sub.add_parser("notebook", help="execute a notebook with papermill and render HTML")
+    n.add_argument("notebook", type=Path)
+    n.add_argument("--out", type=Path, default=Path("reports"))
+    n.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    n.add_argument("--quiet", action="store_true")
+    n.set_defaults(func=_notebook)
+
+    c = sub.add_parser("clean", help="remove what the kit created (never other objects)")
+    c.add_argument("--images", action="store_true", help="also the experiment images")
+    c.add_argument("--bases", action="store_true", help="also the embedded bases")
+    c.set_defaults(func=_clean)
+
+    h = sub.add_parser("bench", help="kit start timing vs a bare `docker run` loop")
+    h.add_argument("--image", default="kitbase/busybox:1")
+    h.add_argument("--rounds", type=int, default=30)
+    h.set_defaults(func=_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG
+        if args.verbose
+        else logging.INFO
+        if not getattr(args, "quiet", False)
+        else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+        return code
+    except KitError as exc:
+        print(f"kit: {exc.kind}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kit: interrupted; what the kit created was removed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

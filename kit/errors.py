@@ -1,0 +1,97 @@
+"""The kit's one exception tree.
+
+Every error carries the context a user needs to act on it: which app, variant and file it concerns,
+and the tail of the log that explains it. ``str(err)`` renders all of that on one readable block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class KitError(Exception):
+    """Root of every error the kit raises on purpose."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        app: str | None = None,
+        variant: str | None = None,
+        file: Path | str | None = None,
+        log_tail: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.app = app
+        self.variant = variant
+        self.file = str(file) if file is not None else None
+        self.log_tail = tuple(log_tail)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            f"{k}={v}"
+            for k, v in (("app", self.app), ("variant", self.variant), ("file", self.file))
+            if v
+        )
+        text = f"{self.message} [{where}]" if where else self.message
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        if self.log_tail:
+            text += "\n  log tail:\n" + "\n".join(f"    | {line}" for line in self.log_tail)
+        return text
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+
+class EngineError(KitError):
+    """No engine answers, or it could not be started."""
+
+
+class EngineGoneError(EngineError):
+    """The engine stopped answering in the middle of work."""
+
+
+class ExperimentConfigError(KitError):
+    """An app directory is not in the experiment format (bad toml, no Dockerfiles, bad names)."""
+
+
+class InvalidVariantError(ExperimentConfigError):
+    """A ``Dockerfile.<variant>`` whose variant name breaks the naming rule."""
+
+
+class BuildError(KitError):
+    """``docker build`` failed: syntax error, a failing RUN, a missing COPY source."""
+
+
+class BaseImageError(BuildError):
+    """A base image named by FROM cannot be had (offline, or never built)."""
+
+
+class StartError(KitError):
+    """A container failed to start or to become ready."""
+
+
+class ProbeTimeoutError(StartError):
+    """The container never passed its readiness probe in time."""
+
+
+class ContainerExitError(StartError):
+    """The container exited with a non-zero code (or before it was ready)."""
+
+
+class BasesError(KitError):
+    """Making an embedded base image failed."""
+
+
+class ResultsError(KitError):
+    """Saved results cannot be read back."""
+
+
+class NotebookError(KitError):
+    """Executing or rendering a notebook failed (the executed notebook is still written)."""

@@ -1,0 +1,226 @@
+"""The experiment pipeline: discover variants → build → measure → typed results.
+
+A failing variant becomes a failed row with its error and log tail; the other variants are still
+measured. Whatever the kit creates is removed on every exit path, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from kit import profiles
+from kit.build import build_cold_and_warm
+from kit.discover import App, Variant, load_app
+from kit.engine import RUN_LABEL, Engine
+from kit.errors import KitError
+from kit.measure.size import measure_size
+from kit.measure.start import StartSample, run_trials
+from kit.progress import line_reporter
+from kit.results import ImageResult, Results, RunInfo, TrialResult
+from kit.stats import summarize
+
+log = logging.getLogger("kit")
+
+
+def kit_version() -> str:
+    try:
+        return version("image-diet-kit")
+    except Exception:  # not installed (a source checkout on sys.path)
+        return "0+unknown"
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+@contextmanager
+def _containers(
+    engine: Engine, run_id: str
+) -> Iterator[tuple[Callable[[str], None], Callable[[str], None]]]:
+    """Track the containers a run creates; remove any left over, however the run ends."""
+    live: set[str] = set()
+    try:
+        yield live.add, live.discard
+    finally:
+        for container in list(live) + engine.kit_containers(run_id):
+            engine.remove_container(container)
+
+
+def _failed(app: App, variant: Variant, exc: KitError, **measured: object) -> ImageResult:
+    return ImageResult(
+        app=app.name,
+        variant=variant.name,
+        description=variant.description,
+        status="failed",
+        error=str(exc.message),
+        error_type=exc.kind,
+        dockerfile=variant.dockerfile.name,
+        dockerfile_sha256=variant.sha256,
+        stages=variant.stages,
+        log_tail="\n".join(exc.log_tail) or None,
+        **measured,  # type: ignore[arg-type]
+    )
+
+
+def _trial_rows(app: App, variant: Variant, samples: list[StartSample]) -> list[TrialResult]:
+    return [
+        TrialResult(
+            app=app.name,
+            variant=variant.name,
+            trial=s.trial,
+            warmup=s.warmup,
+            status="failed" if s.error else "ok",
+            create_s=s.create_s,
+            start_s=s.start_s,
+            ready_s=s.ready_s,
+            total_s=s.total_s,
+            exit_code=s.exit_code,
+            error=s.error,
+            error_type=s.error_type,
+        )
+        for s in samples
+    ]
+
+
+def measure_variant(
+    engine: Engine,
+    app: App,
+    variant: Variant,
+    profile: str,
+    *,
+    trials: int,
+    warmups: int,
+    run_id: str,
+    bar: tqdm | None = None,
+) -> tuple[ImageResult, list[TrialResult]]:
+    show = line_reporter(bar, f"{variant.name}: ") if bar is not None else None
+
+    try:
+        cold, warm = build_cold_and_warm(engine, app, variant, profile, on_line=show)
+    except KitError as exc:
+        log.warning("%s", exc)
+        return _failed(app, variant, exc), []
+    text = variant.dockerfile.read_text(errors="replace")
+    base = profiles.release_base(text, app.build_args(variant, profile))
+    size = measure_size(engine, warm.image_id, base)
+    built = {
+        "image_id": warm.image_id,
+        "tag": warm.tag,
+        "size_bytes": size.size_bytes,
+        "layers": size.layers,
+        "history_steps": size.history_steps,
+        "empty_steps": size.empty_steps,
+        "base_image": size.base_image,
+        "base_bytes": size.base_bytes,
+        "build_cold_s": cold.seconds,
+        "build_warm_s": warm.seconds,
+    }
+    if bar is not None:
+        bar.set_postfix_str(f"{variant.name}: start trials", refresh=True)
+    labels = {RUN_LABEL: run_id, "kit.app": app.name, "kit.variant": variant.name}
+    with _containers(engine, run_id) as (track, untrack):
+        samples, error = run_trials(
+            engine,
+            warm.tag,
+            app.probe,
+            labels,
+            trials=trials,
+            warmups=warmups,
+            track=track,
+            untrack=untrack,
+        )
+    rows = _trial_rows(app, variant, samples)
+    if error is not None:
+        error.app, error.variant, error.file = app.name, variant.name, str(variant.dockerfile)
+        log.warning("%s", error)
+        return _failed(app, variant, error, **built), rows
+    stats = summarize([s.total_s for s in samples if not s.warmup and s.total_s is not None])
+    return (
+        ImageResult(
+            app=app.name,
+            variant=variant.name,
+            description=variant.description,
+            status="ok",
+            error=None,
+            error_type=None,
+            dockerfile=variant.dockerfile.name,
+            dockerfile_sha256=variant.sha256,
+            stages=variant.stages,
+            start_n=stats.n,
+            start_median_s=stats.median,
+            start_iqr_s=stats.iqr,
+            start_min_s=stats.low,
+            start_max_s=stats.high,
+            **built,  # type: ignore[arg-type]
+        ),
+        rows,
+    )
+
+
+def run_experiment(
+    app_dir: str | Path,
+    profile: str = "auto",
+    trials: int = 5,
+    *,
+    warmups: int = 1,
+    variants: tuple[str, ...] = (),
+    engine: Engine | None = None,
+    progress: bool = True,
+) -> Results:
+    """Build, measure and start every variant of one app; one row per variant, failed or not."""
+    if trials < 1 or warmups < 0:
+        raise KitError(f"trials must be ≥ 1 and warmups ≥ 0 (got {trials}, {warmups})")
+    app = load_app(app_dir)
+    unknown = set(variants) - {v.name for v in app.variants}
+    if unknown:
+        raise KitError(f"no such variant(s): {', '.join(sorted(unknown))}", app=app.name)
+    own = engine is None
+    engine = engine or Engine.connect()
+    try:
+        resolved = profiles.resolve(profile, engine)
+        info = engine.info()
+        run = RunInfo(
+            run_id=new_run_id(),
+            kit_version=kit_version(),
+            engine_version=info.version,
+            engine_api=info.api_version,
+            storage_driver=info.storage_driver,
+            containerd_store=info.containerd_store,
+            engine_host=info.host,
+            host=platform.node(),
+            profile=resolved,
+            requested_profile=profile,
+            timestamp_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        rows = [
+            _failed(app, Variant(r.name, r.dockerfile, "", "", 0), r.error) for r in app.rejected
+        ]
+        trial_rows: list[TrialResult] = []
+        chosen = [v for v in app.variants if not variants or v.name in variants]
+        with tqdm(chosen, desc=app.name, unit="variant", disable=not progress) as bar:
+            for variant in bar:
+                row, trs = measure_variant(
+                    engine,
+                    app,
+                    variant,
+                    resolved,
+                    trials=trials,
+                    warmups=warmups,
+                    run_id=run.run_id,
+                    bar=bar,
+                )
+                rows.append(row)
+                trial_rows.extend(trs)
+        return Results(run, app.name, app.title, tuple(rows), tuple(trial_rows))
+    finally:
+        if own:
+            engine.close()

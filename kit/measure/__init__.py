@@ -1,0 +1,1 @@
+"""One module per measured quantity: ``size`` (bytes, layers, history) and ``start`` (timing)."""

@@ -1,0 +1,122 @@
+"""Container start timing, phase by phase, one trial at a time.
+
+The phases are timed around the raw API calls (create → start → ready), because
+``containers.run`` adds an inspect, a log attach and a wait of its own. Trials never overlap:
+concurrent starts would measure contention, not start time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kit.discover import Probe
+from kit.engine import Engine
+from kit.errors import StartError
+from kit.measure.probes import free_port, wait_ready
+
+
+@dataclass(frozen=True)
+class StartSample:
+    """One trial's phases in seconds; ``error`` is set when the trial failed."""
+
+    trial: int
+    warmup: bool
+    create_s: float | None
+    start_s: float | None
+    ready_s: float | None
+    total_s: float | None
+    exit_code: int | None
+    error: str | None
+    error_type: str | None
+
+
+def run_trial(
+    engine: Engine,
+    image: str,
+    probe: Probe,
+    labels: dict[str, str],
+    *,
+    trial: int,
+    warmup: bool,
+    track: Callable[[str], None],
+    untrack: Callable[[str], None],
+) -> StartSample:
+    """Time one start; the container is always removed, and a failure raises StartError."""
+    port = free_port() if probe.kind == "http" else None
+    env = {"PORT": str(port)} if port is not None else {}
+    # network none isolates; host is only for probes that must reach the server on 127.0.0.1.
+    network = "host" if probe.kind == "http" else "none"
+    container = None
+    t0 = time.perf_counter()
+    try:
+        container = engine.create_container(
+            image, labels=labels, environment=env, network_mode=network
+        )
+        track(container)
+        t1 = time.perf_counter()
+        engine.start(container)
+        t2 = time.perf_counter()
+        code = wait_ready(engine, container, probe, port)
+        t3 = time.perf_counter()
+    except StartError as exc:
+        if container is not None:
+            exc.log_tail = tuple(engine.logs(container))
+        raise
+    finally:
+        if container is not None:
+            engine.remove_container(container)
+            untrack(container)
+    return StartSample(
+        trial=trial,
+        warmup=warmup,
+        create_s=t1 - t0,
+        start_s=t2 - t1,
+        ready_s=t3 - t2,
+        total_s=t3 - t0,
+        exit_code=code,
+        error=None,
+        error_type=None,
+    )
+
+
+def failed_sample(trial: int, warmup: bool, exc: StartError) -> StartSample:
+    return StartSample(trial, warmup, None, None, None, None, None, exc.message, exc.kind)
+
+
+def run_trials(
+    engine: Engine,
+    image: str,
+    probe: Probe,
+    labels: dict[str, str],
+    *,
+    trials: int,
+    warmups: int = 1,
+    track: Callable[[str], None],
+    untrack: Callable[[str], None],
+    on_trial: Callable[[StartSample], None] | None = None,
+) -> tuple[list[StartSample], StartError | None]:
+    """Warm-ups, then timed trials, serially; stop at the first failure and return it."""
+    samples: list[StartSample] = []
+    for index in range(warmups + trials):
+        warm = index < warmups
+        number = index - warmups if not warm else index
+        try:
+            sample = run_trial(
+                engine,
+                image,
+                probe,
+                labels,
+                trial=number,
+                warmup=warm,
+                track=track,
+                untrack=untrack,
+            )
+        except StartError as exc:
+            samples.append(failed_sample(number, warm, exc))
+            return samples, exc
+        samples.append(sample)
+        if on_trial:
+            on_trial(sample)
+    return samples, None
