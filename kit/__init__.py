@@ -6,7 +6,7 @@ The public API is what notebooks use; everything else is an implementation detai
 from kit.discover import App, Probe, Variant, load_app
 from kit.errors import KitError
 from kit.experiment import run_experiment
-from kit.narrate import claims_table, narrate, stable_facts
+from kit.narrate import claims_table, narrate, stable_facts, summary_table
 from kit.plots import plot_build_times, plot_sizes, plot_start_times
 from kit.results import Results, load_results
 
@@ -25,4 +25,5 @@ __all__ = [
     "plot_start_times",
     "run_experiment",
     "stable_facts",
+    "summary_table",
 ]

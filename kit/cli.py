@@ -39,14 +39,14 @@ def _engine(args: argparse.Namespace) -> int:
 
 
 def _bases(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
 
     from kit.bases import BASES, ensure_bases
     from kit.engine import Engine
-    from kit.progress import line_reporter
+    from kit.progress import bar_options, line_reporter, tqdm
 
     engine = Engine.connect()
-    with tqdm(total=len(args.only or BASES), unit="base", disable=args.quiet) as bar:
+    total = len(args.only or BASES)
+    with tqdm(total=total, unit="base", disable=args.quiet, **bar_options()) as bar:
 
         def started(spec: Any) -> None:
             bar.set_description(spec.ref)
@@ -101,8 +101,10 @@ def _notebook(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {}
     for key, value in args.param or ():
         params[key] = int(value) if value.isdigit() else value
-    ipynb, html = execute(args.notebook, args.out, params, progress=not args.quiet)
-    print(f"executed: {ipynb}\nreport:   {html}")
+    ipynb, html = execute(
+        args.notebook, args.out, params, progress=not args.quiet, html=not args.no_html
+    )
+    print(f"executed: {ipynb}" + ("" if args.no_html else f"\nreport:   {html}"))
     return 0
 
 
@@ -156,6 +158,7 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("notebook", type=Path)
     n.add_argument("--out", type=Path, default=Path("reports"))
     n.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    n.add_argument("--no-html", action="store_true", help="skip the HTML rendering")
     n.add_argument("--quiet", action="store_true")
     n.set_defaults(func=_notebook)
 

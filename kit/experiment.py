@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from kit import profiles
 from kit.build import build_cold_and_warm
 from kit.discover import App, Variant, load_app
@@ -24,7 +22,7 @@ from kit.engine import RUN_LABEL, Engine
 from kit.errors import KitError
 from kit.measure.size import measure_size
 from kit.measure.start import StartSample, run_trials
-from kit.progress import line_reporter
+from kit.progress import bar_options, line_reporter, tqdm
 from kit.results import ImageResult, Results, RunInfo, TrialResult
 from kit.stats import summarize
 
@@ -206,7 +204,9 @@ def run_experiment(
         ]
         trial_rows: list[TrialResult] = []
         chosen = [v for v in app.variants if not variants or v.name in variants]
-        with tqdm(chosen, desc=app.name, unit="variant", disable=not progress) as bar:
+        with tqdm(
+            chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
+        ) as bar:
             for variant in bar:
                 row, trs = measure_variant(
                     engine,

@@ -35,7 +35,7 @@ def fmt_bytes(n: float | None) -> str:
 def fmt_s(s: float | None) -> str:
     if s is None:
         return "n/a"
-    return f"{s * 1000:.0f} ms" if abs(s) < 10 else f"{s:.1f} s"
+    return f"{s * 1000:.0f} ms" if abs(s) < 1 else f"{s:.2f} s"
 
 
 def by_size(results: Results) -> list[ImageResult]:
@@ -192,3 +192,28 @@ def narrate(results: Results) -> str:
         )
         parts.append(f"Builds (one each, so read them as indications, not statistics): {builds}.")
     return "\n\n".join(parts)
+
+
+def summary_table(results: Results) -> pd.DataFrame:
+    """One readable row per variant, smallest image first, failed variants last."""
+    rows = []
+    for r in by_size(results) + list(results.failed):
+        rows.append(
+            {
+                "variant": r.variant,
+                "status": r.status,
+                "size_MB": None if r.size_bytes is None else round(r.size_bytes / 1e6, 1),
+                "layers": r.layers,
+                "stages": r.stages,
+                "release base": r.base_image,
+                "build cold (s)": None if r.build_cold_s is None else round(r.build_cold_s, 2),
+                "build warm (s)": None if r.build_warm_s is None else round(r.build_warm_s, 2),
+                "start median (ms)": None
+                if r.start_median_s is None
+                else round(r.start_median_s * 1000, 1),
+                "start IQR (ms)": None if r.start_iqr_s is None else round(r.start_iqr_s * 1000, 1),
+                "n": r.start_n,
+                "error": r.error,
+            }
+        )
+    return pd.DataFrame(rows)

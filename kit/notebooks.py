@@ -34,6 +34,7 @@ def execute(
     *,
     timeout_s: int = 3600,
     progress: bool = True,
+    html: bool = True,
 ) -> tuple[Path, Path]:
     """Run ``notebook`` into ``out_dir`` (cwd: the notebook's folder); return (ipynb, html)."""
     import papermill
@@ -57,7 +58,7 @@ def execute(
         )
     except papermill.PapermillExecutionError as exc:
         failure = exc
-    html = render_html(target) if target.exists() else target.with_suffix(".html")
+    page = render_html(target) if html and target.exists() else target.with_suffix(".html")
     if failure is not None:
         raise NotebookError(
             f"notebook failed in cell {getattr(failure, 'exec_count', '?')}: "
@@ -65,4 +66,4 @@ def execute(
             file=target,
             hint=f"the executed notebook is kept: {target}",
         ) from failure
-    return target, html
+    return target, page

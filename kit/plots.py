@@ -17,16 +17,13 @@ def plot_sizes(results: Results) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
     names = [r.variant for r in ranked]
     sizes = [(r.size_bytes or 0) / MB for r in ranked]
-    bases = [(r.base_bytes or 0) / MB for r in ranked]
-    ax.bar(names, sizes, color="#4c72b0", label="image")
-    ax.bar(
-        names,
-        [min(b, s) for b, s in zip(bases, sizes, strict=True)],
-        color="#a1b9d9",
-        label="of which release base",
-    )
-    for i, size in enumerate(sizes):
-        ax.annotate(f"{size:.0f} MB", (i, size), ha="center", va="bottom", fontsize=9)
+    bases = [min((r.base_bytes or 0) / MB, s) for r, s in zip(ranked, sizes, strict=True)]
+    added = [s - b for s, b in zip(sizes, bases, strict=True)]
+    ax.bar(names, bases, color="#a1b9d9", label="release base")
+    ax.bar(names, added, bottom=bases, color="#4c72b0", label="added by the Dockerfile")
+    for i, (size, extra) in enumerate(zip(sizes, added, strict=True)):
+        label = f"{size:.0f} MB\n(+{extra:.1f} MB on the base)"
+        ax.annotate(label, (i, size), ha="center", va="bottom", fontsize=8)
     if len(ranked) >= 2 and sizes[0] > 0:
         ratio = sizes[-1] / sizes[0]
         ax.set_title(
@@ -36,7 +33,7 @@ def plot_sizes(results: Results) -> Figure:
         ax.set_title("Image size")
     ax.set_ylabel("size (MB, uncompressed)")
     ax.set_xlabel("variant")
-    ax.set_ylim(0, max(sizes, default=1) * 1.15)
+    ax.set_ylim(0, max(sizes, default=1) * 1.25)
     ax.legend(loc="upper left", fontsize=8)
     return fig
 

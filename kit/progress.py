@@ -1,19 +1,44 @@
-"""Progress display shared by the CLI and notebooks: a tqdm bar whose postfix shows the last
-build line, throttled so that a chatty build does not flood a log or a notebook's output."""
+"""Progress display shared by the CLI and notebooks.
+
+``tqdm.auto`` picks the widget bar inside Jupyter when ipywidgets is there and the text bar
+otherwise; its warning about missing ipywidgets would land in every executed notebook, so it is
+silenced here once. The build-line postfix is throttled so a chatty build cannot flood a
+log or a notebook.
+"""
 
 from __future__ import annotations
 
+import sys
 import time
+import warnings
 from collections.abc import Callable
 
-from tqdm.auto import tqdm
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from tqdm.auto import tqdm
 
-MIN_INTERVAL_S = 1.0
+__all__ = ["bar_options", "line_reporter", "tqdm"]
 
 
-def line_reporter(
-    bar: tqdm, prefix: str = "", interval_s: float = MIN_INTERVAL_S
-) -> Callable[[str], None]:
+def _where() -> str:
+    """ "tty" for a live terminal, "kernel" inside Jupyter, "log" for anything else (CI, pipes)."""
+    if "ipykernel" in sys.modules:
+        return "kernel"
+    return "tty" if sys.stderr.isatty() else "log"
+
+
+# Seconds between redraws. Outside a terminal every redraw is a new line in a log or a stored
+# notebook output (papermill keeps them all), so redraws are rare there.
+_INTERVALS = {"tty": 1.0, "kernel": 5.0, "log": 30.0}
+
+
+def bar_options() -> dict[str, float]:
+    return {"mininterval": _INTERVALS[_where()]}
+
+
+def line_reporter(bar: tqdm, prefix: str = "") -> Callable[[str], None]:
+    """Show a build's latest log line in the bar's postfix, at the bar's redraw pace."""
+    interval_s = _INTERVALS[_where()]
     last = [0.0]
 
     def show(text: str) -> None:

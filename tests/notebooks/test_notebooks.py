@@ -1,0 +1,45 @@
+"""Notebook smoke tests: papermill executes each notebook with small parameters on the engine.
+
+(nbval separately re-executes the committed notebooks and compares their checked cells; see
+the Makefile's `test` target.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kit import load_results
+from kit.engine import Engine
+from kit.notebooks import execute
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.engine
+
+
+def test_01_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ipynb, html = execute(
+        REPO / "notebooks" / "01_base_images.ipynb",
+        out,
+        {"profile": "local", "trials": 2, "results_dir": str(tmp_path / "results")},
+        progress=False,
+    )
+    nb = nbformat.read(ipynb, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert nb.metadata["papermill"]["parameters"]["trials"] == 2
+    results = load_results(tmp_path / "results")
+    assert {r.variant for r in results.ok} == {"full", "slim", "multistage"}
+    assert results.run.profile == "local"
+    assert all(r.start_n == 2 for r in results.ok)
+    # Figures are in the page as embedded PNGs: three plots.
+    page = html.read_text()
+    assert page.count("data:image/png;base64") >= 3
+    assert "Traceback" not in page
+    # The narration names the measured smallest variant and its measured size.
+    smallest = min(results.ok, key=lambda r: r.size_bytes or 0)
+    assert f"**{smallest.variant}** is the smallest image" in page.replace(
+        "<strong>", "**"
+    ).replace("</strong>", "**")
