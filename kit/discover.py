@@ -49,6 +49,7 @@ class RejectedVariant:
 
     name: str
     dockerfile: Path
+    sha256: str
     error: ExperimentConfigError
 
 
@@ -157,6 +158,7 @@ def load_app(directory: str | Path) -> App:
                 RejectedVariant(
                     vname,
                     dockerfile,
+                    hashlib.sha256(dockerfile.read_bytes()).hexdigest(),
                     InvalidVariantError(
                         f"invalid variant name {vname!r}: must match {VARIANT_NAME.pattern}",
                         app=name,

@@ -283,11 +283,14 @@ class Engine:
 
     def hub_answers(self, timeout: float = 4.0) -> bool:
         """Whether the engine can reach Docker Hub (used by the ``auto`` profile)."""
-        probe = docker.APIClient(base_url=self.api.base_url, timeout=int(max(timeout, 1)))
+        saved = self.api.timeout
+        # The SDK applies the client's timeout per request; a short one keeps `auto` quick
+        # where the Hub is unreachable.
+        self.api.timeout = timeout
         try:
-            probe.inspect_distribution("library/busybox:latest")
+            self.api.inspect_distribution("library/busybox:latest")
             return True
         except (docker.errors.DockerException, requests.exceptions.RequestException):
             return False
         finally:
-            probe.close()
+            self.api.timeout = saved

@@ -6,6 +6,7 @@ measured. Whatever the kit creates is removed on every exit path, Ctrl-C include
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import platform
 import secrets
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from kit import profiles
 from kit.build import build_cold_and_warm
@@ -53,19 +55,29 @@ def _containers(
             engine.remove_container(container)
 
 
-def _failed(app: App, variant: Variant, exc: KitError, **measured: object) -> ImageResult:
+def _row(app: App, variant: Variant, status: str, **fields: Any) -> ImageResult:
+    """An image row: the variant's identity plus whatever was measured (or the error)."""
     return ImageResult(
         app=app.name,
         variant=variant.name,
         description=variant.description,
-        status="failed",
-        error=str(exc.message),
-        error_type=exc.kind,
+        status=status,
         dockerfile=variant.dockerfile.name,
         dockerfile_sha256=variant.sha256,
         stages=variant.stages,
+        **fields,
+    )
+
+
+def _failed(app: App, variant: Variant, exc: KitError, **measured: Any) -> ImageResult:
+    return _row(
+        app,
+        variant,
+        "failed",
+        error=str(exc.message),
+        error_type=exc.kind,
         log_tail="\n".join(exc.log_tail) or None,
-        **measured,  # type: ignore[arg-type]
+        **measured,
     )
 
 
@@ -74,16 +86,8 @@ def _trial_rows(app: App, variant: Variant, samples: list[StartSample]) -> list[
         TrialResult(
             app=app.name,
             variant=variant.name,
-            trial=s.trial,
-            warmup=s.warmup,
             status="failed" if s.error else "ok",
-            create_s=s.create_s,
-            start_s=s.start_s,
-            ready_s=s.ready_s,
-            total_s=s.total_s,
-            exit_code=s.exit_code,
-            error=s.error,
-            error_type=s.error_type,
+            **dataclasses.asdict(s),
         )
         for s in samples
     ]
@@ -143,22 +147,18 @@ def measure_variant(
         return _failed(app, variant, error, **built), rows
     stats = summarize([s.total_s for s in samples if not s.warmup and s.total_s is not None])
     return (
-        ImageResult(
-            app=app.name,
-            variant=variant.name,
-            description=variant.description,
-            status="ok",
+        _row(
+            app,
+            variant,
+            "ok",
             error=None,
             error_type=None,
-            dockerfile=variant.dockerfile.name,
-            dockerfile_sha256=variant.sha256,
-            stages=variant.stages,
             start_n=stats.n,
             start_median_s=stats.median,
             start_iqr_s=stats.iqr,
             start_min_s=stats.low,
             start_max_s=stats.high,
-            **built,  # type: ignore[arg-type]
+            **built,
         ),
         rows,
     )
@@ -200,7 +200,8 @@ def run_experiment(
             timestamp_utc=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         rows = [
-            _failed(app, Variant(r.name, r.dockerfile, "", "", 0), r.error) for r in app.rejected
+            _failed(app, Variant(r.name, r.dockerfile, "", r.sha256, 0), r.error)
+            for r in app.rejected
         ]
         trial_rows: list[TrialResult] = []
         chosen = [v for v in app.variants if not variants or v.name in variants]

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from kit.errors import ResultsError
+from kit.measure.start import StartSample
 
 SCHEMA_VERSION = 1
 
@@ -70,27 +71,23 @@ class ImageResult:
 
 
 @dataclass(frozen=True)
-class TrialResult:
+class TrialResult(StartSample):
+    """One start trial as a result row: the raw sample plus which variant it belongs to."""
+
     app: str
     variant: str
-    trial: int
-    warmup: bool
     status: str
-    create_s: float | None
-    start_s: float | None
-    ready_s: float | None
-    total_s: float | None
-    exit_code: int | None
-    error: str | None
-    error_type: str | None
 
 
 Row = TypeVar("Row", ImageResult, TrialResult)
+LEADING = ("app", "variant", "status")
 _RUN_FIELDS = [f.name for f in dataclasses.fields(RunInfo)]
 
 
 def _frame(rows: tuple[Row, ...], cls: type[Row], run: RunInfo) -> pd.DataFrame:
-    columns = [f.name for f in dataclasses.fields(cls)]
+    names = [f.name for f in dataclasses.fields(cls)]
+    # Identity first, whatever the dataclass's field order (TrialResult inherits its samples').
+    columns = [n for n in LEADING if n in names] + [n for n in names if n not in LEADING]
     frame = pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
     for name, value in dataclasses.asdict(run).items():
         frame[name] = value
