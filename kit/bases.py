@@ -26,7 +26,7 @@ from kit.errors import BasesError, EngineError
 SUITE = "bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 LOCAL_CA_DIR = Path("/usr/local/share/ca-certificates")
-ROOTFS_RECIPE = f"debootstrap --variant=minbase {SUITE}; apt caches removed; v2"
+ROOTFS_RECIPE = f"debootstrap --variant=minbase {SUITE}; apt caches removed; v3"
 
 
 def host_trust_anchors() -> list[Path]:
@@ -170,6 +170,7 @@ def _build_base(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] |
             buildargs={},
             labels={"kit.recipe": spec.recipe()},
             nocache=True,
+            managed=False,
             on_line=on_line,
         )
     finally:

@@ -133,6 +133,13 @@ def load_app(directory: str | Path) -> App:
             raise ExperimentConfigError(
                 f"experiment.toml is not valid TOML: {exc}", app=name, file=config
             ) from exc
+    unknown_top = set(doc) - {"title", "probe", "variants", "profiles"}
+    if unknown_top:
+        raise ExperimentConfigError(
+            f"unknown keys in experiment.toml: {', '.join(sorted(unknown_top))}",
+            app=name,
+            file=config,
+        )
     probe = _probe(doc, config, name)
     title = doc.get("title", name)
     if not isinstance(title, str):
@@ -172,6 +179,13 @@ def load_app(directory: str | Path) -> App:
         if not isinstance(body, dict):
             raise ExperimentConfigError(
                 f"[variants.{vname}] must be a table", app=name, file=config
+            )
+        extra = set(body) - {"description", "args"}
+        if extra:
+            raise ExperimentConfigError(
+                f"unknown keys in [variants.{vname}]: {', '.join(sorted(extra))}",
+                app=name,
+                file=config,
             )
         data = dockerfile.read_bytes()
         variants.append(

@@ -183,6 +183,7 @@ class Engine:
         labels: Mapping[str, str],
         nocache: bool,
         network_mode: str = "host",
+        managed: bool = True,
         on_line: Callable[[str], None] | None = None,
     ) -> BuildStream:
         """Build with the classic builder, streaming its log; never raises for a failed build."""
@@ -195,7 +196,7 @@ class Engine:
             dockerfile=dockerfile,
             tag=tag,
             buildargs=dict(buildargs),
-            labels={MANAGED: "1", **labels},
+            labels={**({MANAGED: "1"} if managed else {}), **labels},
             nocache=nocache,
             # Without rm/forcerm the classic builder leaves intermediate containers behind.
             rm=True,

@@ -89,6 +89,10 @@ def _frame(rows: tuple[Row, ...], cls: type[Row], run: RunInfo) -> pd.DataFrame:
     # Identity first, whatever the dataclass's field order (TrialResult inherits its samples').
     columns = [n for n in LEADING if n in names] + [n for n in names if n not in LEADING]
     frame = pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
+    for f in dataclasses.fields(cls):
+        if f.type in ("int", "int | None"):
+            # Nullable ints: a missing value must not turn the column (and reloaded rows) float.
+            frame[f.name] = frame[f.name].astype("Int64")
     for name, value in dataclasses.asdict(run).items():
         frame[name] = value
     return frame
@@ -159,12 +163,13 @@ def load_results(directory: str | Path) -> Results:
         images = pd.read_parquet(src / "images.parquet")
         trials = pd.read_parquet(src / "trials.parquet")
         run = RunInfo(**{k: meta["run"][k] for k in _RUN_FIELDS if k in meta["run"]})
+        app, title = str(meta["app"]), str(meta["title"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"cannot read results: {exc}", file=src) from exc
     return Results(
         run=run,
-        app=meta["app"],
-        title=meta["title"],
+        app=app,
+        title=title,
         image_rows=_rows(images, ImageResult),
         trial_rows=_rows(trials, TrialResult),
     )

@@ -1,0 +1,196 @@
+"""kit.bases without an engine: the host's Debian mirror, and recipes that track their inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from fake_api import FakeAPIClient
+
+from kit import bases
+from kit.bases import BASES, DEFAULT_MIRROR, ROOTFS_RECIPE, by_ref, debian_mirror
+from kit.engine import MANAGED, Engine
+from kit.errors import BasesError
+
+REPO_DOCKERFILES = Path(__file__).resolve().parents[2] / "dockerfiles"
+
+DEB822 = """\
+Types: deb
+URIs: http://mirror.example.org/debian-security
+Suites: bookworm-security
+Components: main
+
+Types: deb deb-src
+URIs: https://mirror.example.org/pub/debian/
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+
+
+def sources(tmp_path: Path, *, deb822: str | None = None, legacy: str | None = None) -> Path:
+    root = tmp_path / "apt"
+    (root / "sources.list.d").mkdir(parents=True)
+    if deb822 is not None:
+        (root / "sources.list.d" / "debian.sources").write_text(deb822)
+    if legacy is not None:
+        (root / "sources.list").write_text(legacy)
+    return root
+
+
+# -- debian_mirror ------------------------------------------------------------------------------
+def test_deb822_sources(tmp_path: Path) -> None:
+    assert (
+        debian_mirror(sources(tmp_path, deb822=DEB822)) == "https://mirror.example.org/pub/debian"
+    )
+
+
+def test_deb822_wins_over_one_line_sources(tmp_path: Path) -> None:
+    root = sources(
+        tmp_path, deb822=DEB822, legacy="deb http://legacy.example/debian bookworm main\n"
+    )
+    assert debian_mirror(root) == "https://mirror.example.org/pub/debian"
+
+
+@pytest.mark.parametrize(
+    ("legacy", "expected"),
+    [
+        ("deb http://ftp.example.net/debian bookworm main\n", "http://ftp.example.net/debian"),
+        (
+            "# deb http://commented.example/debian bookworm main\n"
+            "deb [arch=amd64 signed-by=/k.gpg] http://ftp2.example.net/debian/ bookworm main\n",
+            "http://ftp2.example.net/debian",
+        ),
+        ("deb-src http://src.example/debian bookworm main\n", DEFAULT_MIRROR),
+        ("deb http://archive.ubuntu.com/ubuntu jammy main\n", DEFAULT_MIRROR),
+    ],
+)
+def test_one_line_sources(tmp_path: Path, legacy: str, expected: str) -> None:
+    assert debian_mirror(sources(tmp_path, legacy=legacy)) == expected
+
+
+def test_no_sources_is_the_default_mirror(tmp_path: Path) -> None:
+    assert debian_mirror(sources(tmp_path)) == "http://deb.debian.org/debian"
+    assert debian_mirror(tmp_path / "no-such-dir") == "http://deb.debian.org/debian"
+
+
+def test_deb822_without_a_debian_uri_falls_back(tmp_path: Path) -> None:
+    only_security = DEB822.split("\n\n")[0] + "\n"
+    legacy = "deb http://fallback.example/debian bookworm main\n"
+    assert debian_mirror(sources(tmp_path, deb822=only_security, legacy=legacy)) == (
+        "http://fallback.example/debian"
+    )
+
+
+# -- recipes ------------------------------------------------------------------------------------
+@pytest.fixture()
+def dockerfiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of dockerfiles/ that KIT_DOCKERFILES points at; no host CAs in recipes."""
+    copy = tmp_path / "dockerfiles"
+    shutil.copytree(REPO_DOCKERFILES / "bases", copy / "bases")
+    monkeypatch.setenv("KIT_DOCKERFILES", str(copy))
+    monkeypatch.setenv("KIT_HOST_CA", "0")
+    return copy
+
+
+def recipes() -> dict[str, str]:
+    return {spec.ref: spec.recipe() for spec in BASES}
+
+
+def test_recipes_are_stable_and_distinct(dockerfiles: Path) -> None:
+    first = recipes()
+    assert first == recipes()
+    assert len(set(first.values())) == len(BASES)
+    assert first["kitbase/debian:12"] == hashlib.sha256(ROOTFS_RECIPE.encode()).hexdigest()
+    assert bases.dockerfiles_dir() == dockerfiles
+
+
+def test_busybox_recipe_is_its_text_and_its_parent(dockerfiles: Path) -> None:
+    text = (dockerfiles / "bases" / "busybox-1.Dockerfile").read_text()
+    digest = hashlib.sha256(text.encode())
+    digest.update(by_ref("kitbase/debian:12").recipe().encode())
+    assert by_ref("kitbase/busybox:1").recipe() == digest.hexdigest()
+
+
+def test_editing_a_base_dockerfile_changes_its_recipe_and_its_childrens(dockerfiles: Path) -> None:
+    before = recipes()
+    slim = dockerfiles / "bases" / "debian-12-slim.Dockerfile"
+    slim.write_text(slim.read_text() + "# one more comment\n")
+    after = recipes()
+    changed = {ref for ref in before if before[ref] != after[ref]}
+    # node-18-slim and node-18-runtime build on debian:12-slim; the others do not.
+    assert changed == {"kitbase/debian:12-slim", "kitbase/node:18-slim", "kitbase/node:18-runtime"}
+
+
+def test_editing_a_leaf_changes_only_the_leaf(dockerfiles: Path) -> None:
+    before = recipes()
+    runtime = dockerfiles / "bases" / "node-18-runtime.Dockerfile"
+    runtime.write_text(runtime.read_text().replace('CMD ["node"]', 'CMD ["node", "-v"]'))
+    after = recipes()
+    assert {ref for ref in before if before[ref] != after[ref]} == {"kitbase/node:18-runtime"}
+
+
+def test_root_recipe_change_reaches_every_base(
+    dockerfiles: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    before = recipes()
+    ca_dir = tmp_path / "ca"
+    (ca_dir / "corp").mkdir(parents=True)
+    (ca_dir / "corp" / "proxy.crt").write_text("-----BEGIN CERTIFICATE-----\nfake\n")
+    monkeypatch.setattr(bases, "LOCAL_CA_DIR", ca_dir)
+    monkeypatch.setenv("KIT_HOST_CA", "1")
+    assert bases.host_trust_anchors() == [ca_dir / "corp" / "proxy.crt"]
+    after = recipes()
+    assert all(before[ref] != after[ref] for ref in before)
+
+
+def test_parent_recipe_change_through_a_build_arg_default(dockerfiles: Path) -> None:
+    before = recipes()
+    full = dockerfiles / "bases" / "node-18-full.Dockerfile"
+    full.write_text(
+        full.read_text().replace(
+            "ARG DEBIAN=kitbase/debian:12", "ARG DEBIAN=kitbase/debian:12-slim"
+        )
+    )
+    after = recipes()
+    assert before["kitbase/node:18-full"] != after["kitbase/node:18-full"]
+    # the same text on the slim parent hashes differently from the same text on the full root
+    text = full.read_text()
+    digest = hashlib.sha256(text.encode())
+    digest.update(after["kitbase/debian:12-slim"].encode())
+    assert after["kitbase/node:18-full"] == digest.hexdigest()
+
+
+def test_unknown_parent_is_a_bases_error(dockerfiles: Path) -> None:
+    busybox = dockerfiles / "bases" / "busybox-1.Dockerfile"
+    busybox.write_text("FROM debian:12 AS get\nFROM scratch\n")
+    with pytest.raises(BasesError, match="debian:12 is not one of the kit's bases"):
+        by_ref("kitbase/busybox:1").recipe()
+
+
+def test_by_ref_unknown() -> None:
+    with pytest.raises(BasesError, match="kitbase/alpine:3 is not one of the kit's bases"):
+        by_ref("kitbase/alpine:3")
+
+
+def test_bases_are_in_dependency_order(dockerfiles: Path) -> None:
+    from kit.profiles import base_images
+
+    seen: set[str] = set()
+    for spec in BASES:
+        if spec.dockerfile is not None:
+            text = (dockerfiles / "bases" / spec.dockerfile).read_text()
+            assert set(base_images(text, {})) <= seen, spec.ref
+        seen.add(spec.ref)
+
+
+def test_base_images_are_not_labelled_managed(dockerfiles: Path, fake_api: FakeAPIClient) -> None:
+    from fake_api import FakeDockerClient
+
+    engine = Engine(FakeDockerClient(fake_api))  # type: ignore[arg-type]
+    bases._build_base(engine, by_ref("kitbase/busybox:1"), None)
+    [(_, kwargs)] = fake_api.called("build")
+    assert kwargs["labels"] == {"kit.recipe": by_ref("kitbase/busybox:1").recipe()}
+    assert MANAGED not in kwargs["labels"]

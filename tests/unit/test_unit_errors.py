@@ -1,0 +1,85 @@
+"""kit.errors: every error renders the context a user needs on one readable block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kit.errors import (
+    BaseImageError,
+    BuildError,
+    ContainerExitError,
+    EngineError,
+    EngineGoneError,
+    ExperimentConfigError,
+    InvalidVariantError,
+    KitError,
+    ProbeTimeoutError,
+    ResultsError,
+    StartError,
+)
+
+
+def test_str_with_everything() -> None:
+    err = KitError(
+        "build failed",
+        app="node-server",
+        variant="slim",
+        file=Path("/apps/node-server/Dockerfile.slim"),
+        hint="run `kit bases`",
+        log_tail=["Step 2/4 : RUN npm install", "npm ERR! network"],
+    )
+    assert str(err) == (
+        "build failed [app=node-server, variant=slim, file=/apps/node-server/Dockerfile.slim]\n"
+        "  hint: run `kit bases`\n"
+        "  log tail:\n"
+        "    | Step 2/4 : RUN npm install\n"
+        "    | npm ERR! network"
+    )
+    assert err.file == "/apps/node-server/Dockerfile.slim"
+    assert err.log_tail == ("Step 2/4 : RUN npm install", "npm ERR! network")
+    assert err.message == "build failed"
+    assert err.args == ("build failed",)
+
+
+def test_str_with_message_only() -> None:
+    assert str(KitError("plain")) == "plain"
+    assert KitError("plain").file is None
+    assert KitError("plain").log_tail == ()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"app": "a"}, "m [app=a]"),
+        ({"variant": "v", "file": "f.toml"}, "m [variant=v, file=f.toml]"),
+        ({"hint": "do this"}, "m\n  hint: do this"),
+        ({"log_tail": ["only line"]}, "m\n  log tail:\n    | only line"),
+        ({"app": "", "variant": None}, "m"),
+    ],
+)
+def test_str_partial_context(kwargs: dict[str, object], expected: str) -> None:
+    assert str(KitError("m", **kwargs)) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("cls", "parents"),
+    [
+        (EngineGoneError, (EngineError, KitError)),
+        (InvalidVariantError, (ExperimentConfigError, KitError)),
+        (BaseImageError, (BuildError, KitError)),
+        (ProbeTimeoutError, (StartError, KitError)),
+        (ContainerExitError, (StartError, KitError)),
+        (ResultsError, (KitError,)),
+    ],
+)
+def test_hierarchy_and_kind(cls: type[KitError], parents: tuple[type[KitError], ...]) -> None:
+    err = cls("x")
+    assert all(isinstance(err, p) for p in parents)
+    assert err.kind == cls.__name__
+
+
+def test_raised_and_caught_as_exception() -> None:
+    with pytest.raises(KitError, match=r"no engine \[app=x\]"):
+        raise EngineError("no engine", app="x")
