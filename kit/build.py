@@ -84,10 +84,16 @@ def build(
     seconds = time.perf_counter() - started
     if stream.image_id is None:
         engine.remove_dangling_since(before)
-        error = stream.error or "the build produced no image"
+        error = (stream.error or "the build produced no image").strip()
         cls = BaseImageError if _UNREACHABLE.search(error) else BuildError
+        if cls is BaseImageError:
+            # With FROM ${BASE} neither the engine's message nor the log names the image.
+            refs = profiles.base_images(
+                variant.dockerfile.read_text(errors="replace"), app.build_args(variant, profile)
+            )
+            error = f"base image(s) {', '.join(refs)} cannot be had: {error}"
         raise cls(
-            f"build failed: {error.strip()}",
+            f"build failed: {error}",
             app=app.name,
             variant=variant.name,
             file=variant.dockerfile,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from typing import IO, Any
 import docker
 import docker.errors
 import requests.exceptions
+import urllib3.exceptions
 
 from kit.errors import EngineError, EngineGoneError
 
@@ -27,6 +30,8 @@ MANAGED = "kit.managed"
 RUN_LABEL = "kit.run"
 REPOSITORIES = ("kitexp/", "kitbase/")
 LOG_TAIL_LINES = 25
+BUILD_CANCEL_S = 10.0
+_RUNNING_IN = re.compile(r"\s*---> Running in ([0-9a-f]{12,64})\s*$")
 
 
 @dataclass(frozen=True)
@@ -190,26 +195,40 @@ class Engine:
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         image_id: str | None = None
         error: str | None = None
-        events = self._call(
-            self.api.build,
-            path=context,
-            dockerfile=dockerfile,
-            tag=tag,
-            buildargs=dict(buildargs),
-            labels={**({MANAGED: "1"} if managed else {}), **labels},
-            nocache=nocache,
-            # Without rm/forcerm the classic builder leaves intermediate containers behind.
-            rm=True,
-            forcerm=True,
-            pull=False,
-            network_mode=network_mode,
-            decode=True,
-        )
+        # The HTTP response behind the stream: closing it is what cancels a classic build. The
+        # SDK does not hand it out, but APIClient is a requests.Session, whose response hooks do.
+        responses: list[requests.Response] = []
+
+        def keep(response: requests.Response, *_: Any, **__: Any) -> None:
+            if response.request.path_url.split("?")[0].endswith("/build"):
+                responses.append(response)
+
+        events: Iterator[dict[str, Any]] | None = None
+        running: str | None = None
+        self.api.hooks["response"].append(keep)
         try:
+            events = self._call(
+                self.api.build,
+                path=context,
+                dockerfile=dockerfile,
+                tag=tag,
+                buildargs=dict(buildargs),
+                labels={**({MANAGED: "1"} if managed else {}), **labels},
+                nocache=nocache,
+                # Without rm/forcerm the classic builder leaves intermediate containers behind.
+                rm=True,
+                forcerm=True,
+                pull=False,
+                network_mode=network_mode,
+                decode=True,
+            )
+            self.api.hooks["response"].remove(keep)
             for event in events:
                 for line in str(event.get("stream", "")).splitlines():
                     if line.strip():
                         tail.append(line.rstrip())
+                        if started := _RUNNING_IN.match(line):
+                            running = started.group(1)
                         if on_line:
                             on_line(line.rstrip())
                 if "aux" in event and isinstance(event["aux"], dict) and "ID" in event["aux"]:
@@ -218,11 +237,44 @@ class Engine:
                 if "error" in event or "errorDetail" in event:
                     detail = event.get("errorDetail") or {}
                     error = str(event.get("error") or detail.get("message") or detail)
+        except docker.errors.APIError as exc:
+            # Refused before it started (a Dockerfile parse error is an HTTP 400): a failed
+            # build like any other, not a crash.
+            error = str(exc.explanation or exc)
         except _transport_errors() as exc:
             raise EngineGoneError("the Docker engine stopped answering during build") from exc
+        except BaseException:
+            # Ctrl-C (or an on_line callback raising): cancel the build on the engine and wait
+            # for its step container to go, so the caller can remove the finished steps' images.
+            self._cancel_build(events, responses, running)
+            raise
+        finally:
+            if keep in self.api.hooks["response"]:
+                self.api.hooks["response"].remove(keep)
         if error is not None:
             image_id = None
         return BuildStream(image_id=image_id, error=error, log_tail=tuple(tail))
+
+    def _cancel_build(
+        self, events: Any, responses: list[requests.Response], running: str | None
+    ) -> None:
+        with contextlib.suppress(Exception):
+            if events is not None:
+                events.close()
+        for response in responses:
+            with contextlib.suppress(Exception):
+                response.close()
+        if running is None:
+            return
+        deadline = time.monotonic() + BUILD_CANCEL_S
+        while time.monotonic() < deadline:
+            try:
+                self.api.inspect_container(running)
+            except (docker.errors.NotFound, *_transport_errors()):
+                return  # the engine removed the step container (or is gone: nothing to wait for)
+            time.sleep(0.05)
+        with contextlib.suppress(Exception):
+            self.api.remove_container(running, force=True)
 
     # -- containers ---------------------------------------------------------------------------
     def create_container(
@@ -250,9 +302,17 @@ class Engine:
 
     def wait(self, container: str, timeout: float) -> int:
         try:
-            result = self._call(self.api.wait, container, timeout=timeout)
+            result = self.api.wait(container, timeout=timeout)
         except requests.exceptions.ReadTimeout as exc:
             raise TimeoutError(f"container did not exit within {timeout:g} s") from exc
+        except requests.exceptions.ConnectionError as exc:
+            # dockerd sends the headers at once and the status code when the container exits,
+            # so a timeout usually fires mid-body, where requests calls it a ConnectionError.
+            if any(isinstance(a, urllib3.exceptions.ReadTimeoutError) for a in exc.args):
+                raise TimeoutError(f"container did not exit within {timeout:g} s") from exc
+            raise EngineGoneError("the Docker engine stopped answering during wait") from exc
+        except (ConnectionError, FileNotFoundError) as exc:
+            raise EngineGoneError("the Docker engine stopped answering during wait") from exc
         return int(result["StatusCode"])
 
     def inspect_container(self, container: str) -> dict[str, Any]:

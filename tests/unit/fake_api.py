@@ -74,6 +74,8 @@ class FakeAPIClient:
         self.base_url = BASE_URL
         self.timeout: float = 120
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        # APIClient is a requests.Session; the engine hooks the build response to cancel it.
+        self.hooks: dict[str, list[Any]] = {"response": []}
         self.fail: dict[str, BaseException] = {}
         self.images_by_ref: dict[str, dict[str, Any]] = {}
         self.histories: dict[str, list[dict[str, Any]]] = {}

@@ -338,3 +338,11 @@ def test_non_transport_errors_pass_through(fake_engine: Engine, fake_api: FakeAP
     with pytest.raises(docker.errors.APIError, match="history broke") as info:
         fake_engine.history(BUSYBOX)
     assert not isinstance(info.value, EngineGoneError)
+
+
+def test_build_leaves_no_response_hook_behind(fake_engine: Engine, fake_api: FakeAPIClient) -> None:
+    build(fake_engine)
+    fake_api.builds.append(broken_stream([], requests.exceptions.ConnectionError("gone")))
+    with pytest.raises(EngineGoneError):
+        build(fake_engine)
+    assert fake_api.hooks["response"] == []

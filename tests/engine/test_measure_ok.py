@@ -1,0 +1,83 @@
+"""Apps whose variants all work: built, sized, started, saved and read back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kit import cli
+from kit.results import Results, load_results
+
+
+def test_exit_probe_app_through_the_cli(check, no_leaks: None, tmp_path: Path, capsys) -> None:
+    trials, warmups = check.trials, check.warmups
+    out = tmp_path / "results"
+    code = cli.main(
+        [
+            "measure",
+            str(check.app_dir("eng-good")),
+            "--profile",
+            "local",
+            "--trials",
+            str(trials),
+            "--warmups",
+            str(warmups),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert f"results: {out}" in printed.out
+    assert (out / "images.parquet").is_file()
+    assert (out / "trials.parquet").is_file()
+
+    results = load_results(out)
+    assert results.app == "eng-good"
+    assert results.title == "engine tests: variants that all work"
+    assert results.run.profile == "local" and results.run.requested_profile == "local"
+    assert results.run.engine_version and results.run.storage_driver
+    assert [r.variant for r in results.image_rows] == ["layered", "tiny"]
+    tiny = check.ok(results, "tiny")
+    layered = check.ok(results, "layered")
+    assert tiny.description == "busybox, CMD true"
+    assert tiny.base_image == "kitbase/busybox:1" and tiny.base_bytes
+    assert layered.layers is not None and tiny.layers is not None
+    assert layered.layers == tiny.layers + 1  # the RUN adds one layer
+    assert layered.size_bytes is not None and tiny.size_bytes is not None
+    assert layered.size_bytes >= tiny.size_bytes
+
+    table = results.trials
+    assert set(table["variant"]) == {"tiny", "layered"}
+    for _variant, group in table.groupby("variant"):
+        assert int(group["warmup"].sum()) == warmups
+        timed = group[~group["warmup"]]
+        assert len(timed) == trials
+        assert sorted(timed["trial"]) == list(range(trials))
+        assert (timed["total_s"] > 0).all()
+        assert (group["exit_code"] == 0).all()
+    # Every table carries the run's envelope.
+    assert set(results.images["run_id"]) == {results.run.run_id}
+    assert set(table["run_id"]) == {results.run.run_id}
+
+    # What was read back saves and reads back unchanged.
+    again = load_results(results.save(tmp_path / "again"))
+    assert again == results
+
+
+def test_log_probe_app(
+    measure: Callable[..., Results], check, no_leaks: None, tmp_path: Path
+) -> None:
+    results = measure("eng-logready")
+    assert not results.failed
+    for variant in ("ready", "late"):
+        r = check.ok(results, variant)
+        assert r.layers is not None and r.layers >= 1
+    timed = [t for t in results.trial_rows if not t.warmup]
+    assert len(timed) == 2 * check.trials
+    # A log probe waits for a line, not an exit: no exit code is recorded.
+    assert all(t.exit_code is None and t.ready_s is not None for t in timed)
+
+    loaded = load_results(results.save(tmp_path / "out"))
+    assert loaded == results
