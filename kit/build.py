@@ -69,7 +69,7 @@ def build(
     try:
         stream = engine.build(
             str(app.directory),
-            variant.dockerfile.name,
+            str(variant.dockerfile.relative_to(app.directory)),
             tag=tag,
             buildargs=app.build_args(variant, profile),
             labels={"kit.app": app.name, "kit.variant": variant.name, "kit.profile": profile},

@@ -10,11 +10,12 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from kit.claims import DeclaredClaim, parse_claims
 from kit.errors import ExperimentConfigError, InvalidVariantError
 
 VARIANT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -41,6 +42,21 @@ class Variant:
     sha256: str
     stages: int
     args: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Dockerfiles that replace this one under a profile (e.g. an apk version for ``hub``).
+    overrides: Mapping[str, Path] = field(default_factory=lambda: MappingProxyType({}))
+
+    def for_profile(self, profile: str) -> Variant:
+        """This variant as it is built under ``profile``."""
+        path = self.overrides.get(profile)
+        return self if path is None else replace(self, dockerfile=path, **_digest(path))
+
+
+def _digest(path: Path) -> dict[str, Any]:
+    data = path.read_bytes()
+    return {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "stages": count_stages(data.decode("utf-8", "replace")),
+    }
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,7 @@ class App:
     variants: tuple[Variant, ...]
     rejected: tuple[RejectedVariant, ...]
     profile_args: Mapping[str, Mapping[str, str]]
+    claims: tuple[DeclaredClaim, ...] = ()
 
     def build_args(self, variant: Variant, profile: str) -> dict[str, str]:
         return {**self.profile_args.get(profile, {}), **variant.args}
@@ -113,6 +130,32 @@ def _probe(doc: Mapping[str, Any], path: Path, app: str) -> Probe:
     return Probe(kind=kind, path=probe_path, pattern=pattern, timeout_s=float(timeout))
 
 
+def _overrides(
+    body: Mapping[str, Any], vname: str, root: Path, config: Path, app: str
+) -> dict[str, Path]:
+    """``[variants.<v>.profiles.<p>] dockerfile = "..."``: a Dockerfile inside the context."""
+    found = {}
+    for profile, table in _table(
+        body, "profiles", f"variants.{vname}.profiles", config, app
+    ).items():
+        where = f"[variants.{vname}.profiles.{profile}]"
+        if profile not in PROFILES or not isinstance(table, dict) or set(table) != {"dockerfile"}:
+            raise ExperimentConfigError(
+                f"{where}: profiles are {', '.join(PROFILES)}, each with one key `dockerfile`",
+                app=app,
+                file=config,
+            )
+        path = (root / str(table["dockerfile"])).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise ExperimentConfigError(
+                f"{where}: {table['dockerfile']} is not a file inside the app directory",
+                app=app,
+                file=config,
+            )
+        found[profile] = path
+    return found
+
+
 def count_stages(text: str) -> int:
     """Number of ``FROM`` instructions: more than one means a multi-stage build."""
     return sum(1 for line in text.splitlines() if re.match(r"\s*FROM\s", line, re.IGNORECASE))
@@ -133,7 +176,7 @@ def load_app(directory: str | Path) -> App:
             raise ExperimentConfigError(
                 f"experiment.toml is not valid TOML: {exc}", app=name, file=config
             ) from exc
-    unknown_top = set(doc) - {"title", "probe", "variants", "profiles"}
+    unknown_top = set(doc) - {"title", "probe", "variants", "profiles", "claims"}
     if unknown_top:
         raise ExperimentConfigError(
             f"unknown keys in experiment.toml: {', '.join(sorted(unknown_top))}",
@@ -180,24 +223,23 @@ def load_app(directory: str | Path) -> App:
             raise ExperimentConfigError(
                 f"[variants.{vname}] must be a table", app=name, file=config
             )
-        extra = set(body) - {"description", "args"}
+        extra = set(body) - {"description", "args", "profiles"}
         if extra:
             raise ExperimentConfigError(
                 f"unknown keys in [variants.{vname}]: {', '.join(sorted(extra))}",
                 app=name,
                 file=config,
             )
-        data = dockerfile.read_bytes()
         variants.append(
             Variant(
                 name=vname,
                 dockerfile=dockerfile,
                 description=str(body.get("description", "")),
-                sha256=hashlib.sha256(data).hexdigest(),
-                stages=count_stages(data.decode("utf-8", "replace")),
                 args=MappingProxyType(
                     _str_map(body.get("args", {}), f"variants.{vname}.args", config, name)
                 ),
+                overrides=MappingProxyType(_overrides(body, vname, root, config, name)),
+                **_digest(dockerfile),
             )
         )
     unknown = set(variants_doc) - {v.name for v in variants} - {r.name for r in rejected}
@@ -219,4 +261,5 @@ def load_app(directory: str | Path) -> App:
         variants=tuple(variants),
         rejected=tuple(rejected),
         profile_args=MappingProxyType(profile_args),
+        claims=parse_claims(doc.get("claims"), [v.name for v in variants], app=name, file=config),
     )

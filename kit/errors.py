@@ -95,3 +95,7 @@ class ResultsError(KitError):
 
 class NotebookError(KitError):
     """Executing or rendering a notebook failed (the executed notebook is still written)."""
+
+
+class LintUnavailableError(KitError):
+    """hadolint cannot be found or does not run, so no variant can be linted."""

@@ -62,7 +62,7 @@ def _row(app: App, variant: Variant, status: str, **fields: Any) -> ImageResult:
         variant=variant.name,
         description=variant.description,
         status=status,
-        dockerfile=variant.dockerfile.name,
+        dockerfile=str(variant.dockerfile.relative_to(app.directory)),
         dockerfile_sha256=variant.sha256,
         stages=variant.stages,
         **fields,
@@ -204,7 +204,9 @@ def run_experiment(
             for r in app.rejected
         ]
         trial_rows: list[TrialResult] = []
-        chosen = [v for v in app.variants if not variants or v.name in variants]
+        chosen = [
+            v.for_profile(resolved) for v in app.variants if not variants or v.name in variants
+        ]
         with tqdm(
             chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
         ) as bar:
@@ -221,7 +223,7 @@ def run_experiment(
                 )
                 rows.append(row)
                 trial_rows.extend(trs)
-        return Results(run, app.name, app.title, tuple(rows), tuple(trial_rows))
+        return Results(run, app.name, app.title, tuple(rows), tuple(trial_rows), app.claims)
     finally:
         if own:
             engine.close()

@@ -7,35 +7,12 @@ whatever variants the run measured. ``stable`` marks verdicts that do not depend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
+from kit.claims import Claim, evaluate
 from kit.results import ImageResult, Results, TrialResult
 from kit.stats import compare
-
-
-@dataclass(frozen=True)
-class Claim:
-    claim: str
-    measured: str
-    verdict: str
-    stable: bool
-
-
-def fmt_bytes(n: float | None) -> str:
-    if n is None:
-        return "n/a"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n:.0f} B"
-
-
-def fmt_s(s: float | None) -> str:
-    if s is None:
-        return "n/a"
-    return f"{s * 1000:.0f} ms" if abs(s) < 1 else f"{s:.2f} s"
+from kit.units import fmt_bytes, fmt_s
 
 
 def by_size(results: Results) -> list[ImageResult]:
@@ -122,6 +99,10 @@ def _start_claim(results: Results, ranked: list[ImageResult]) -> Claim | None:
 def claims(results: Results) -> list[Claim]:
     ranked = by_size(results)
     found = [_base_claim(ranked), _multistage_claim(ranked), _start_claim(results, ranked)]
+    measured = {r.variant: r for r in results.ok}
+    for declared in results.claims:
+        values = {name: getattr(row, declared.metric, None) for name, row in measured.items()}
+        found.append(evaluate(declared, values))
     return [c for c in found if c is not None]
 
 

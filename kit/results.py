@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from kit.claims import DeclaredClaim
 from kit.errors import ResultsError
 from kit.measure.start import StartSample
 
@@ -128,6 +129,7 @@ class Results:
     title: str
     image_rows: tuple[ImageResult, ...]
     trial_rows: tuple[TrialResult, ...]
+    claims: tuple[DeclaredClaim, ...] = ()
 
     @property
     def images(self) -> pd.DataFrame:
@@ -148,7 +150,12 @@ class Results:
     def save(self, directory: str | Path) -> Path:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        meta = {"app": self.app, "title": self.title, "run": dataclasses.asdict(self.run)}
+        meta = {
+            "app": self.app,
+            "title": self.title,
+            "run": dataclasses.asdict(self.run),
+            "claims": [dataclasses.asdict(c) for c in self.claims],
+        }
         _write_atomic(out / "images.parquet", lambda p: self.images.to_parquet(p, index=False))
         _write_atomic(out / "trials.parquet", lambda p: self.trials.to_parquet(p, index=False))
         _write_atomic(out / "run.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2)))
@@ -164,6 +171,7 @@ def load_results(directory: str | Path) -> Results:
         trials = pd.read_parquet(src / "trials.parquet")
         run = RunInfo(**{k: meta["run"][k] for k in _RUN_FIELDS if k in meta["run"]})
         app, title = str(meta["app"]), str(meta["title"])
+        claims = tuple(DeclaredClaim(**c) for c in meta.get("claims", []))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"cannot read results: {exc}", file=src) from exc
     return Results(
@@ -172,4 +180,5 @@ def load_results(directory: str | Path) -> Results:
         title=title,
         image_rows=_rows(images, ImageResult),
         trial_rows=_rows(trials, TrialResult),
+        claims=claims,
     )

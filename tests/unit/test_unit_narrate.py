@@ -8,18 +8,17 @@ from typing import Any
 import pytest
 from results_factory import failed_row, image_row, results, trials
 
+from kit.claims import Claim
 from kit.narrate import (
-    Claim,
     by_size,
     claims,
     claims_table,
-    fmt_bytes,
-    fmt_s,
     narrate,
     stable_facts,
     start_samples,
 )
 from kit.results import Results
+from kit.units import fmt_bytes, fmt_s
 
 BASE_CLAIM = "a lighter base gives a smaller image"
 MULTI_CLAIM = "multi-stage gives a smaller image than single-stage"
