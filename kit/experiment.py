@@ -12,6 +12,7 @@ import platform
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -22,6 +23,7 @@ from kit.build import build_cold_and_warm
 from kit.discover import App, Variant, load_app
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import KitError
+from kit.lint import LintReport, lint_app_or_none
 from kit.measure.size import measure_size
 from kit.measure.start import StartSample, run_trials
 from kit.progress import bar_options, line_reporter, tqdm
@@ -164,6 +166,10 @@ def measure_variant(
     )
 
 
+def _linted(lint: LintReport, variant: str) -> bool:
+    return any(s.variant == variant and s.status == "ok" for s in lint.statuses)
+
+
 def run_experiment(
     app_dir: str | Path,
     profile: str = "auto",
@@ -207,6 +213,8 @@ def run_experiment(
         chosen = [
             v.for_profile(resolved) for v in app.variants if not variants or v.name in variants
         ]
+        # Lint the Dockerfiles this profile builds; without hadolint the measuring goes on.
+        lint = lint_app_or_none(replace(app, variants=tuple(chosen)))
         with tqdm(
             chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
         ) as bar:
@@ -221,9 +229,20 @@ def run_experiment(
                     run_id=run.run_id,
                     bar=bar,
                 )
+                if lint is not None and _linted(lint, variant.name):
+                    row = replace(row, lint_findings=lint.count(variant.name))
                 rows.append(row)
                 trial_rows.extend(trs)
-        return Results(run, app.name, app.title, tuple(rows), tuple(trial_rows), app.claims)
+        return Results(
+            run,
+            app.name,
+            app.title,
+            tuple(rows),
+            tuple(trial_rows),
+            app.claims,
+            lint_rows=lint.findings if lint else (),
+            lint_statuses=lint.statuses if lint else (),
+        )
     finally:
         if own:
             engine.close()

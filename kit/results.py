@@ -19,6 +19,7 @@ import pandas as pd
 
 from kit.claims import DeclaredClaim
 from kit.errors import ResultsError
+from kit.lint import LintFinding, LintStatus
 from kit.measure.start import StartSample
 
 SCHEMA_VERSION = 1
@@ -69,6 +70,7 @@ class ImageResult:
     start_min_s: float | None = None
     start_max_s: float | None = None
     log_tail: str | None = None
+    lint_findings: int | None = None  # hadolint findings; None when it could not lint the file
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,26 @@ def _write_atomic(path: Path, write: Any) -> None:
 
 
 @dataclass(frozen=True)
+class Table:
+    """One table of a run: its row class, the Results field holding its rows, its file."""
+
+    name: str
+    field: str
+    row: type[Any]
+    required: bool = True  # older result directories lack the tables added since
+
+
+TABLES = (
+    Table("images", "image_rows", ImageResult),
+    Table("trials", "trial_rows", TrialResult),
+    Table("lint", "lint_rows", LintFinding, required=False),
+    Table("lint_status", "lint_statuses", LintStatus, required=False),
+)
+
+
+@dataclass(frozen=True)
 class Results:
-    """What :func:`kit.run_experiment` returns: ``.images`` and ``.trials`` as DataFrames."""
+    """What :func:`kit.run_experiment` returns; each table is a DataFrame property."""
 
     run: RunInfo
     app: str
@@ -130,14 +150,26 @@ class Results:
     image_rows: tuple[ImageResult, ...]
     trial_rows: tuple[TrialResult, ...]
     claims: tuple[DeclaredClaim, ...] = ()
+    lint_rows: tuple[LintFinding, ...] = ()
+    lint_statuses: tuple[LintStatus, ...] = ()
+
+    def table(self, name: str) -> pd.DataFrame:
+        spec = next((t for t in TABLES if t.name == name), None)
+        if spec is None:
+            raise KeyError(f"no table {name!r}; tables are {', '.join(t.name for t in TABLES)}")
+        return _frame(getattr(self, spec.field), spec.row, self.run)
 
     @property
     def images(self) -> pd.DataFrame:
-        return _frame(self.image_rows, ImageResult, self.run)
+        return self.table("images")
 
     @property
     def trials(self) -> pd.DataFrame:
-        return _frame(self.trial_rows, TrialResult, self.run)
+        return self.table("trials")
+
+    @property
+    def lint(self) -> pd.DataFrame:
+        return self.table("lint")
 
     @property
     def ok(self) -> tuple[ImageResult, ...]:
@@ -148,6 +180,7 @@ class Results:
         return tuple(r for r in self.image_rows if r.status != "ok")
 
     def save(self, directory: str | Path) -> Path:
+        """Write every table as ``<name>.parquet`` plus ``run.json``, each file atomically."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         meta = {
@@ -156,8 +189,11 @@ class Results:
             "run": dataclasses.asdict(self.run),
             "claims": [dataclasses.asdict(c) for c in self.claims],
         }
-        _write_atomic(out / "images.parquet", lambda p: self.images.to_parquet(p, index=False))
-        _write_atomic(out / "trials.parquet", lambda p: self.trials.to_parquet(p, index=False))
+        for spec in TABLES:
+            frame = self.table(spec.name)
+            _write_atomic(
+                out / f"{spec.name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
+            )
         _write_atomic(out / "run.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2)))
         return out
 
@@ -167,18 +203,14 @@ def load_results(directory: str | Path) -> Results:
     src = Path(directory)
     try:
         meta = json.loads((src / "run.json").read_text())
-        images = pd.read_parquet(src / "images.parquet")
-        trials = pd.read_parquet(src / "trials.parquet")
         run = RunInfo(**{k: meta["run"][k] for k in _RUN_FIELDS if k in meta["run"]})
         app, title = str(meta["app"]), str(meta["title"])
         claims = tuple(DeclaredClaim(**c) for c in meta.get("claims", []))
+        tables = {}
+        for spec in TABLES:
+            path = src / f"{spec.name}.parquet"
+            if spec.required or path.exists():
+                tables[spec.field] = _rows(pd.read_parquet(path), spec.row)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"cannot read results: {exc}", file=src) from exc
-    return Results(
-        run=run,
-        app=app,
-        title=title,
-        image_rows=_rows(images, ImageResult),
-        trial_rows=_rows(trials, TrialResult),
-        claims=claims,
-    )
+    return Results(run=run, app=app, title=title, claims=claims, **tables)

@@ -104,7 +104,7 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     original = sample()
     out = original.save(tmp_path / "run")
     assert out == tmp_path / "run"
-    assert sorted(p.name for p in out.iterdir()) == ["images.parquet", "run.json", "trials.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == SAVED_FILES
 
     loaded = load_results(out)
     assert loaded.run == original.run
@@ -143,11 +143,7 @@ def test_save_overwrites_atomically(tmp_path: Path) -> None:
     sample().save(tmp_path)
     results([image_row("second")]).save(tmp_path)
     assert [r.variant for r in load_results(tmp_path).image_rows] == ["second"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "images.parquet",
-        "run.json",
-        "trials.parquet",
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == SAVED_FILES
 
 
 def test_run_json_is_readable(tmp_path: Path) -> None:
@@ -195,3 +191,33 @@ def test_load_run_json_without_app_is_results_error(tmp_path: Path) -> None:
     (tmp_path / "run.json").write_text(json.dumps({"run": dataclasses.asdict(original.run)}))
     with pytest.raises(ResultsError):
         load_results(tmp_path)
+
+
+SAVED_FILES = sorted(
+    [
+        "images.parquet",
+        "lint.parquet",
+        "lint_status.parquet",
+        "run.json",
+        "trials.parquet",
+    ]
+)
+
+
+def test_results_without_optional_tables_still_load(tmp_path: Path) -> None:
+    """A directory written before the lint tables existed loads, with those tables empty."""
+    original = results([image_row("only")])
+    out = original.save(tmp_path / "old")
+    (out / "lint.parquet").unlink()
+    (out / "lint_status.parquet").unlink()
+    loaded = load_results(out)
+    assert loaded.image_rows == original.image_rows
+    assert loaded.lint_rows == ()
+    assert loaded.lint_statuses == ()
+
+
+def test_missing_required_table_is_a_results_error(tmp_path: Path) -> None:
+    out = results([image_row("only")]).save(tmp_path / "broken")
+    (out / "trials.parquet").unlink()
+    with pytest.raises(ResultsError, match=r"trials\.parquet"):
+        load_results(out)
