@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KIT := $(BIN)/kit
 REPORTS := reports
-NOTEBOOKS := notebooks/01_base_images.ipynb
+NOTEBOOKS := notebooks/01_base_images.ipynb notebooks/02_layers.ipynb
 
 .PHONY: demo test lint typecheck unit engine-tests notebook-tests bench lab notebooks engine bases clean
 

@@ -123,9 +123,14 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from kit.bench import start_bench
+    if args.what in ("start", "all"):
+        from kit.bench import start_bench
 
-    print(start_bench(args.image, rounds=args.rounds).report())
+        print(start_bench(args.image, rounds=args.rounds).report())
+    if args.what in ("layers", "all"):
+        from kit.bench_layers import layer_bench
+
+        print(layer_bench(args.layers_image, rounds=args.layer_rounds).report())
     return 0
 
 
@@ -167,9 +172,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--bases", action="store_true", help="also the embedded bases")
     c.set_defaults(func=_clean)
 
-    h = sub.add_parser("bench", help="kit start timing vs a bare `docker run` loop")
-    h.add_argument("--image", default="kitbase/busybox:1")
+    h = sub.add_parser("bench", help="side-by-side benchmarks: start timing, layer analysis")
+    h.add_argument("--what", choices=["start", "layers", "all"], default="all")
+    h.add_argument("--image", default="kitbase/busybox:1", help="start bench image")
     h.add_argument("--rounds", type=int, default=30)
+    h.add_argument("--layers-image", default="kitbase/node:18-full", help="layer bench image")
+    h.add_argument("--layer-rounds", type=int, default=3)
     h.set_defaults(func=_bench)
     return p
 

@@ -126,6 +126,16 @@ class Engine:
         result: list[dict[str, Any]] = self._call(self.api.history, ref)
         return result
 
+    def save_stream(self, ref: str) -> Iterator[bytes]:
+        """``docker save`` of one image as a stream of chunks; the whole archive is never held.
+
+        The status check runs when the first chunk is asked for, so a missing image raises
+        ``docker.errors.NotFound`` on iteration, not here.
+        """
+        # At most 1 MiB a chunk (urllib3 hands HTTP chunks over as they come, often smaller).
+        stream: Iterator[bytes] = self._call(self.api.get_image, ref, chunk_size=1 << 20)
+        return stream
+
     def image_ids(self) -> set[str]:
         """Ids of every image, intermediate ones included (for cleanup after a failed build)."""
         return {img["Id"] for img in self._call(self.api.images, all=True)}

@@ -99,3 +99,7 @@ class NotebookError(KitError):
 
 class LintUnavailableError(KitError):
     """hadolint cannot be found or does not run, so no variant can be linted."""
+
+
+class LayerError(KitError):
+    """An image's ``docker save`` stream cannot be analysed: truncated, corrupt, or unsafe."""

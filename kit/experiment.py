@@ -12,7 +12,7 @@ import platform
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -23,11 +23,21 @@ from kit.build import build_cold_and_warm
 from kit.discover import App, Variant, load_app
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import KitError
-from kit.lint import LintReport, lint_app_or_none
+from kit.lint import SIZE_RULE_PATHS, LintReport, lint_app_or_none
+from kit.measure.layers import analyze_image
 from kit.measure.size import measure_size
 from kit.measure.start import StartSample, run_trials
-from kit.progress import bar_options, line_reporter, tqdm
-from kit.results import ImageResult, Results, RunInfo, TrialResult
+from kit.progress import bar_options, line_reporter, phase, tqdm
+from kit.results import (
+    ImageResult,
+    LayerRow,
+    Results,
+    RuleBytes,
+    RunInfo,
+    TrialResult,
+    WastedRow,
+    anatomy_rows,
+)
 from kit.stats import summarize
 
 log = logging.getLogger("kit")
@@ -95,6 +105,21 @@ def _trial_rows(app: App, variant: Variant, samples: list[StartSample]) -> list[
     ]
 
 
+@dataclass(frozen=True)
+class VariantOutcome:
+    """Everything measured for one variant; only ``row`` is certain to be there."""
+
+    row: ImageResult
+    trials: tuple[TrialResult, ...] = ()
+    layers: tuple[LayerRow, ...] = ()
+    wasted: tuple[WastedRow, ...] = ()
+    rule_bytes: tuple[RuleBytes, ...] = ()
+
+
+#: Every path prefix where a size-related lint rule's cost lives, measured in every image.
+RULE_PREFIXES = tuple(sorted({p for prefixes in SIZE_RULE_PATHS.values() for p in prefixes}))
+
+
 def measure_variant(
     engine: Engine,
     app: App,
@@ -104,19 +129,20 @@ def measure_variant(
     trials: int,
     warmups: int,
     run_id: str,
+    anatomy: bool = True,
     bar: tqdm | None = None,
-) -> tuple[ImageResult, list[TrialResult]]:
+) -> VariantOutcome:
     show = line_reporter(bar, f"{variant.name}: ") if bar is not None else None
 
     try:
         cold, warm = build_cold_and_warm(engine, app, variant, profile, on_line=show)
     except KitError as exc:
         log.warning("%s", exc)
-        return _failed(app, variant, exc), []
+        return VariantOutcome(_failed(app, variant, exc))
     text = variant.dockerfile.read_text(errors="replace")
     base = profiles.release_base(text, app.build_args(variant, profile))
     size = measure_size(engine, warm.image_id, base)
-    built = {
+    built: dict[str, Any] = {
         "image_id": warm.image_id,
         "tag": warm.tag,
         "size_bytes": size.size_bytes,
@@ -128,8 +154,25 @@ def measure_variant(
         "build_cold_s": cold.seconds,
         "build_warm_s": warm.seconds,
     }
-    if bar is not None:
-        bar.set_postfix_str(f"{variant.name}: start trials", refresh=True)
+    layer_rows: list[LayerRow] = []
+    wasted: list[WastedRow] = []
+    rule_bytes: list[RuleBytes] = []
+    if anatomy:
+        phase(bar, f"{variant.name}: layer anatomy")
+        try:
+            found = analyze_image(engine, warm.image_id, prefixes=RULE_PREFIXES)
+        except KitError as exc:
+            exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
+            log.warning("%s", exc)
+            return VariantOutcome(_failed(app, variant, exc, **built))
+        built |= {
+            "compressed_bytes": found.compressed_bytes,
+            "efficiency": found.efficiency,
+            "wasted_bytes": found.wasted_bytes,
+            "dive_wasted_bytes": found.dive_wasted_bytes,
+        }
+        layer_rows, wasted, rule_bytes = anatomy_rows(app.name, variant.name, found)
+    phase(bar, f"{variant.name}: start trials")
     labels = {RUN_LABEL: run_id, "kit.app": app.name, "kit.variant": variant.name}
     with _containers(engine, run_id) as (track, untrack):
         samples, error = run_trials(
@@ -142,28 +185,30 @@ def measure_variant(
             track=track,
             untrack=untrack,
         )
-    rows = _trial_rows(app, variant, samples)
+    trial_rows = tuple(_trial_rows(app, variant, samples))
+
+    def outcome(row: ImageResult) -> VariantOutcome:
+        return VariantOutcome(row, trial_rows, tuple(layer_rows), tuple(wasted), tuple(rule_bytes))
+
     if error is not None:
         error.app, error.variant, error.file = app.name, variant.name, str(variant.dockerfile)
         log.warning("%s", error)
-        return _failed(app, variant, error, **built), rows
+        return outcome(_failed(app, variant, error, **built))
     stats = summarize([s.total_s for s in samples if not s.warmup and s.total_s is not None])
-    return (
-        _row(
-            app,
-            variant,
-            "ok",
-            error=None,
-            error_type=None,
-            start_n=stats.n,
-            start_median_s=stats.median,
-            start_iqr_s=stats.iqr,
-            start_min_s=stats.low,
-            start_max_s=stats.high,
-            **built,
-        ),
-        rows,
+    row = _row(
+        app,
+        variant,
+        "ok",
+        error=None,
+        error_type=None,
+        start_n=stats.n,
+        start_median_s=stats.median,
+        start_iqr_s=stats.iqr,
+        start_min_s=stats.low,
+        start_max_s=stats.high,
+        **built,
     )
+    return outcome(row)
 
 
 def _linted(lint: LintReport, variant: str) -> bool:
@@ -179,6 +224,7 @@ def run_experiment(
     variants: tuple[str, ...] = (),
     engine: Engine | None = None,
     progress: bool = True,
+    anatomy: bool = True,
 ) -> Results:
     """Build, measure and start every variant of one app; one row per variant, failed or not."""
     if trials < 1 or warmups < 0:
@@ -209,7 +255,7 @@ def run_experiment(
             _failed(app, Variant(r.name, r.dockerfile, "", r.sha256, 0), r.error)
             for r in app.rejected
         ]
-        trial_rows: list[TrialResult] = []
+        outcomes: list[VariantOutcome] = []
         chosen = [
             v.for_profile(resolved) for v in app.variants if not variants or v.name in variants
         ]
@@ -219,7 +265,7 @@ def run_experiment(
             chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
         ) as bar:
             for variant in bar:
-                row, trs = measure_variant(
+                outcome = measure_variant(
                     engine,
                     app,
                     variant,
@@ -227,21 +273,25 @@ def run_experiment(
                     trials=trials,
                     warmups=warmups,
                     run_id=run.run_id,
+                    anatomy=anatomy,
                     bar=bar,
                 )
+                row = outcome.row
                 if lint is not None and _linted(lint, variant.name):
                     row = replace(row, lint_findings=lint.count(variant.name))
-                rows.append(row)
-                trial_rows.extend(trs)
+                outcomes.append(replace(outcome, row=row))
         return Results(
             run,
             app.name,
             app.title,
-            tuple(rows),
-            tuple(trial_rows),
+            tuple(rows) + tuple(o.row for o in outcomes),
+            tuple(t for o in outcomes for t in o.trials),
             app.claims,
             lint_rows=lint.findings if lint else (),
             lint_statuses=lint.statuses if lint else (),
+            layer_rows=tuple(x for o in outcomes for x in o.layers),
+            wasted_rows=tuple(x for o in outcomes for x in o.wasted),
+            rule_bytes=tuple(x for o in outcomes for x in o.rule_bytes),
         )
     finally:
         if own:

@@ -12,7 +12,7 @@ import pandas as pd
 from kit.claims import Claim, evaluate
 from kit.results import ImageResult, Results, TrialResult
 from kit.stats import compare
-from kit.units import fmt_bytes, fmt_s
+from kit.units import fmt_bytes, fmt_s, sentence
 
 
 def by_size(results: Results) -> list[ImageResult]:
@@ -160,7 +160,7 @@ def narrate(results: Results) -> str:
             f"Only **{ranked[0].variant}** was measured: {fmt_bytes(ranked[0].size_bytes)}."
         )
     for claim in claims(results):
-        parts.append(f"*{claim.claim.capitalize()}*: **{claim.verdict}** — {claim.measured}.")
+        parts.append(f"*{sentence(claim.claim)}*: **{claim.verdict}** — {claim.measured}.")
     if ranked:
         starts = ", ".join(
             f"{r.variant} {fmt_s(r.start_median_s)} (IQR {fmt_s(r.start_iqr_s)}, n={r.start_n})"

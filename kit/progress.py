@@ -17,7 +17,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
 
-__all__ = ["bar_options", "line_reporter", "tqdm"]
+__all__ = ["bar_options", "line_reporter", "phase", "tqdm"]
 
 
 def _where() -> str:
@@ -49,3 +49,9 @@ def line_reporter(bar: tqdm, prefix: str = "") -> Callable[[str], None]:
         bar.set_postfix_str(f"{prefix}{text.strip()[:60]}", refresh=True)
 
     return show
+
+
+def phase(bar: tqdm | None, text: str) -> None:
+    """Name what a long step is doing; redrawn at once only on a live terminal."""
+    if bar is not None and not bar.disable:
+        bar.set_postfix_str(text, refresh=_where() == "tty")

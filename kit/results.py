@@ -13,13 +13,17 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 from kit.claims import DeclaredClaim
 from kit.errors import ResultsError
-from kit.lint import LintFinding, LintStatus
+from kit.lint import SIZE_RULE_PATHS, LintFinding, LintStatus
+from kit.measure.layers import ImageAnatomy, LayerStats
 from kit.measure.start import StartSample
 
 SCHEMA_VERSION = 1
@@ -71,6 +75,10 @@ class ImageResult:
     start_max_s: float | None = None
     log_tail: str | None = None
     lint_findings: int | None = None  # hadolint findings; None when it could not lint the file
+    compressed_bytes: int | None = None  # Σ gzip of the layer tars (+ config): what a push sends
+    efficiency: float | None = None  # dive's: Σ smallest copy of each path / Σ all copies
+    wasted_bytes: int | None = None  # Σ (all copies − the smallest) over repeated paths
+    dive_wasted_bytes: int | None = None  # dive's figure, which also counts the kept copy
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,59 @@ class TrialResult(StartSample):
     status: str
 
 
-Row = TypeVar("Row", ImageResult, TrialResult)
+@dataclass(frozen=True)
+class LayerRow(LayerStats):
+    """One filesystem layer of a variant's image, in order."""
+
+    app: str
+    variant: str
+
+
+@dataclass(frozen=True)
+class WastedRow:
+    app: str
+    variant: str
+    path: str
+    wasted_bytes: int
+    layers: str  # the layer indexes holding a copy, e.g. "2, 3"
+
+
+@dataclass(frozen=True)
+class RuleBytes:
+    """Bytes under the paths where a size-related hadolint rule's cost lives, in one image."""
+
+    app: str
+    variant: str
+    rule: str
+    prefixes: str
+    bytes: int
+
+
+def anatomy_rows(
+    app: str, variant: str, anatomy: ImageAnatomy
+) -> tuple[list[LayerRow], list[WastedRow], list[RuleBytes]]:
+    layers = [
+        LayerRow(app=app, variant=variant, **dataclasses.asdict(layer)) for layer in anatomy.layers
+    ]
+    wasted = [
+        WastedRow(app, variant, w.path, w.wasted_bytes, ", ".join(map(str, w.layers)))
+        for w in anatomy.top_wasted
+    ]
+    rules = [
+        RuleBytes(
+            app,
+            variant,
+            rule,
+            ", ".join(prefixes),
+            sum(anatomy.prefix_bytes.get(prefix, 0) for prefix in prefixes),
+        )
+        for rule, prefixes in SIZE_RULE_PATHS.items()
+        if prefixes
+    ]
+    return layers, wasted, rules
+
+
+Row = TypeVar("Row", bound="DataclassInstance")
 LEADING = ("app", "variant", "status")
 _RUN_FIELDS = [f.name for f in dataclasses.fields(RunInfo)]
 
@@ -137,6 +197,9 @@ TABLES = (
     Table("trials", "trial_rows", TrialResult),
     Table("lint", "lint_rows", LintFinding, required=False),
     Table("lint_status", "lint_statuses", LintStatus, required=False),
+    Table("layers", "layer_rows", LayerRow, required=False),
+    Table("wasted", "wasted_rows", WastedRow, required=False),
+    Table("rule_bytes", "rule_bytes", RuleBytes, required=False),
 )
 
 
@@ -152,6 +215,9 @@ class Results:
     claims: tuple[DeclaredClaim, ...] = ()
     lint_rows: tuple[LintFinding, ...] = ()
     lint_statuses: tuple[LintStatus, ...] = ()
+    layer_rows: tuple[LayerRow, ...] = ()
+    wasted_rows: tuple[WastedRow, ...] = ()
+    rule_bytes: tuple[RuleBytes, ...] = ()
 
     def table(self, name: str) -> pd.DataFrame:
         spec = next((t for t in TABLES if t.name == name), None)
@@ -170,6 +236,10 @@ class Results:
     @property
     def lint(self) -> pd.DataFrame:
         return self.table("lint")
+
+    @property
+    def layers(self) -> pd.DataFrame:
+        return self.table("layers")
 
     @property
     def ok(self) -> tuple[ImageResult, ...]:

@@ -16,3 +16,8 @@ def fmt_s(s: float | None) -> str:
     if s is None:
         return "n/a"
     return f"{s * 1000:.0f} ms" if abs(s) < 1 else f"{s:.2f} s"
+
+
+def sentence(text: str) -> str:
+    """First letter up, the rest as written (``str.capitalize`` would turn "RUN" into "run")."""
+    return text[:1].upper() + text[1:]

@@ -196,10 +196,13 @@ def test_load_run_json_without_app_is_results_error(tmp_path: Path) -> None:
 SAVED_FILES = sorted(
     [
         "images.parquet",
+        "layers.parquet",
         "lint.parquet",
         "lint_status.parquet",
+        "rule_bytes.parquet",
         "run.json",
         "trials.parquet",
+        "wasted.parquet",
     ]
 )
 
