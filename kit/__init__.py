@@ -1,21 +1,53 @@
 """image-diet kit: measured experiments on the advice for shrinking Docker images.
 
-The public API is what notebooks use; everything else is an implementation detail.
+The public API is what notebooks use; everything else is an implementation detail. Names are
+imported on first use, so ``kit engine up`` or a layer analysis do not pay for pandas and
+matplotlib.
 """
 
-from kit.discover import App, Probe, Variant, load_app
-from kit.errors import KitError
-from kit.experiment import run_experiment
-from kit.narrate import claims_table, narrate, stable_facts, summary_table
-from kit.narrate_layers import anatomy_table, lint_costs, narrate_layers, wasted_table
-from kit.plots import (
-    plot_build_times,
-    plot_compression,
-    plot_layers,
-    plot_sizes,
-    plot_start_times,
-)
-from kit.results import Results, load_results
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kit.discover import App, Probe, Variant, load_app
+    from kit.errors import KitError
+    from kit.experiment import run_experiment
+    from kit.narration import claims_table, narrate, stable_facts, summary_table
+    from kit.narration_layers import anatomy_table, lint_costs, narrate_layers, wasted_table
+    from kit.plots import (
+        plot_build_times,
+        plot_compression,
+        plot_layers,
+        plot_sizes,
+        plot_start_times,
+    )
+    from kit.results import Results, load_results
+
+_HOME = {
+    "App": "kit.discover",
+    "Probe": "kit.discover",
+    "Variant": "kit.discover",
+    "load_app": "kit.discover",
+    "KitError": "kit.errors",
+    "run_experiment": "kit.experiment",
+    "claims_table": "kit.narration",
+    "narrate": "kit.narration",
+    "stable_facts": "kit.narration",
+    "summary_table": "kit.narration",
+    "anatomy_table": "kit.narration_layers",
+    "lint_costs": "kit.narration_layers",
+    "narrate_layers": "kit.narration_layers",
+    "wasted_table": "kit.narration_layers",
+    "plot_build_times": "kit.plots",
+    "plot_compression": "kit.plots",
+    "plot_layers": "kit.plots",
+    "plot_sizes": "kit.plots",
+    "plot_start_times": "kit.plots",
+    "Results": "kit.results",
+    "load_results": "kit.results",
+}
 
 __all__ = [
     "App",
@@ -40,3 +72,15 @@ __all__ = [
     "summary_table",
     "wasted_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'kit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))

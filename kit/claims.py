@@ -10,7 +10,7 @@ An app built to test one piece of advice says so::
     expect = "less"            # or "not less"
 
 Only deterministic metrics are allowed, so a verdict is stable and fit for a regression check;
-timing claims need the spread of trials and are judged in :mod:`kit.narrate`.
+timing claims need the spread of trials and are judged in :mod:`kit.narration`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import textwrap
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from kit.narrate import by_size, start_samples
+from kit.narration import by_size, start_samples
 from kit.results import Results
 
 MB = 1e6

@@ -83,3 +83,31 @@ def test_hierarchy_and_kind(cls: type[KitError], parents: tuple[type[KitError], 
 def test_raised_and_caught_as_exception() -> None:
     with pytest.raises(KitError, match=r"no engine \[app=x\]"):
         raise EngineError("no engine", app="x")
+
+
+def test_public_api_names_resolve_and_unknown_names_fail() -> None:
+    import kit
+
+    for name in kit.__all__:
+        assert getattr(kit, name) is not None
+    with pytest.raises(AttributeError):
+        kit.not_a_kit_name  # noqa: B018
+
+
+def test_every_public_name_is_exported_once() -> None:
+    import kit
+
+    assert sorted(kit.__all__) == sorted(set(kit.__all__))
+    assert set(kit.__all__) == set(kit._HOME)
+
+
+def test_public_functions_stay_functions_after_their_modules_load() -> None:
+    """A submodule named like an exported function would replace it once imported."""
+    import importlib
+
+    import kit
+
+    for home in set(kit._HOME.values()):
+        importlib.import_module(home)
+    for name in kit.__all__:
+        assert not isinstance(getattr(kit, name), type(kit)), name

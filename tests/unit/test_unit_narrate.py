@@ -1,4 +1,4 @@
-"""kit.narrate: claims, stable facts and narration, generated only from hand-made results."""
+"""kit.narration: claims, stable facts and narration, generated only from hand-made results."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from results_factory import failed_row, image_row, results, trials
 
 from kit.claims import Claim
-from kit.narrate import (
+from kit.narration import (
     by_size,
     claims,
     claims_table,

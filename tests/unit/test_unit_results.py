@@ -11,7 +11,7 @@ import pytest
 from results_factory import failed_row, image_row, results, run_info, trials
 
 from kit.errors import ResultsError
-from kit.narrate import stable_facts
+from kit.narration import stable_facts
 from kit.results import SCHEMA_VERSION, ImageResult, Results, TrialResult, load_results
 
 ENVELOPE = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kit.lint import SIZE_RULE_PATHS, SIZE_RULES, LintFinding
-from kit.narrate import by_size, claims
+from kit.narration import by_size, claims
 from kit.results import ImageResult, Results
 from kit.units import fmt_bytes, sentence
 
