@@ -9,6 +9,9 @@ An app built to test one piece of advice says so::
     than = "naive"
     expect = "less"            # or "not less"
 
+``than`` may also be a number (``metric = "x_floor"``, ``than = 1.25``), and a yes/no fact needs
+no ``than`` (``metric = "has_shell"``, ``expect = "false"``).
+
 Only deterministic metrics are allowed, so a verdict is stable and fit for a regression check;
 timing claims need the spread of trials and are judged in :mod:`kit.narration`.
 """
@@ -23,8 +26,19 @@ from typing import Any
 from kit.errors import ExperimentConfigError
 from kit.units import fmt_bytes
 
-METRICS = ("size_bytes", "compressed_bytes", "layers", "wasted_bytes")
+#: Per-variant numbers a claim may compare (deterministic: no timings).
+METRICS = (
+    "size_bytes",
+    "compressed_bytes",
+    "layers",
+    "wasted_bytes",
+    "x_floor",
+    "packages",
+)
+#: Per-variant yes/no facts a claim may assert.
+FLAGS = ("has_shell", "has_package_manager", "has_compiler")
 EXPECTS = ("less", "not less")
+FLAG_EXPECTS = ("true", "false")
 #: Byte metrics differing by less than this fraction count as equal: rebuilt files differ by
 #: timestamps and ids, not by what the advice is about.
 TOLERANCE = 0.01
@@ -43,7 +57,7 @@ class DeclaredClaim:
     text: str
     metric: str
     variant: str
-    than: str
+    than: str | float | None  # another variant, a bound, or None for a yes/no fact
     expect: str
 
 
@@ -59,51 +73,75 @@ def parse_claims(
     known = set(variants)
     found = []
     for index, body in enumerate(raw, 1):
-        keys = {"text", "metric", "variant", "than", "expect"}
+        where = f"claim {index}"
+        flag = body.get("metric") in FLAGS
+        keys = {"text", "metric", "variant", "expect"} | (set() if flag else {"than"})
         if set(body) != keys:
             missing, extra = keys - set(body), set(body) - keys
             raise ExperimentConfigError(
-                f"claim {index}: needs exactly {', '.join(sorted(keys))}"
+                f"{where}: needs exactly {', '.join(sorted(keys))}"
                 + (f"; missing {', '.join(sorted(missing))}" if missing else "")
                 + (f"; unknown {', '.join(sorted(extra))}" if extra else ""),
                 app=app,
                 file=file,
             )
-        claim = DeclaredClaim(**{k: str(body[k]) for k in keys})
-        if claim.metric not in METRICS:
+        than = body.get("than")
+        claim = DeclaredClaim(
+            text=str(body["text"]),
+            metric=str(body["metric"]),
+            variant=str(body["variant"]),
+            than=than
+            if isinstance(than, int | float) and not isinstance(than, bool)
+            else (None if than is None else str(than)),
+            expect=str(body["expect"]),
+        )
+        if claim.metric not in METRICS + FLAGS:
             raise ExperimentConfigError(
-                f"claim {index}: metric must be one of {', '.join(METRICS)}", app=app, file=file
+                f"{where}: metric must be one of {', '.join(METRICS + FLAGS)}", app=app, file=file
             )
-        if claim.expect not in EXPECTS:
+        allowed = FLAG_EXPECTS if flag else EXPECTS
+        if claim.expect not in allowed:
             raise ExperimentConfigError(
-                f"claim {index}: expect must be one of {', '.join(EXPECTS)}", app=app, file=file
+                f"{where}: expect must be one of {', '.join(allowed)}", app=app, file=file
             )
-        for name in (claim.variant, claim.than):
+        # `than` is another variant, or a number to compare with (e.g. x_floor below 1.25).
+        named = [claim.variant] + ([claim.than] if isinstance(claim.than, str) else [])
+        for name in named:
             if name not in known:
-                raise ExperimentConfigError(
-                    f"claim {index}: no variant {name!r}", app=app, file=file
-                )
+                raise ExperimentConfigError(f"{where}: no variant {name!r}", app=app, file=file)
         found.append(claim)
     return tuple(found)
 
 
 def _fmt(metric: str, value: float) -> str:
-    return f"{value:g}" if metric == "layers" else fmt_bytes(value)
+    if metric in ("layers", "packages"):
+        return f"{value:g}"
+    return f"{value:.2f}×" if metric == "x_floor" else fmt_bytes(value)
 
 
-def evaluate(claim: DeclaredClaim, values: Mapping[str, float | None]) -> Claim:
+def evaluate(claim: DeclaredClaim, values: Mapping[str, Any]) -> Claim:
     """Judge a declared claim on per-variant values of its metric (None: not measured)."""
-    a, b = values.get(claim.variant), values.get(claim.than)
+    a = values.get(claim.variant)
+    if claim.metric in FLAGS:
+        if a is None:
+            return Claim(claim.text, f"{claim.metric} not measured", "not tested", True)
+        holds = bool(a) == (claim.expect == "true")
+        measured = f"{claim.variant}: {claim.metric.replace('_', ' ')} = {'yes' if a else 'no'}"
+        return Claim(claim.text, measured, "holds" if holds else "does not hold", True)
+    if isinstance(claim.than, str):
+        b, against = values.get(claim.than), claim.than
+    else:
+        b, against = claim.than, "the bound"
     if a is None or b is None:
-        return Claim(
-            claim.text, f"{claim.metric} not measured for both variants", "not tested", True
-        )
-    tolerance = 0 if claim.metric == "layers" else TOLERANCE * b
+        return Claim(claim.text, f"{claim.metric} not measured", "not tested", True)
+    exact = claim.metric in ("layers", "packages") or not isinstance(claim.than, str)
+    tolerance = 0 if exact else TOLERANCE * b
     less = a < b - tolerance
     holds = less if claim.expect == "less" else not less
     diff = a - b
-    measured = (
-        f"{claim.variant} {_fmt(claim.metric, a)} vs {claim.than} {_fmt(claim.metric, b)} "
-        f"({'+' if diff >= 0 else '−'}{_fmt(claim.metric, abs(diff))})"
+    measured = f"{claim.variant} {_fmt(claim.metric, a)} vs {against} {_fmt(claim.metric, b)}" + (
+        f" ({'+' if diff >= 0 else '−'}{_fmt(claim.metric, abs(diff))})"
+        if against != "the bound"
+        else ""
     )
     return Claim(claim.text, measured, "holds" if holds else "does not hold", True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ def _engine(args: argparse.Namespace) -> int:
         who = (
             f"started by kit (pid {status.pid}, log {status.log})"
             if status.started_by_kit
-            else "already running"
+            else f"already running at {os.environ.get('DOCKER_HOST', 'the default socket')}"
         )
         print(f"engine {status.version}: {who}")
     elif args.action == "down":

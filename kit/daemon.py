@@ -95,7 +95,9 @@ def up(wait_s: float = 60.0) -> EngineStatus:
     if engine is not None:
         version = engine.info().version
         engine.close()
-        mine = ours is not None and _pid_alive(ours)
+        # Kit's dockerd serves the default socket; an engine reached through DOCKER_HOST is
+        # someone else's even while kit's own daemon also runs.
+        mine = ours is not None and _pid_alive(ours) and not os.environ.get("DOCKER_HOST")
         return EngineStatus(mine, ours if mine else None, state_dir() / "dockerd.log", version)
     if os.environ.get("DOCKER_HOST"):
         raise EngineError(
