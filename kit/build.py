@@ -109,14 +109,20 @@ def build_cold_and_warm(
     variant: Variant,
     profile: str,
     on_line: Callable[[str], None] | None = None,
+    while_cached: Callable[[], None] | None = None,
 ) -> tuple[BuildOutcome, BuildOutcome]:
-    """Cold: the variant's previous image removed and no cache; warm: the same build again."""
+    """Cold: the variant's previous image removed and no cache; warm: the same build again.
+
+    ``while_cached`` runs after the warm build, while the earlier stages' images still serve
+    as cache (building a single stage then costs no step)."""
     check_bases(engine, app, variant, profile)
     engine.remove_image(image_tag(app, variant, profile), force=True)
     before = engine.image_ids()
     try:
         cold = build(engine, app, variant, profile, nocache=True, on_line=on_line)
         warm = build(engine, app, variant, profile, nocache=False, on_line=on_line)
+        if while_cached is not None:
+            while_cached()
     finally:
         # The classic builder keeps earlier stages as untagged images; once the warm build has
         # used them as cache they are clutter, and a rerun measures cold anyway.

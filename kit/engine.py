@@ -199,6 +199,7 @@ class Engine:
         nocache: bool,
         network_mode: str = "host",
         managed: bool = True,
+        target: str | None = None,
         on_line: Callable[[str], None] | None = None,
     ) -> BuildStream:
         """Build with the classic builder, streaming its log; never raises for a failed build."""
@@ -230,6 +231,7 @@ class Engine:
                 forcerm=True,
                 pull=False,
                 network_mode=network_mode,
+                target=target,
                 decode=True,
             )
             self.api.hooks["response"].remove(keep)

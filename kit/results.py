@@ -24,6 +24,7 @@ from kit.claims import DeclaredClaim
 from kit.errors import ResultsError
 from kit.lint import SIZE_RULE_PATHS, LintFinding, LintStatus
 from kit.measure.layers import ImageAnatomy, LayerStats
+from kit.measure.stages import StageSize
 from kit.measure.start import StartSample
 
 SCHEMA_VERSION = 1
@@ -200,6 +201,7 @@ TABLES = (
     Table("layers", "layer_rows", LayerRow, required=False),
     Table("wasted", "wasted_rows", WastedRow, required=False),
     Table("rule_bytes", "rule_bytes", RuleBytes, required=False),
+    Table("stages", "stage_rows", StageSize, required=False),
 )
 
 
@@ -218,6 +220,7 @@ class Results:
     layer_rows: tuple[LayerRow, ...] = ()
     wasted_rows: tuple[WastedRow, ...] = ()
     rule_bytes: tuple[RuleBytes, ...] = ()
+    stage_rows: tuple[StageSize, ...] = ()
 
     def table(self, name: str) -> pd.DataFrame:
         spec = next((t for t in TABLES if t.name == name), None)

@@ -201,6 +201,7 @@ SAVED_FILES = sorted(
         "lint_status.parquet",
         "rule_bytes.parquet",
         "run.json",
+        "stages.parquet",
         "trials.parquet",
         "wasted.parquet",
     ]
