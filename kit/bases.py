@@ -79,6 +79,19 @@ BASES: tuple[BaseSpec, ...] = (
     ),
     BaseSpec("kitbase/node:18-slim", "node and npm, no recommends", "node-18-slim.Dockerfile"),
     BaseSpec("kitbase/node:18-runtime", "node runtime alone, no npm", "node-18-runtime.Dockerfile"),
+    BaseSpec(
+        "kitbase/python:3.11-full",
+        "python3, pip, venv, headers, compilers",
+        "python-3.11-full.Dockerfile",
+    ),
+    BaseSpec(
+        "kitbase/python:3.11-slim", "python3 and venv, no recommends", "python-3.11-slim.Dockerfile"
+    ),
+    BaseSpec(
+        "kitbase/python:3.11-runtime",
+        "python interpreter and stdlib alone",
+        "python-3.11-runtime.Dockerfile",
+    ),
 )
 
 

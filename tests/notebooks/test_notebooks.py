@@ -31,7 +31,7 @@ def test_01_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
     assert not [o for o in outputs if o.output_type == "error"]
     assert nb.metadata["papermill"]["parameters"]["trials"] == 2
     results = load_results(tmp_path / "results")
-    assert {r.variant for r in results.ok} == {"full", "slim", "multistage"}
+    assert {r.variant for r in results.ok} == {"full", "slim", "multistage", "closure"}
     assert results.run.profile == "local"
     assert all(r.start_n == 2 for r in results.ok)
     # Figures are in the page as embedded PNGs: three plots.

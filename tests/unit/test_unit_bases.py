@@ -120,8 +120,14 @@ def test_editing_a_base_dockerfile_changes_its_recipe_and_its_childrens(dockerfi
     slim.write_text(slim.read_text() + "# one more comment\n")
     after = recipes()
     changed = {ref for ref in before if before[ref] != after[ref]}
-    # node-18-slim and node-18-runtime build on debian:12-slim; the others do not.
-    assert changed == {"kitbase/debian:12-slim", "kitbase/node:18-slim", "kitbase/node:18-runtime"}
+    # The node and python slim/runtime bases build on debian:12-slim; the others do not.
+    assert changed == {
+        "kitbase/debian:12-slim",
+        "kitbase/node:18-slim",
+        "kitbase/node:18-runtime",
+        "kitbase/python:3.11-slim",
+        "kitbase/python:3.11-runtime",
+    }
 
 
 def test_editing_a_leaf_changes_only_the_leaf(dockerfiles: Path) -> None:

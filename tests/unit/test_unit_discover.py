@@ -234,6 +234,11 @@ def test_count_stages(text: str, expected: int) -> None:
 
 def test_stage_count_of_the_real_node_server_app() -> None:
     app = load_app(Path(__file__).resolve().parents[2] / "dockerfiles" / "node-server")
-    assert {v.name: v.stages for v in app.variants} == {"full": 1, "multistage": 3, "slim": 1}
+    assert {v.name: v.stages for v in app.variants} == {
+        "closure": 2,
+        "full": 1,
+        "multistage": 3,
+        "slim": 1,
+    }
     assert app.probe == Probe(kind="http", path="/", pattern=None, timeout_s=30.0)
     assert app.rejected == ()

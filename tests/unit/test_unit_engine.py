@@ -116,6 +116,7 @@ def test_build_passes_classic_builder_options(fake_engine: Engine, fake_api: Fak
         "forcerm": True,
         "pull": False,
         "network_mode": "none",
+        "target": None,
         "decode": True,
     }
 
