@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KIT := $(BIN)/kit
 REPORTS := reports
-NOTEBOOKS := notebooks/01_base_images.ipynb notebooks/02_layers.ipynb
+NOTEBOOKS := notebooks/01_base_images.ipynb notebooks/02_layers.ipynb notebooks/03_multistage.ipynb
 
 .PHONY: demo test lint typecheck unit engine-tests notebook-tests bench lab notebooks engine bases clean
 

@@ -15,12 +15,15 @@ if TYPE_CHECKING:
     from kit.errors import KitError
     from kit.experiment import run_experiment
     from kit.narration import claims_table, narrate, stable_facts, summary_table
+    from kit.narration_floor import floor_table, narrate_floor
     from kit.narration_layers import anatomy_table, lint_costs, narrate_layers, wasted_table
     from kit.plots import (
         plot_build_times,
         plot_compression,
+        plot_floor,
         plot_layers,
         plot_sizes,
+        plot_stages,
         plot_start_times,
     )
     from kit.results import Results, load_results
@@ -36,6 +39,10 @@ _HOME = {
     "narrate": "kit.narration",
     "stable_facts": "kit.narration",
     "summary_table": "kit.narration",
+    "floor_table": "kit.narration_floor",
+    "narrate_floor": "kit.narration_floor",
+    "plot_floor": "kit.plots",
+    "plot_stages": "kit.plots",
     "anatomy_table": "kit.narration_layers",
     "lint_costs": "kit.narration_layers",
     "narrate_layers": "kit.narration_layers",
@@ -57,15 +64,19 @@ __all__ = [
     "Variant",
     "anatomy_table",
     "claims_table",
+    "floor_table",
     "lint_costs",
     "load_app",
     "load_results",
     "narrate",
+    "narrate_floor",
     "narrate_layers",
     "plot_build_times",
     "plot_compression",
+    "plot_floor",
     "plot_layers",
     "plot_sizes",
+    "plot_stages",
     "plot_start_times",
     "run_experiment",
     "stable_facts",

@@ -15,13 +15,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 from kit import profiles
-from kit.discover import Variant, load_app
+from kit.discover import App, Variant, load_app
 from kit.engine import Engine
 from kit.errors import KitError
 from kit.lint import LintReport, lint_app_or_none
+from kit.measure.floor import Floor, measure_floor, x_floor
 from kit.measure.variant import VariantOutcome, failed_row, measure_variant
 from kit.progress import bar_options, tqdm
-from kit.results import Results, RunInfo
+from kit.results import FloorRow, ImageResult, Results, RunInfo
 
 log = logging.getLogger("kit")
 
@@ -35,6 +36,38 @@ def kit_version() -> str:
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+def with_floor(
+    engine: Engine, app: App, rows: list[ImageResult]
+) -> tuple[list[ImageResult], list[FloorRow]]:
+    """Trace the smallest working variant's service; measure every variant against its files."""
+    working = sorted(
+        (r for r in rows if r.status == "ok" and r.size_bytes and r.tag),
+        key=lambda r: r.size_bytes or 0,
+    )
+    if not working:
+        return rows, []
+    traced = working[0]
+    try:
+        found = measure_floor(engine, str(traced.tag), app.probe)
+    except KitError as exc:
+        # The floor is a measurement of its own: without it the rest still stands.
+        found = Floor(None, (), "fatrace", f"the traced run of {traced.variant} failed: {exc}")
+    note = found.reason or f"traced on {traced.variant} ({found.method})"
+    measured = [
+        replace(
+            r,
+            floor_bytes=found.floor_bytes,
+            x_floor=x_floor(r.size_bytes, found) if r.size_bytes else None,
+            floor_note=note,
+        )
+        if r.status == "ok"
+        else r
+        for r in rows
+    ]
+    files = [FloorRow(app.name, traced.variant, f.path, f.bytes) for f in found.files]
+    return measured, files
 
 
 def _linted(lint: LintReport, variant: str) -> bool:
@@ -51,6 +84,7 @@ def run_experiment(
     engine: Engine | None = None,
     progress: bool = True,
     anatomy: bool = True,
+    floor: bool = True,
 ) -> Results:
     """Build, measure and start every variant of one app; one row per variant, failed or not."""
     if trials < 1 or warmups < 0:
@@ -106,11 +140,16 @@ def run_experiment(
                 if lint is not None and _linted(lint, variant.name):
                     row = replace(row, lint_findings=lint.count(variant.name))
                 outcomes.append(replace(outcome, row=row))
+        measured, floor_rows = (
+            with_floor(engine, app, [o.row for o in outcomes])
+            if floor
+            else ([o.row for o in outcomes], [])
+        )
         return Results(
             run,
             app.name,
             app.title,
-            tuple(rows) + tuple(o.row for o in outcomes),
+            tuple(rows) + tuple(measured),
             tuple(t for o in outcomes for t in o.trials),
             app.claims,
             lint_rows=lint.findings if lint else (),
@@ -119,6 +158,7 @@ def run_experiment(
             wasted_rows=tuple(x for o in outcomes for x in o.wasted),
             rule_bytes=tuple(x for o in outcomes for x in o.rule_bytes),
             stage_rows=tuple(x for o in outcomes for x in o.stages),
+            floor_rows=tuple(floor_rows),
         )
     finally:
         if own:

@@ -80,6 +80,15 @@ class ImageResult:
     efficiency: float | None = None  # dive's: Σ smallest copy of each path / Σ all copies
     wasted_bytes: int | None = None  # Σ (all copies − the smallest) over repeated paths
     dive_wasted_bytes: int | None = None  # dive's figure, which also counts the kept copy
+    floor_bytes: int | None = None  # bytes of the files the started service really uses
+    x_floor: float | None = None  # size_bytes / floor_bytes
+    floor_note: str | None = None  # which variant was traced, or why the floor is unknown
+    packages: int | None = None  # installed packages (dpkg or apk database); None: no database
+    package_db: str | None = None
+    has_shell: bool | None = None
+    has_package_manager: bool | None = None
+    has_pip: bool | None = None
+    has_compiler: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,16 @@ class WastedRow:
     path: str
     wasted_bytes: int
     layers: str  # the layer indexes holding a copy, e.g. "2, 3"
+
+
+@dataclass(frozen=True)
+class FloorRow:
+    """One file of the floor: traced while the service passed its probe, sized in the image."""
+
+    app: str
+    variant: str  # the variant that was traced
+    path: str
+    bytes: int
 
 
 @dataclass(frozen=True)
@@ -202,6 +221,7 @@ TABLES = (
     Table("wasted", "wasted_rows", WastedRow, required=False),
     Table("rule_bytes", "rule_bytes", RuleBytes, required=False),
     Table("stages", "stage_rows", StageSize, required=False),
+    Table("floor", "floor_rows", FloorRow, required=False),
 )
 
 
@@ -221,6 +241,7 @@ class Results:
     wasted_rows: tuple[WastedRow, ...] = ()
     rule_bytes: tuple[RuleBytes, ...] = ()
     stage_rows: tuple[StageSize, ...] = ()
+    floor_rows: tuple[FloorRow, ...] = ()
 
     def table(self, name: str) -> pd.DataFrame:
         spec = next((t for t in TABLES if t.name == name), None)

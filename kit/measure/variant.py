@@ -21,6 +21,7 @@ from kit.measure.layers import analyze_image
 from kit.measure.size import measure_size
 from kit.measure.stages import StageSize, stage_sizes
 from kit.measure.start import StartSample, run_trials
+from kit.measure.surface import attack_surface
 from kit.progress import line_reporter, phase, tqdm
 from kit.results import (
     ImageResult,
@@ -145,6 +146,20 @@ def measure_variant(
         "base_bytes": size.base_bytes,
         "build_cold_s": cold.seconds,
         "build_warm_s": warm.seconds,
+    }
+    try:
+        surface = attack_surface(engine, warm.image_id)
+    except KitError as exc:
+        exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
+        log.warning("%s", exc)
+        return VariantOutcome(failed_row(app, variant, exc, **built))
+    built |= {
+        "packages": surface.packages,
+        "package_db": surface.package_db,
+        "has_shell": surface.has_shell,
+        "has_package_manager": surface.has_package_manager,
+        "has_pip": surface.has_pip,
+        "has_compiler": surface.has_compiler,
     }
     layer_rows: list[LayerRow] = []
     wasted: list[WastedRow] = []

@@ -66,3 +66,24 @@ def test_02_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
     assert page.count("data:image/png;base64") >= 2
     # The lint join names a measured cost for the apt lists naive keeps.
     assert "DL3009" in page and "Traceback" not in page
+
+
+def test_03_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
+    ipynb, html = execute(
+        REPO / "notebooks" / "03_multistage.ipynb",
+        tmp_path / "out",
+        {"profile": "local", "trials": 1, "results_dir": str(tmp_path / "results")},
+        progress=False,
+    )
+    nb = nbformat.read(ipynb, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    results = load_results(tmp_path / "results")
+    rows = {r.variant: r for r in results.ok}
+    assert set(rows) == {"full", "slim", "multistage", "closure"}
+    # The floor was traced on the smallest variant and every variant is measured against it.
+    assert results.floor_rows and {f.variant for f in results.floor_rows} == {"closure"}
+    for r in rows.values():
+        assert r.floor_bytes and r.x_floor and r.x_floor >= 1.0
+    assert rows["closure"].has_shell is False and rows["full"].has_compiler is True
+    assert html.read_text().count("data:image/png;base64") >= 3

@@ -195,6 +195,7 @@ def test_load_run_json_without_app_is_results_error(tmp_path: Path) -> None:
 
 SAVED_FILES = sorted(
     [
+        "floor.parquet",
         "images.parquet",
         "layers.parquet",
         "lint.parquet",

@@ -1,0 +1,327 @@
+"""The size floor: the bytes of the files a started service really uses (attack surface:
+``kit.measure.surface``).
+
+**Floor.** Debian's ``fatrace`` (fanotify, ``-f CROW``) runs on the host from before the container
+is created until its probe has passed. For a run of ``sh -c 'cat /etc/hostname'`` on
+kitbase/busybox:1 (dockerd 20.10, overlay2, kernel 6.x) it printed, amid the host's own events::
+
+    runc:[2:INIT](477): O   /var/lib/docker/overlay2/<container>/diff    (pivot_root to rootfs)
+    runc:[2:INIT](477): WO  /run/docker/runtime-runc/moby/<id>/exec.fifo (often "CWO (deleted)")
+    sh(477): RO  /var/lib/docker/overlay2/<layer>/diff/bin/busybox       (the exec)
+    cat(477): O   /var/lib/docker/containers/<id>/hostname               (a bind mount)
+
+That is ``comm(pid): TYPES path`` with host pids, and the real file under the *layer* folder that
+holds it: overlayfs opens the file below, and the merged mount, made after fatrace marked the
+mounts, is never reported. A line counts when its path lies under one of this image's layer
+folders or this container's upper or merged folder (the init layer and bind mounts are not the
+image's), minus that prefix. Where the netlink process connector answers, only the container's
+processes count: runc's init (a process the connector saw renamed ``runc:[2:INIT]`` that opens this
+container's upper folder, or writes its exec.fifo) and every process forked below it. The traced
+files and their loader closure (``kit.measure.elf``) are looked up in the image's layers
+(whiteouts, opaque folders and symlinks followed inside the image) and summed once per inode.
+
+Limits: a file never opened is missed (only stat'ed, or reached through an inherited fd); a file
+opened is counted whole, however little of it is read or mapped; symlinks and folders weigh 0;
+reads before the probe passes count, and so do those between its passing and the container's
+removal; a fanotify queue overflow on a very busy host drops events; a reused pid that also reads
+this image's layers would count. Without root, a local overlay2 engine whose layer folders this
+host can read, or fatrace (installed with apt-get as root), the floor is None with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import secrets
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kit.daemon import apt_install
+from kit.discover import Probe
+from kit.engine import RUN_LABEL, Engine
+from kit.errors import EngineError, KitError
+from kit.measure.elf import ImageFs, loader_closure
+from kit.measure.start import run_trial
+
+_LINE = re.compile(r"(?P<comm>.*?)\((?P<pid>\d+)\): (?P<types>[A-Z+<>]+) +(?P<path>/.*)")
+BARRIER_S = 10.0
+SBIN = os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin"))
+INIT_COMM = b"runc:[2:INIT]"  # what runc's init calls itself (prctl) until it execs the command
+
+METHOD = "fatrace"
+
+
+@dataclass(frozen=True)
+class FloorFile:
+    path: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Floor:
+    floor_bytes: int | None
+    files: tuple[FloorFile, ...]
+    method: str
+    reason: str | None  # why floor_bytes is None
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    comm: str
+    pid: int
+    types: str
+    path: str
+
+
+def parse_fatrace_line(line: str) -> TraceEvent | None:
+    match = _LINE.fullmatch(line.rstrip("\n"))
+    if match is None:
+        return None
+    return TraceEvent(match["comm"], int(match["pid"]), match["types"], match["path"])
+
+
+def _layers(graph: Mapping[str, Any]) -> list[str]:
+    """An image's layer folders, top first (``UpperDir`` then ``LowerDir``)."""
+    lower = str(graph.get("LowerDir") or "")
+    return [d for d in (str(graph.get("UpperDir") or ""), *lower.split(":")) if d]
+
+
+def layer_roots(image: Mapping[str, Any], container: Mapping[str, Any]) -> tuple[str, ...]:
+    """Host folders whose contents are image paths: the image's layers, the container's upper
+    and merged folders. The container's init layer (/etc/hosts … placeholders) is left out."""
+    roots = [*_layers(image), *(str(container.get(k) or "") for k in ("UpperDir", "MergedDir"))]
+    return tuple(dict.fromkeys(r.rstrip("/") for r in roots if r))
+
+
+def image_path(host_path: str, roots: Sequence[str]) -> str | None:
+    for root in roots:
+        if host_path == root or host_path.startswith(root + "/"):
+            return "/" + host_path[len(root) :].lstrip("/")
+    return None
+
+
+def descendants(roots: set[int], forks: Sequence[tuple[int, int]]) -> set[int]:
+    """``roots`` and every process forked below them; ``forks`` are (parent, child) in order.
+
+    Forks before a root's own birth are skipped, so an earlier owner of a reused pid is not
+    mistaken for it."""
+    born = [i for i, (_, child) in enumerate(forks) if child in roots]
+    found = set(roots)
+    for parent, child in forks[min(born, default=0) :]:
+        if parent in found:
+            found.add(child)
+    return found
+
+
+class _Fatrace:
+    """fatrace as a child, its lines matching ``keep`` collected by a reader thread."""
+
+    def __init__(self, binary: str, keep: tuple[str, ...], folder: Path) -> None:
+        self.lines: list[str] = []
+        self._canary, self._seen = folder / "canary", threading.Event()
+        self._canary.write_text("kit")
+        self.errors = folder / "fatrace.err"
+        with self.errors.open("wb") as errors:
+            self._proc = subprocess.Popen(
+                [binary, "-f", "CROW"], stdout=subprocess.PIPE, stderr=errors
+            )
+        self._reader = threading.Thread(target=self._read, args=(keep,), daemon=True)
+        self._reader.start()
+
+    def _read(self, keep: tuple[str, ...]) -> None:
+        assert self._proc.stdout is not None
+        for raw in self._proc.stdout:
+            line = raw.decode("utf-8", "replace")
+            if str(self._canary) in line:
+                self._seen.set()
+            elif any(k in line for k in keep):
+                self.lines.append(line)
+
+    def barrier(self) -> bool:
+        """Read the canary until fatrace reports it: every earlier event has then been read."""
+        self._seen.clear()
+        for _ in range(int(BARRIER_S / 0.05)):
+            self._canary.read_bytes()
+            if self._seen.wait(0.05) or self._proc.poll() is not None:
+                break
+        return self._seen.is_set()
+
+    def stop(self) -> None:
+        self._proc.terminate()
+        try:
+            self._proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._reader.join(5)
+
+
+class _Procs:
+    """Forks, and which processes became runc's container init, from the netlink process
+    connector: fanotify names a process only by its pid."""
+
+    def __init__(self) -> None:
+        self.forks: list[tuple[int, int]] = []  # (parent, child), in order
+        self.inits: set[int] = set()
+        self.lost = False
+        self._sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 11)  # NETLINK_CONNECTOR
+        with contextlib.suppress(OSError):  # a busy host forks fast: a larger buffer drops less
+            self._sock.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
+        self._sock.bind((0, 1))  # CN_IDX_PROC
+        listen = struct.pack("=IIIIHHI", 1, 1, 0, 0, 4, 0, 1)  # cn_msg + PROC_CN_MCAST_LISTEN
+        self._sock.send(struct.pack("=IHHII", 16 + len(listen), 3, 0, 0, 0) + listen)
+        self._sock.settimeout(0.2)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                data = self._sock.recv(1 << 16)
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                if exc.errno != errno.ENOBUFS:
+                    return
+                self.lost = True
+                continue
+            # nlmsghdr (16) + cn_msg (20) + proc_event (what, cpu, timestamp: 16) + the body.
+            what = struct.unpack_from("=I", data, 36)[0] if len(data) >= 76 else 0
+            if what == 1:  # PROC_EVENT_FORK: parent pid, tgid, child pid, tgid
+                _, parent, _, child = struct.unpack_from("=IIII", data, 52)
+                self.forks.append((parent, child))
+            elif what == 0x200 and data[60:76].startswith(INIT_COMM):  # PROC_EVENT_COMM
+                self.inits.add(struct.unpack_from("=I", data, 56)[0])
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(2)
+        self._sock.close()
+
+
+def _container_pids(
+    events: list[TraceEvent], container: str, upper: str | None, procs: _Procs | None
+) -> set[int] | None:
+    """The container's processes; None when they cannot be told apart (then paths alone count).
+
+    The init is the process that writes this container's exec.fifo (when fatrace names it before
+    runc unlinks it) or an init that opens this container's upper folder: pivot_root into the
+    merged root shows up there."""
+    if procs is None or procs.lost:
+        return None
+    fifo = f"/{container}/exec.fifo"
+    init = {e.pid for e in events if fifo in e.path and "W" in e.types}
+    init |= procs.inits & {e.pid for e in events if e.path == upper}
+    return descendants(init, procs.forks) if init else None
+
+
+def _untraceable(engine: Engine, graph: Mapping[str, Any]) -> str | None:
+    if os.geteuid() != 0:
+        return "tracing file access needs root (fanotify)"
+    info = engine.info()
+    if info.storage_driver != "overlay2":
+        return f"storage driver {info.storage_driver!r}, not overlay2"
+    host = info.host.split("://", 1)[-1].split(":")[0]
+    # The SDK names a unix socket http+docker://localhost, and an ssh:// engine http+docker://ssh.
+    if host not in ("localhost", "127.0.0.1", "::1"):
+        return f"the engine at {info.host} is not local"
+    if not all(os.path.isdir(layer) for layer in _layers(graph)):
+        return "the image's layer folders are not on this host (an engine in a VM?)"
+    if shutil.which("fatrace", path=SBIN) is None:
+        with contextlib.suppress(EngineError):
+            apt_install("fatrace")
+    if shutil.which("fatrace", path=SBIN) is None:
+        return "fatrace is missing and could not be installed with apt-get"
+    return None
+
+
+def measure_floor(engine: Engine, image_ref: str, probe: Probe) -> Floor:
+    """Start ``image_ref`` once under ``probe`` and sum the image files it used.
+
+    Returns a ``None`` floor with the reason when tracing is impossible; a failing probe raises
+    the usual :class:`StartError`.
+    """
+    inspected = engine.image(image_ref)
+    if inspected is None:
+        raise KitError(f"image {image_ref} does not exist, so its floor cannot be measured")
+    graph = (inspected.get("GraphDriver") or {}).get("Data") or {}
+    reason = _untraceable(engine, graph)
+    binary = shutil.which("fatrace", path=SBIN)
+    if reason is not None or binary is None:
+        return Floor(None, (), METHOD, reason)
+    created: dict[str, Any] = {}
+
+    def track(container: str) -> None:
+        created["id"] = container
+        created["graph"] = engine.inspect_container(container).get("GraphDriver") or {}
+
+    overlay = os.path.dirname(os.path.dirname(_layers(graph)[0]))
+    with tempfile.TemporaryDirectory(prefix="kit-floor-") as tmp:
+        trace = _Fatrace(binary, (overlay + "/", "/exec.fifo"), Path(tmp))
+        procs: _Procs | None = None
+        try:
+            with contextlib.suppress(OSError):
+                procs = _Procs()
+            if not trace.barrier():
+                said = trace.errors.read_text(errors="replace").strip()
+                return Floor(None, (), METHOD, f"fatrace reported no event: {said or 'silent'}")
+            labels = {RUN_LABEL: f"floor-{secrets.token_hex(4)}"}
+            run_trial(
+                engine,
+                image_ref,
+                probe,
+                labels,
+                trial=0,
+                warmup=False,
+                track=track,
+                untrack=lambda _: None,
+            )
+            complete = trace.barrier()
+        finally:
+            trace.stop()
+            if procs is not None:
+                procs.stop()
+    if not complete:  # a partial trace would pass for a smaller floor
+        return Floor(None, (), METHOD, "fatrace stopped before the run's events were read")
+    events = [e for e in map(parse_fatrace_line, trace.lines) if e is not None]
+    container = created["graph"].get("Data") or {}
+    pids = _container_pids(events, created["id"], container.get("UpperDir"), procs)
+    method = METHOD if pids is None else f"{METHOD}+proc-connector"
+    roots = layer_roots(graph, container)
+    used = {
+        path
+        for e in events
+        if (pids is None or e.pid in pids) and set(e.types) & set("ROC")
+        if (path := image_path(e.path, roots)) is not None
+    }
+    fs = ImageFs(_layers(graph))
+    env = (inspected.get("Config") or {}).get("Env") or []
+    library_path = next((v[16:] for v in env if v.startswith("LD_LIBRARY_PATH=")), "")
+    closure = loader_closure(used, fs.resolve, library_path.split(":"))
+    files: list[FloorFile] = []
+    inodes: set[tuple[int, int]] = set()
+    for path in sorted(closure):
+        hit = fs.resolve(path)
+        info = os.stat(hit[1]) if hit else None
+        if info is not None and (info.st_dev, info.st_ino) not in inodes:
+            inodes.add((info.st_dev, info.st_ino))  # a hard link ships once
+            files.append(FloorFile(path, info.st_size))
+    if not files:
+        return Floor(None, (), method, "no file of the image was traced")
+    return Floor(sum(f.bytes for f in files), tuple(files), method, None)
+
+
+def x_floor(size_bytes: int, floor: Floor) -> float | None:
+    """How many times its floor the image weighs (None when the floor is unknown)."""
+    return size_bytes / floor.floor_bytes if floor.floor_bytes else None

@@ -1,0 +1,265 @@
+"""kit.measure.floor on a real engine: traced floors of tiny images, and attack surfaces."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kit.discover import Probe
+from kit.engine import RUN_LABEL, Engine
+from kit.errors import ContainerExitError
+from kit.measure.floor import Floor, measure_floor, x_floor
+from kit.measure.surface import AttackSurface, attack_surface
+
+pytestmark = pytest.mark.engine
+
+#: The floor is traced with fanotify; without root measure_floor returns no floor, with a reason.
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="fanotify needs root")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REPO = "kitexp/floor-test"  # not eng-*: the engine suite untags those after each test
+DEBIAN = "kitbase/debian:12"
+SLIM = "kitbase/debian:12-slim"
+FULL = "kitbase/node:18-full"
+NODE_APP = "kitexp/node-server:multistage-local"
+# Static busybox alone on scratch: the whole image is the one file it runs.
+DOCKERFILES = {
+    "static": """FROM kitbase/busybox:1 AS src
+FROM scratch
+COPY --from=src /bin/busybox /bin/busybox
+CMD ["/bin/busybox", "true"]
+""",
+    # A static binary that is no shell (Debian's ldconfig is static-pie).
+    "static-app": """FROM kitbase/debian:12-slim AS src
+FROM scratch
+COPY --from=src /usr/sbin/ldconfig /app
+CMD ["/app", "--version"]
+""",
+    "busybox-cat": """FROM kitbase/busybox:1
+CMD ["sh", "-c", "cat /etc/hostname"]
+""",
+    # dash forks ls (a child of the container's init) and runs cat; both are dynamic.
+    "dynamic": """FROM kitbase/debian:12-slim
+CMD ["sh", "-c", "ls / >/dev/null; cat /etc/os-release"]
+""",
+    "fails": """FROM kitbase/busybox:1
+CMD ["sh", "-c", "exit 3"]
+""",
+}
+
+
+def _require(engine: Engine, ref: str) -> None:
+    if engine.image(ref) is None:
+        if ref.startswith("kitbase/") and IN_CI:
+            pytest.fail(f"{ref} is missing although `make test` makes the bases first")
+        pytest.skip(f"{ref} is missing: run `kit bases` / `make demo` first")
+
+
+@pytest.fixture(scope="module")
+def images(
+    engine: Engine, busybox: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    _require(engine, SLIM)
+    context = tmp_path_factory.mktemp("floor")
+    before = engine.image_ids()
+    tags: dict[str, str] = {}
+    try:
+        for name, text in DOCKERFILES.items():
+            (context / f"Dockerfile.{name}").write_text(text)
+            tag = f"{REPO}:{name}"
+            built = engine.build(
+                str(context), f"Dockerfile.{name}", tag=tag, buildargs={}, labels={}, nocache=False
+            )
+            assert built.image_id, built.error
+            tags[name] = tag
+        yield tags
+    finally:
+        for tag in tags.values():
+            engine.remove_image(tag)
+        engine.remove_dangling_since(before)
+
+
+def _size(engine: Engine, ref: str) -> int:
+    inspected = engine.image(ref)
+    assert inspected is not None
+    return int(inspected["Size"])
+
+
+def _traced(result: Floor) -> dict[str, int]:
+    assert result.reason is None, result.reason
+    assert result.floor_bytes is not None and result.floor_bytes > 0
+    assert result.floor_bytes == sum(f.bytes for f in result.files)
+    assert len({f.path for f in result.files}) == len(result.files)
+    return {f.path: f.bytes for f in result.files}
+
+
+def _fatrace_children() -> list[int]:
+    """fatrace processes this test process started and did not reap."""
+    mine = str(os.getpid())
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        if "(fatrace)" in stat and stat.rsplit(")", 1)[1].split()[1] == mine:
+            found.append(int(proc.name))
+    return found
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_static_binary_on_scratch_is_its_own_floor(engine: Engine, images: dict[str, str]) -> None:
+    result = measure_floor(engine, images["static"], Probe(kind="exit"))
+    files = _traced(result)
+    assert set(files) == {"/bin/busybox"}
+    assert result.method == "fatrace+proc-connector"
+    ratio = x_floor(_size(engine, images["static"]), result)
+    assert ratio == pytest.approx(1.0, abs=0.05)
+    assert not _fatrace_children()
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_static_pie_binary_is_its_own_floor(engine: Engine, images: dict[str, str]) -> None:
+    result = measure_floor(engine, images["static-app"], Probe(kind="exit"))
+    assert set(_traced(result)) == {"/app"}
+    assert x_floor(_size(engine, images["static-app"]), result) == pytest.approx(1.0, abs=0.05)
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_busybox_shell_reading_a_bind_mount(engine: Engine, images: dict[str, str]) -> None:
+    result = measure_floor(engine, images["busybox-cat"], Probe(kind="exit"))
+    files = _traced(result)
+    # /etc/hostname is the engine's bind mount, not a file of the image; sh and cat are busybox.
+    assert "/bin/busybox" in files
+    assert "/etc/hostname" not in files
+    assert x_floor(_size(engine, images["busybox-cat"]), result) == pytest.approx(1.0, abs=0.05)
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_dynamic_binaries_bring_loader_and_libc(engine: Engine, images: dict[str, str]) -> None:
+    result = measure_floor(engine, images["dynamic"], Probe(kind="exit"))
+    files = _traced(result)
+    libs = "/usr/lib/x86_64-linux-gnu"
+    for path in (
+        "/usr/bin/dash",  # the init's command (sh → dash is resolved)
+        "/usr/bin/ls",  # a forked child
+        "/usr/bin/cat",
+        f"{libs}/ld-linux-x86-64.so.2",
+        f"{libs}/libc.so.6",
+        f"{libs}/libselinux.so.1",  # ls's DT_NEEDED
+        "/usr/lib/os-release",  # /etc/os-release is a symlink to it
+    ):
+        assert path in files, f"{path} not in {sorted(files)}"
+    assert files["/usr/bin/ls"] > 100_000
+    size = _size(engine, images["dynamic"])
+    ratio = x_floor(size, result)
+    assert ratio is not None and ratio > 10  # a 74 MB slim base for a few MB of use
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_failing_probe_raises_and_cleans_up(engine: Engine, images: dict[str, str]) -> None:
+    with pytest.raises(ContainerExitError):
+        measure_floor(engine, images["fails"], Probe(kind="exit"))
+    assert not _fatrace_children()
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_node_server_floor_is_the_runtime_closure(engine: Engine) -> None:
+    _require(engine, NODE_APP)
+    result = measure_floor(engine, NODE_APP, Probe(kind="http", path="/", timeout_s=60))
+    files = _traced(result)
+    assert "/usr/bin/node" in files
+    assert "/usr/lib/x86_64-linux-gnu/libnode.so.108" in files
+    assert any(path.startswith("/app/") for path in files)
+    ratio = x_floor(_size(engine, NODE_APP), result)
+    assert ratio is not None and ratio > 1
+
+
+# -- attack surface -----------------------------------------------------------------------------
+def _surface(engine: Engine, ref: str) -> AttackSurface:
+    _require(engine, ref)
+    return attack_surface(engine, ref)
+
+
+@pytest.mark.usefixtures("no_leaks")
+def test_debian_surface(engine: Engine) -> None:
+    surface = _surface(engine, DEBIAN)
+    assert surface.package_db == "dpkg"
+    assert surface.packages is not None and surface.packages > 50
+    assert surface.has_shell and "/usr/bin/bash" in surface.found
+    assert surface.has_package_manager and "/usr/bin/apt-get" in surface.found
+    assert not surface.has_compiler
+    assert not surface.has_pip
+
+
+@pytest.mark.usefixtures("no_leaks")
+def test_full_node_base_has_a_compiler(engine: Engine) -> None:
+    surface = _surface(engine, FULL)
+    assert surface.has_compiler
+    assert {"/usr/bin/gcc", "/usr/bin/gcc-12", "/usr/bin/cc"} <= set(surface.found)
+    debian = _surface(engine, DEBIAN)
+    assert surface.packages is not None and debian.packages is not None
+    assert surface.packages > debian.packages
+
+
+@pytest.mark.usefixtures("no_leaks")
+def test_busybox_surface(engine: Engine, busybox: str) -> None:
+    surface = _surface(engine, busybox)
+    assert surface.has_shell and "/bin/sh" in surface.found
+    assert surface.packages is None and surface.package_db is None
+    # Busybox's dpkg and rpm applets install packages too (no database to count, though).
+    assert surface.has_package_manager and "/bin/dpkg" in surface.found
+    assert not surface.has_compiler and not surface.has_pip
+
+
+@pytest.mark.usefixtures("no_leaks")
+def test_scratch_static_binary_surface(engine: Engine, images: dict[str, str]) -> None:
+    surface = _surface(engine, images["static-app"])
+    assert surface == AttackSurface(
+        packages=None,
+        package_db=None,
+        has_shell=False,
+        has_package_manager=False,
+        has_pip=False,
+        has_compiler=False,
+        found=(),
+    )
+
+
+@pytest.mark.usefixtures("no_leaks")
+def test_busybox_binary_alone_counts_as_a_shell(engine: Engine, images: dict[str, str]) -> None:
+    surface = _surface(engine, images["static"])
+    assert surface.has_shell and surface.found == ("/bin/busybox",)
+    assert surface.packages is None and not surface.has_package_manager
+
+
+@pytest.mark.usefixtures("no_leaks")
+def test_engine_reads_an_unstarted_containers_files(engine: Engine) -> None:
+    _require(engine, SLIM)
+    container = engine.create_idle(SLIM, labels={RUN_LABEL: "floor-test-files"})
+    try:
+        assert engine.inspect_container(container)["State"]["Status"] == "created"
+        assert engine.path_exists(container, "/bin/sh")  # /bin → usr/bin, sh → dash
+        assert not engine.path_exists(container, "/bin/no-such-tool")
+        stat = engine.stat_path(container, "/bin/sh")
+        assert stat is not None and stat["linkTarget"] == "/usr/bin/dash"
+        release = engine.read_file(container, "/etc/os-release")  # → ../usr/lib/os-release
+        assert release is not None and b"Debian" in release
+        assert engine.read_file(container, "/usr/bin") is None
+        assert engine.read_file(container, "/no/such/file") is None
+        entries = engine.list_dir(container, "/bin")
+        assert entries is not None
+        assert ("dash", False) in entries and ("sh", True) in entries
+        assert all("/" not in name for name, _ in entries)
+        assert engine.list_dir(container, "/etc/debian_version") is None
+        assert engine.list_dir(container, "/no/such/folder") is None
+    finally:
+        engine.remove_container(container)
