@@ -147,12 +147,16 @@ def measure_variant(
         "build_cold_s": cold.seconds,
         "build_warm_s": warm.seconds,
     }
+
+    def failed(exc: KitError, **measured: Any) -> ImageResult:
+        exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
+        log.warning("%s", exc)
+        return failed_row(app, variant, exc, **measured)
+
     try:
         surface = attack_surface(engine, warm.image_id)
     except KitError as exc:
-        exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
-        log.warning("%s", exc)
-        return VariantOutcome(failed_row(app, variant, exc, **built))
+        return VariantOutcome(failed(exc, **built))
     built |= {
         "packages": surface.packages,
         "package_db": surface.package_db,
@@ -169,9 +173,7 @@ def measure_variant(
         try:
             found = analyze_image(engine, warm.image_id, prefixes=RULE_PREFIXES)
         except KitError as exc:
-            exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
-            log.warning("%s", exc)
-            return VariantOutcome(failed_row(app, variant, exc, **built))
+            return VariantOutcome(failed(exc, **built))
         built |= {
             "compressed_bytes": found.compressed_bytes,
             "efficiency": found.efficiency,
@@ -200,9 +202,7 @@ def measure_variant(
         )
 
     if error is not None:
-        error.app, error.variant, error.file = app.name, variant.name, str(variant.dockerfile)
-        log.warning("%s", error)
-        return outcome(failed_row(app, variant, error, **built))
+        return outcome(failed(error, **built))
     stats = summarize([s.total_s for s in samples if not s.warmup and s.total_s is not None])
     row = _row(
         app,

@@ -6,11 +6,12 @@ the Makefile's `test` target.)"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 
-from kit import load_results
+from kit import Results, load_results
 from kit.engine import Engine
 from kit.notebooks import execute
 
@@ -18,26 +19,30 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.engine
 
 
-def test_01_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
-    out = tmp_path / "out"
+def run(name: str, tmp_path: Path, trials: int) -> tuple[dict[str, Any], Results, str]:
+    """Execute a notebook with small parameters; return its papermill record, results and page."""
     ipynb, html = execute(
-        REPO / "notebooks" / "01_base_images.ipynb",
-        out,
-        {"profile": "local", "trials": 2, "results_dir": str(tmp_path / "results")},
+        REPO / "notebooks" / name,
+        tmp_path / "out",
+        {"profile": "local", "trials": trials, "results_dir": str(tmp_path / "results")},
         progress=False,
     )
     nb = nbformat.read(ipynb, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert nb.metadata["papermill"]["parameters"]["trials"] == 2
-    results = load_results(tmp_path / "results")
+    page = html.read_text()
+    assert "Traceback" not in page
+    return dict(nb.metadata["papermill"]), load_results(tmp_path / "results"), page
+
+
+def test_01_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
+    papermill, results, page = run("01_base_images.ipynb", tmp_path, trials=2)
+    assert papermill["parameters"]["trials"] == 2
     assert {r.variant for r in results.ok} == {"full", "slim", "multistage", "closure"}
     assert results.run.profile == "local"
     assert all(r.start_n == 2 for r in results.ok)
     # Figures are in the page as embedded PNGs: three plots.
-    page = html.read_text()
     assert page.count("data:image/png;base64") >= 3
-    assert "Traceback" not in page
     # The narration names the measured smallest variant and its measured size.
     smallest = min(results.ok, key=lambda r: r.size_bytes or 0)
     assert f"**{smallest.variant}** is the smallest image" in page.replace(
@@ -46,39 +51,20 @@ def test_01_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
 
 
 def test_02_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
-    ipynb, html = execute(
-        REPO / "notebooks" / "02_layers.ipynb",
-        tmp_path / "out",
-        {"profile": "local", "trials": 1, "results_dir": str(tmp_path / "results")},
-        progress=False,
-    )
-    nb = nbformat.read(ipynb, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.output_type == "error"]
-    results = load_results(tmp_path / "results")
+    _, results, page = run("02_layers.ipynb", tmp_path, trials=1)
     variants = {r.variant for r in results.ok}
     assert variants == {"naive", "chained", "no-cleanup", "cleanup-later", "busybox"}
     # Every variant was dissected: one layer row per engine layer, and a compressed size.
     for r in results.ok:
         assert len([x for x in results.layer_rows if x.variant == r.variant]) == r.layers
         assert r.compressed_bytes and 0 < r.compressed_bytes < (r.size_bytes or 0)
-    page = html.read_text()
     assert page.count("data:image/png;base64") >= 2
     # The lint join names a measured cost for the apt lists naive keeps.
-    assert "DL3009" in page and "Traceback" not in page
+    assert "DL3009" in page
 
 
 def test_03_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
-    ipynb, html = execute(
-        REPO / "notebooks" / "03_multistage.ipynb",
-        tmp_path / "out",
-        {"profile": "local", "trials": 1, "results_dir": str(tmp_path / "results")},
-        progress=False,
-    )
-    nb = nbformat.read(ipynb, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.output_type == "error"]
-    results = load_results(tmp_path / "results")
+    _, results, page = run("03_multistage.ipynb", tmp_path, trials=1)
     rows = {r.variant: r for r in results.ok}
     assert set(rows) == {"full", "slim", "multistage", "closure"}
     # The floor was traced on the smallest variant and every variant is measured against it.
@@ -86,4 +72,4 @@ def test_03_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
     for r in rows.values():
         assert r.floor_bytes and r.x_floor and r.x_floor >= 1.0
     assert rows["closure"].has_shell is False and rows["full"].has_compiler is True
-    assert html.read_text().count("data:image/png;base64") >= 3
+    assert page.count("data:image/png;base64") >= 3
