@@ -215,3 +215,14 @@ def test_failed_variant_through_the_cli(check, no_leaks: None, tmp_path: Path, c
     assert r.log_tail is not None and "boom" in r.log_tail.splitlines()
     check.ok(results, "ok")
     assert load_results(results.save(tmp_path / "again")) == results
+
+
+def test_a_closure_missing_its_loader_is_a_failed_row(
+    measure: Measure, check, no_leaks: None
+) -> None:
+    """A distroless image that forgot a needed file cannot even exec its command."""
+    results = measure("eng-closure")
+    check.failed(results, "noloader", "ContainerExitError", "exited with code", built=True)
+    row = next(r for r in results.image_rows if r.variant == "noloader")
+    assert "no such file or directory" in (row.log_tail or "")
+    check.ok(results, "ok")
