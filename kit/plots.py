@@ -188,7 +188,9 @@ def plot_floor(results: Results) -> Figure:
     ax.set_ylabel("size (MB, log scale)")
     ax.set_xlabel("variant (smallest image first)")
     ax.set_title("Image size against the floor the service really uses")
-    ax.set_ylim(top=max(sizes, default=1) * 3)
+    lowest = min([*(v for v in sizes if v > 0), (floor or 0) / MB or 1])
+    # Room below the floor, so its line reads as a line and not as the axis.
+    ax.set_ylim(bottom=lowest / 4, top=max(sizes, default=1) * 3)
     return fig
 
 
