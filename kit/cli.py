@@ -84,9 +84,10 @@ def _measure(args: argparse.Namespace) -> int:
         "variant",
         "status",
         "size_bytes",
+        "compressed_bytes",
         "layers",
+        "x_floor",
         "build_cold_s",
-        "build_warm_s",
         "start_median_s",
         "error",
     ]
