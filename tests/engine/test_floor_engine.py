@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.discover import Probe
+from kit import profiles
+from kit.discover import Probe, load_app
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import ContainerExitError
 from kit.measure.floor import Floor, measure_floor, x_floor
@@ -20,10 +21,11 @@ pytestmark = pytest.mark.engine
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="fanotify needs root")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = "kitexp/floor-test"  # not eng-*: the engine suite untags those after each test
+ROOT = Path(__file__).resolve().parents[2]
 DEBIAN = "kitbase/debian:12"
 SLIM = "kitbase/debian:12-slim"
 FULL = "kitbase/node:18-full"
-NODE_APP = "kitexp/node-server:multistage-local"
+NODE_APP = "kitexp/floor-test:node-server"
 # Static busybox alone on scratch: the whole image is the one file it runs.
 DOCKERFILES = {
     "static": """FROM kitbase/busybox:1 AS src
@@ -170,16 +172,41 @@ def test_failing_probe_raises_and_cleans_up(engine: Engine, images: dict[str, st
     assert not _fatrace_children()
 
 
+@pytest.fixture(scope="module")
+def node_app(engine: Engine, busybox: str) -> Iterator[str]:
+    """The repo's node-server multistage variant, built here: on a fresh engine no experiment
+    has made it yet, and a skipped test is no pass."""
+    app = load_app(ROOT / "dockerfiles" / "node-server")
+    variant = next(v for v in app.variants if v.name == "multistage").for_profile("local")
+    args = app.build_args(variant, "local")
+    for ref in profiles.base_images(variant.dockerfile.read_text(), args):
+        _require(engine, ref)
+    before = engine.image_ids()
+    built = engine.build(
+        str(app.directory),
+        variant.dockerfile.name,
+        tag=NODE_APP,
+        buildargs=args,
+        labels={},
+        nocache=False,
+    )
+    try:
+        assert built.image_id, built.error
+        yield NODE_APP
+    finally:
+        engine.remove_image(NODE_APP, force=True)
+        engine.remove_dangling_since(before)
+
+
 @needs_root
 @pytest.mark.usefixtures("no_leaks")
-def test_node_server_floor_is_the_runtime_closure(engine: Engine) -> None:
-    _require(engine, NODE_APP)
-    result = measure_floor(engine, NODE_APP, Probe(kind="http", path="/", timeout_s=60))
+def test_node_server_floor_is_the_runtime_closure(engine: Engine, node_app: str) -> None:
+    result = measure_floor(engine, node_app, Probe(kind="http", path="/", timeout_s=60))
     files = _traced(result)
     assert "/usr/bin/node" in files
     assert "/usr/lib/x86_64-linux-gnu/libnode.so.108" in files
     assert any(path.startswith("/app/") for path in files)
-    ratio = x_floor(_size(engine, NODE_APP), result)
+    ratio = x_floor(_size(engine, node_app), result)
     assert ratio is not None and ratio > 1
 
 
