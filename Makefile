@@ -49,7 +49,8 @@ notebooks: bases
 
 lab: $(BIN)/kit
 	$(BIN)/python -m ipykernel install --user --name image-diet-kit --display-name "image-diet kit"
-	$(BIN)/jupyter lab notebooks
+	# Loopback only; Jupyter refuses to run as root unless told, and root is how this kit runs.
+	$(BIN)/jupyter lab notebooks --ip=127.0.0.1 --no-browser $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	-$(KIT) clean --images
