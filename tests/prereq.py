@@ -1,0 +1,37 @@
+"""What a test needs from the machine. Locally a missing prerequisite skips the test; under
+CI=true it fails it: a skipped engine suite is not a pass."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NoReturn
+
+import pytest
+
+from kit.bench_layers import find_dive
+from kit.engine import Engine
+from kit.errors import KitError
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(message: str) -> NoReturn:
+    if IN_CI:
+        pytest.fail(f"CI=true, so this is a failure, not a skip: {message}")
+    pytest.skip(message)
+
+
+def need_image(engine: Engine, ref: str) -> dict[str, Any]:
+    """The image's inspect data; every image a test asks for is made by `make test` or a fixture."""
+    found = engine.image(ref)
+    if found is None:
+        unavailable(f"{ref} is missing: run `kit bases` (make test does)")
+    return found
+
+
+def need_dive() -> str:
+    """dive's binary (the venv's first), for the cross-checks against the kit's analysis."""
+    try:
+        return find_dive()
+    except KitError as exc:
+        unavailable(f"{exc.message} ({exc.hint})")
