@@ -13,7 +13,7 @@ NOTEBOOKS := notebooks/01_base_images.ipynb notebooks/02_layers.ipynb notebooks/
 $(BIN)/kit: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q -e '.[test,lab]'
+	$(BIN)/pip install -q -e '.[test,lab,dask]'
 	touch $@
 
 engine: $(BIN)/kit

@@ -78,8 +78,11 @@ def _measure(args: argparse.Namespace) -> int:
         warmups=args.warmups,
         variants=tuple(args.variant or ()),
         progress=not args.quiet,
+        store=args.store,
+        force=args.force or None,
     )
-    out = results.save(args.out or Path("results") / results.app / results.run.run_id)
+    if args.out:
+        results.save(args.out)
     cols = [
         "variant",
         "status",
@@ -92,7 +95,10 @@ def _measure(args: argparse.Namespace) -> int:
         "error",
     ]
     print(results.images[cols].to_string(index=False))
-    print(f"results: {out}")
+    reused = f", {len(results.reused)} variant(s) reused unchanged" if results.reused else ""
+    print(f"run {results.run.run_id} appended to the store {args.store}{reused}")
+    if args.out:
+        print(f"and saved to {args.out}")
     # Write the artefact first, then report failure through the exit code.
     return 1 if results.failed else 0
 
@@ -157,7 +163,14 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--trials", type=int, default=5)
     m.add_argument("--warmups", type=int, default=1)
     m.add_argument("--variant", action="append", help="only this variant (repeatable)")
-    m.add_argument("--out", type=Path, help="directory for images.parquet and trials.parquet")
+    m.add_argument(
+        "--store",
+        type=Path,
+        default=Path(os.environ.get("KIT_STORE") or "results"),
+        help="the result store (default: $KIT_STORE or ./results)",
+    )
+    m.add_argument("--force", action="store_true", help="remeasure even unchanged variants")
+    m.add_argument("--out", type=Path, help="also save this run's tables in this directory")
     m.add_argument("--quiet", action="store_true")
     m.set_defaults(func=_measure)
 

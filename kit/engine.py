@@ -22,6 +22,7 @@ import requests.exceptions
 import urllib3.exceptions
 
 from kit.engine_files import ImageFiles
+from kit.engine_registry import RegistryTransfers
 from kit.errors import EngineError, EngineGoneError
 
 #: Experiment images carry this label. Labels are inherited by images built on top and by
@@ -29,10 +30,17 @@ from kit.errors import EngineError, EngineGoneError
 #: the kit's own repositories, never by this label alone.
 MANAGED = "kit.managed"
 RUN_LABEL = "kit.run"
+#: Set by ``kit batch`` for each notebook's kernel, so an interrupted batch finds what it made.
+BATCH_LABEL = "kit.batch"
 REPOSITORIES = ("kitexp/", "kitbase/")
 LOG_TAIL_LINES = 25
 BUILD_CANCEL_S = 10.0
 _RUNNING_IN = re.compile(r"\s*---> Running in ([0-9a-f]{12,64})\s*$")
+
+
+def batch_labels() -> dict[str, str]:
+    batch = os.environ.get("KIT_BATCH_ID")
+    return {BATCH_LABEL: batch} if batch else {}
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class EngineInfo:
     storage_driver: str
     containerd_store: bool
     host: str
+    #: The daemon's own id: what tells two engines apart when both are "unix://…" to the SDK.
+    daemon_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,10 +69,11 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return (requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError)
 
 
-class Engine(ImageFiles):
+class Engine(ImageFiles, RegistryTransfers):
     """A connected engine. Create with :meth:`connect`.
 
-    Reading an image's files without running it lives in :class:`kit.engine_files.ImageFiles`.
+    Reading an image's files without running it lives in :class:`kit.engine_files.ImageFiles`;
+    pushing, pulling and disk usage in :class:`kit.engine_registry.RegistryTransfers`.
     """
 
     def __init__(self, client: docker.DockerClient) -> None:
@@ -102,6 +113,7 @@ class Engine(ImageFiles):
                 containerd_store=driver.startswith("io.containerd")
                 or ("driver-type" in status and "containerd" in str(status.get("driver-type"))),
                 host=self.api.base_url,
+                daemon_id=str(info.get("ID", "")),
             )
         return self._info
 
@@ -308,7 +320,7 @@ class Engine(ImageFiles):
             image,
             command=command,
             environment=dict(environment),
-            labels={MANAGED: "1", **labels},
+            labels={MANAGED: "1", **batch_labels(), **labels},
             host_config=host_config,
         )
         return str(created["Id"])

@@ -103,3 +103,11 @@ class LintUnavailableError(KitError):
 
 class LayerError(KitError):
     """An image's ``docker save`` stream cannot be analysed: truncated, corrupt, or unsafe."""
+
+
+class LockedError(KitError):
+    """Another process holds a lock the kit needs (a result store, a batch run) and kept it."""
+
+
+class RegistryError(KitError):
+    """The local registry cannot be installed or started, or it failed during a push or pull."""

@@ -6,23 +6,31 @@ measured. Whatever the kit creates is removed on every exit path, Ctrl-C include
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import platform
 import secrets
+import subprocess
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from kit import profiles
+from kit.cache import floor_key, variant_key
 from kit.discover import App, Variant, load_app
 from kit.engine import Engine
 from kit.errors import KitError
 from kit.lint import LintReport, lint_app_or_none
+from kit.locks import engine_lock
 from kit.measure.floor import Floor, measure_floor, x_floor
 from kit.measure.variant import VariantOutcome, failed_row, measure_variant
 from kit.progress import bar_options, tqdm
 from kit.results import FloorRow, ImageResult, Results, RunInfo
+from kit.store import Store
 
 log = logging.getLogger("kit")
 
@@ -36,6 +44,32 @@ def kit_version() -> str:
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def git_commit(directory: Path) -> str | None:
+    """The checkout's commit, "+dirty" when files under ``directory`` differ from it."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    return commit + ("+dirty" if git("status", "--porcelain", "--", ".") else "")
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
 
 def with_floor(
@@ -74,6 +108,52 @@ def _linted(lint: LintReport, variant: str) -> bool:
     return any(s.variant == variant and s.status == "ok" for s in lint.statuses)
 
 
+def reused(hit: Results, variant: str) -> VariantOutcome:
+    """A stored variant's measurements, marked with the run that really measured them."""
+    row = next(r for r in hit.image_rows if r.variant == variant and r.status == "ok")
+    origin = row.cached_from or hit.run.run_id
+    # The floor is decided for the app as a whole, after every variant, so it is not carried.
+    row = replace(row, cached_from=origin, floor_bytes=None, x_floor=None, floor_note=None)
+
+    def mine(rows: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(r for r in rows if r.variant == variant)
+
+    return VariantOutcome(
+        row,
+        mine(hit.trial_rows),
+        mine(hit.layer_rows),
+        mine(hit.wasted_rows),
+        mine(hit.rule_bytes),
+        mine(hit.stage_rows),
+    )
+
+
+def reused_floor(hit: Results, rows: list[ImageResult]) -> tuple[list[ImageResult], list[FloorRow]]:
+    """The stored floor applied to this run's rows (x_floor recomputed from each size)."""
+    traced = next((r for r in hit.image_rows if r.floor_bytes), None)
+    if traced is None:
+        return rows, []
+    floor = int(traced.floor_bytes or 0)
+    measured = [
+        replace(
+            r,
+            floor_bytes=floor,
+            x_floor=r.size_bytes / floor if r.size_bytes else None,
+            floor_note=traced.floor_note,
+        )
+        if r.status == "ok"
+        else r
+        for r in rows
+    ]
+    return measured, list(hit.floor_rows)
+
+
+def _open_store(store: str | Path | Store | None) -> Store | None:
+    if store is None or isinstance(store, Store):
+        return store
+    return Store(store)
+
+
 def run_experiment(
     app_dir: str | Path,
     profile: str = "auto",
@@ -85,19 +165,28 @@ def run_experiment(
     progress: bool = True,
     anatomy: bool = True,
     floor: bool = True,
+    store: str | Path | Store | None = None,
+    force: bool | None = None,
 ) -> Results:
-    """Build, measure and start every variant of one app; one row per variant, failed or not."""
+    """Build, measure and start every variant of one app; one row per variant, failed or not.
+
+    With a ``store``, the run is appended to it and a variant whose inputs are unchanged since a
+    stored run reuses that run's measurements (``force=True``, or KIT_FORCE=1, measures anew).
+    """
     if trials < 1 or warmups < 0:
         raise KitError(f"trials must be ≥ 1 and warmups ≥ 0 (got {trials}, {warmups})")
+    force = _env_flag("KIT_FORCE") if force is None else force
     app = load_app(app_dir)
     unknown = set(variants) - {v.name for v in app.variants}
     if unknown:
         raise KitError(f"no such variant(s): {', '.join(sorted(unknown))}", app=app.name)
+    stored = _open_store(store)
     own = engine is None
     engine = engine or Engine.connect()
     try:
         resolved = profiles.resolve(profile, engine)
         info = engine.info()
+        keyed: Mapping[str, Any] = {"trials": trials, "warmups": warmups, "anatomy": anatomy}
         run = RunInfo(
             run_id=new_run_id(),
             kit_version=kit_version(),
@@ -109,7 +198,12 @@ def run_experiment(
             host=platform.node(),
             profile=resolved,
             requested_profile=profile,
-            timestamp_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+            timestamp_utc=_now(),
+            git_commit=git_commit(app.directory),
+            batch_id=os.environ.get("KIT_BATCH_ID") or None,
+            parameters=json.dumps(
+                {**keyed, "floor": floor, "variants": list(variants), "force": force}
+            ),
         )
         rows = [
             failed_row(app, Variant(r.name, r.dockerfile, "", r.sha256, 0), r.error)
@@ -121,32 +215,55 @@ def run_experiment(
         ]
         # Lint the Dockerfiles this profile builds; without hadolint the measuring goes on.
         lint = lint_app_or_none(replace(app, variants=tuple(chosen)))
+        lock_key = info.daemon_id or info.host
         with tqdm(
             chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
         ) as bar:
             for variant in bar:
-                outcome = measure_variant(
-                    engine,
-                    app,
-                    variant,
-                    resolved,
-                    trials=trials,
-                    warmups=warmups,
-                    run_id=run.run_id,
-                    anatomy=anatomy,
-                    bar=bar,
+                key = variant_key(
+                    engine, app, variant, resolved, kit_version=run.kit_version, parameters=keyed
                 )
-                row = outcome.row
+                hit = (
+                    stored.find(app.name, variant_key=(variant.name, key))
+                    if stored is not None and not force
+                    else None
+                )
+                if hit is not None:
+                    log.info("%s: unchanged since run %s, reused", variant.name, hit.run.run_id)
+                    outcome = reused(hit, variant.name)
+                else:
+                    with engine_lock(lock_key):
+                        outcome = measure_variant(
+                            engine,
+                            app,
+                            variant,
+                            resolved,
+                            trials=trials,
+                            warmups=warmups,
+                            run_id=run.run_id,
+                            anatomy=anatomy,
+                            bar=bar,
+                        )
+                row = replace(outcome.row, cache_key=key)
                 if lint is not None and _linted(lint, variant.name):
                     row = replace(row, lint_findings=lint.count(variant.name))
                 outcomes.append(replace(outcome, row=row))
-        measured, floor_rows = (
-            with_floor(engine, app, [o.row for o in outcomes])
-            if floor
-            else ([o.row for o in outcomes], [])
+        measured = [o.row for o in outcomes]
+        floor_rows: list[FloorRow] = []
+        fkey = floor_key(
+            {r.variant: str(r.cache_key) for r in measured if r.status == "ok"}, repr(app.probe)
         )
-        return Results(
-            run,
+        if floor:
+            floor_hit = (
+                stored.find_floor(app.name, fkey) if stored is not None and not force else None
+            )
+            if floor_hit is not None:
+                measured, floor_rows = reused_floor(floor_hit, measured)
+            else:
+                with engine_lock(lock_key):
+                    measured, floor_rows = with_floor(engine, app, measured)
+        results = Results(
+            replace(run, finished_utc=_now()),
             app.name,
             app.title,
             tuple(rows) + tuple(measured),
@@ -160,6 +277,11 @@ def run_experiment(
             stage_rows=tuple(x for o in outcomes for x in o.stages),
             floor_rows=tuple(floor_rows),
         )
+        if stored is not None:
+            # Only a floor that was found may be reused; an unknown one is retried next time.
+            traced = floor and any(r.floor_bytes for r in measured)
+            stored.append(results, floor_key=fkey if traced else None)
+        return results
     finally:
         if own:
             engine.close()

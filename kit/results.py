@@ -27,7 +27,8 @@ from kit.measure.layers import ImageAnatomy, LayerStats
 from kit.measure.stages import StageSize
 from kit.measure.start import StartSample
 
-SCHEMA_VERSION = 1
+#: 2 added git_commit, batch_id, parameters, finished_utc (envelope) and the cache columns.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,12 @@ class RunInfo:
     host: str
     profile: str
     requested_profile: str
-    timestamp_utc: str
+    timestamp_utc: str  # when the run started
     schema_version: int = SCHEMA_VERSION
+    git_commit: str | None = None  # of the app directory's checkout; "+dirty" when it has edits
+    batch_id: str | None = None  # the `kit batch` run that executed this, if any
+    parameters: str = "{}"  # the measurement parameters, as JSON
+    finished_utc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ class ImageResult:
     has_package_manager: bool | None = None
     has_pip: bool | None = None
     has_compiler: bool | None = None
+    cache_key: str | None = None  # digest of every input of this variant's measurements
+    cached_from: str | None = None  # the run whose measurements were reused; None: measured now
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,7 @@ LEADING = ("app", "variant", "status")
 _RUN_FIELDS = [f.name for f in dataclasses.fields(RunInfo)]
 
 
-def _frame(rows: tuple[Row, ...], cls: type[Row], run: RunInfo) -> pd.DataFrame:
+def to_frame(rows: tuple[Row, ...], cls: type[Row], run: RunInfo) -> pd.DataFrame:
     names = [f.name for f in dataclasses.fields(cls)]
     # Identity first, whatever the dataclass's field order (TrialResult inherits its samples').
     columns = [n for n in LEADING if n in names] + [n for n in names if n not in LEADING]
@@ -181,7 +188,7 @@ def _frame(rows: tuple[Row, ...], cls: type[Row], run: RunInfo) -> pd.DataFrame:
     return frame
 
 
-def _rows(frame: pd.DataFrame, cls: type[Row]) -> tuple[Row, ...]:
+def from_frame(frame: pd.DataFrame, cls: type[Row]) -> tuple[Row, ...]:
     names = [f.name for f in dataclasses.fields(cls)]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     rows = []
@@ -191,7 +198,7 @@ def _rows(frame: pd.DataFrame, cls: type[Row]) -> tuple[Row, ...]:
     return tuple(rows)
 
 
-def _write_atomic(path: Path, write: Any) -> None:
+def write_atomic(path: Path, write: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -247,7 +254,7 @@ class Results:
         spec = next((t for t in TABLES if t.name == name), None)
         if spec is None:
             raise KeyError(f"no table {name!r}; tables are {', '.join(t.name for t in TABLES)}")
-        return _frame(getattr(self, spec.field), spec.row, self.run)
+        return to_frame(getattr(self, spec.field), spec.row, self.run)
 
     @property
     def images(self) -> pd.DataFrame:
@@ -273,6 +280,11 @@ class Results:
     def failed(self) -> tuple[ImageResult, ...]:
         return tuple(r for r in self.image_rows if r.status != "ok")
 
+    @property
+    def reused(self) -> tuple[ImageResult, ...]:
+        """Rows whose measurements came from an earlier run (their inputs had not changed)."""
+        return tuple(r for r in self.image_rows if r.cached_from)
+
     def save(self, directory: str | Path) -> Path:
         """Write every table as ``<name>.parquet`` plus ``run.json``, each file atomically."""
         out = Path(directory)
@@ -285,16 +297,20 @@ class Results:
         }
         for spec in TABLES:
             frame = self.table(spec.name)
-            _write_atomic(
+            write_atomic(
                 out / f"{spec.name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
             )
-        _write_atomic(out / "run.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2)))
+        write_atomic(out / "run.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2)))
         return out
 
 
 def load_results(directory: str | Path) -> Results:
-    """Read back what :meth:`Results.save` wrote."""
+    """Read back what :meth:`Results.save` wrote, or the latest run in a result store."""
     src = Path(directory)
+    if not (src / "run.json").exists() and (src / "runs").is_dir():
+        from kit.store import Store
+
+        return Store(src).results()
     try:
         meta = json.loads((src / "run.json").read_text())
         run = RunInfo(**{k: meta["run"][k] for k in _RUN_FIELDS if k in meta["run"]})
@@ -304,7 +320,7 @@ def load_results(directory: str | Path) -> Results:
         for spec in TABLES:
             path = src / f"{spec.name}.parquet"
             if spec.required or path.exists():
-                tables[spec.field] = _rows(pd.read_parquet(path), spec.row)
+                tables[spec.field] = from_frame(pd.read_parquet(path), spec.row)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"cannot read results: {exc}", file=src) from exc
     return Results(run=run, app=app, title=title, claims=claims, **tables)

@@ -15,6 +15,14 @@ from kit.errors import EngineError
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _private_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kit measure` appends to ./results by default; a test must never write into the user's."""
+    monkeypatch.setenv("KIT_STORE", str(tmp_path_factory.mktemp("store")))
+
+
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
     try:

@@ -210,7 +210,7 @@ def test_failed_variant_through_the_cli(check, no_leaks: None, tmp_path: Path, c
     argv = ["measure", app, "--profile", "local", "--trials", "2", "--warmups", "1"]
     # The results are written first; the failure is reported through the exit code.
     assert cli.main([*argv, "--out", str(out), "--quiet"]) == 1
-    assert "results:" in capsys.readouterr().out
+    assert "appended to the store" in capsys.readouterr().out
     results = load_results(out)
     r = check.failed(results, "boom", "ContainerExitError", "code 4", built=True)
     assert r.log_tail is not None and "boom" in r.log_tail.splitlines()

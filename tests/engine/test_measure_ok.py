@@ -24,12 +24,15 @@ def test_exit_probe_app_through_the_cli(check, no_leaks: None, tmp_path: Path, c
             str(warmups),
             "--out",
             str(out),
+            "--store",
+            str(tmp_path / "store"),
             "--quiet",
         ]
     )
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert f"results: {out}" in printed.out
+    assert f"and saved to {out}" in printed.out
+    assert load_results(tmp_path / "store") == load_results(out)
     assert (out / "images.parquet").is_file()
     assert (out / "trials.parquet").is_file()
 

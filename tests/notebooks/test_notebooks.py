@@ -24,7 +24,7 @@ def run(name: str, tmp_path: Path, trials: int) -> tuple[dict[str, Any], Results
     ipynb, html = execute(
         REPO / "notebooks" / name,
         tmp_path / "out",
-        {"profile": "local", "trials": trials, "results_dir": str(tmp_path / "results")},
+        {"profile": "local", "trials": trials, "store": str(tmp_path / "results")},
         progress=False,
     )
     nb = nbformat.read(ipynb, as_version=4)

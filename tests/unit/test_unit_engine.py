@@ -48,6 +48,7 @@ def test_info_parsed_from_recorded_engine(fake_engine: Engine, fake_api: FakeAPI
         storage_driver="overlay2",
         containerd_store=False,
         host=BASE_URL,
+        daemon_id="UNIT:FIXT:URE0:0000:0000:0000:0000:0000:0000:0000:0000:0000",
     )
     fake_engine.info()
     assert [name for name, _, _ in fake_api.calls] == ["version", "info"]  # cached

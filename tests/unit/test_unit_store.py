@@ -1,0 +1,131 @@
+"""kit.store: append-only runs, committed last, read back normalised; locks and damage."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from results_factory import failed_row, image_row, results, trials
+
+from kit.errors import LockedError, ResultsError
+from kit.locks import file_lock
+from kit.results import SCHEMA_VERSION, Results
+from kit.store import Store
+
+
+def run(run_id: str, stamp: str, size: int = 1_000_000) -> Results:
+    return results(
+        [image_row("slim", size_bytes=size, cache_key="k-slim"), failed_row("broken")],
+        trials("slim", [0.5, 0.3, 0.31], warmups=1),
+        run_id=run_id,
+        timestamp_utc=stamp,
+        git_commit="c0ffee",
+    )
+
+
+def test_appended_runs_read_back_as_one_table_with_envelopes(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append(run("r1", "2026-11-27T23:00:00+00:00", 100))
+    store.append(run("r2", "2026-11-28T01:00:00+00:00", 90))
+    images = store.table("images")
+    assert list(images["run_id"]) == ["r1", "r1", "r2", "r2"]
+    assert list(images.loc[images["variant"] == "slim", "size_bytes"]) == [100, 90]
+    assert set(images["git_commit"]) == {"c0ffee"}
+    assert set(images["schema_version"]) == {SCHEMA_VERSION}
+    assert len(store.table("trials")) == 6
+    assert store.results().run.run_id == "r2"
+    assert (
+        store.results(run_id="r1").image_rows
+        == run("r1", "2026-11-27T23:00:00+00:00", 100).image_rows
+    )
+
+
+def test_empty_store_gives_empty_tables_with_columns(tmp_path: Path) -> None:
+    store = Store(tmp_path / "none")
+    frame = store.table("images")
+    assert frame.empty and {"variant", "size_bytes", "run_id", "git_commit"} <= set(frame.columns)
+    with pytest.raises(ResultsError, match="no runs"):
+        store.results()
+
+
+def test_a_run_is_stored_once(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    with pytest.raises(ResultsError, match="already in the store"):
+        store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+
+
+def test_uncommitted_parts_of_a_crashed_append_are_not_read(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    # A crash after the tables but before the commit record: as if r2 never happened.
+    (tmp_path / "runs" / "r2-tiny.json").unlink()
+    (tmp_path / "images" / ".r3-tiny.parquet.x.tmp").write_bytes(b"half a file")
+    assert set(store.table("images")["run_id"]) == {"r1"}
+
+
+def test_a_corrupt_part_is_named_never_skipped(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    bad = tmp_path / "trials" / "r1-tiny.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(ResultsError) as caught:
+        store.table("trials")
+    assert str(bad) in str(caught.value) and "corrupt" in str(caught.value)
+    (tmp_path / "runs" / "r1-tiny.json").write_text("{not json")
+    with pytest.raises(ResultsError, match="corrupt run record"):
+        store.table("images")
+
+
+def test_older_schema_rows_are_normalised(tmp_path: Path) -> None:
+    """A part written by schema 1 (no git_commit, parameters, cache columns) still loads."""
+    store = Store(tmp_path)
+    store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    frame = run("r1", "2026-11-27T23:00:00+00:00").images
+    old = frame.drop(
+        columns=["git_commit", "batch_id", "parameters", "finished_utc", "cache_key", "cached_from"]
+    ).assign(schema_version=1)
+    old.to_parquet(tmp_path / "images" / "r1-tiny.parquet", index=False)
+    for table in ("trials",):
+        getattr(run("r1", "x"), table).to_parquet(tmp_path / table / "r1-tiny.parquet")
+    meta = json.loads((tmp_path / "runs" / "r2-tiny.json").read_text())
+    for key in ("git_commit", "batch_id", "parameters", "finished_utc"):
+        del meta["run"][key]
+    meta["run"].update(run_id="r1", timestamp_utc="2026-11-27T23:00:00+00:00", schema_version=1)
+    (tmp_path / "runs" / "r1-tiny.json").write_text(json.dumps(meta))
+    images = store.table("images")
+    older = images[images["run_id"] == "r1"]
+    assert list(older["schema_version"]) == [1, 1]
+    assert older["git_commit"].isna().all() and older["cache_key"].isna().all()
+    assert list(images.columns) == list(store.table("images").columns)
+    loaded = store.results(run_id="r1")
+    assert loaded.run.parameters == "{}" and loaded.run.schema_version == 1
+
+
+def _hold(path: str, seconds: float) -> None:
+    with file_lock(Path(path), what="test", timeout_s=None):
+        time.sleep(seconds)
+
+
+def test_a_second_writer_waits_then_fails_naming_the_holder(tmp_path: Path) -> None:
+    lock = tmp_path / ".lock"
+    holder = multiprocessing.get_context("fork").Process(target=_hold, args=(str(lock), 3.0))
+    holder.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(LockedError) as caught:
+            Store(tmp_path, lock_timeout_s=0.5).append(run("r1", "2026-11-27T23:00:00+00:00"))
+        assert f"pid {holder.pid}" in str(caught.value)
+        assert not (tmp_path / "runs").exists()  # nothing written without the lock
+    finally:
+        holder.join()
+    # Once released, the next writer gets in.
+    Store(tmp_path, lock_timeout_s=0.5).append(run("r1", "2026-11-27T23:00:00+00:00"))
+    assert len(pd.read_parquet(tmp_path / "images" / "r1-tiny.parquet")) == 2
