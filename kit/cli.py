@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kit import logs
 from kit.errors import KitError
 
 log = logging.getLogger("kit")
@@ -145,6 +146,9 @@ def _bench(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kit", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument(
+        "--log-json", action="store_true", help="log JSON lines to stderr (also KIT_LOG=json)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     e = sub.add_parser("engine", help="bring a Docker engine up or down")
@@ -199,13 +203,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG
-        if args.verbose
-        else logging.INFO
-        if not getattr(args, "quiet", False)
-        else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+    logs.configure(
+        verbose=args.verbose,
+        quiet=getattr(args, "quiet", False),
+        json_lines=args.log_json or os.environ.get("KIT_LOG") == "json",
     )
     try:
         code: int = args.func(args)

@@ -48,6 +48,11 @@ class KitError(Exception):
     def kind(self) -> str:
         return type(self).__name__
 
+    def context(self) -> dict[str, str]:
+        """Where it happened, as logging fields (``extra=``) for structured logs."""
+        pairs = (("app", self.app), ("variant", self.variant), ("file", self.file))
+        return {k: v for k, v in pairs if v}
+
 
 class EngineError(KitError):
     """No engine answers, or it could not be started."""

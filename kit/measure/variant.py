@@ -130,7 +130,7 @@ def measure_variant(
             engine, app, variant, profile, on_line=show, while_cached=measure_stages
         )
     except KitError as exc:
-        log.warning("%s", exc)
+        log.warning("%s", exc, extra=exc.context())
         return VariantOutcome(failed_row(app, variant, exc))
     text = variant.dockerfile.read_text(errors="replace")
     base = profiles.release_base(text, app.build_args(variant, profile))
@@ -150,7 +150,7 @@ def measure_variant(
 
     def failed(exc: KitError, **measured: Any) -> ImageResult:
         exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
-        log.warning("%s", exc)
+        log.warning("%s", exc, extra=exc.context())
         return failed_row(app, variant, exc, **measured)
 
     try:
