@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from kit.narration import claims_table, narrate, stable_facts, summary_table
     from kit.narration_floor import floor_table, narrate_floor
     from kit.narration_layers import anatomy_table, lint_costs, narrate_layers, wasted_table
+    from kit.overview import (
+        history_table,
+        overview_facts,
+        overview_table,
+        plot_history,
+        plot_overview,
+        store_summary,
+    )
     from kit.plots import (
         plot_build_times,
         plot_compression,
@@ -26,7 +34,9 @@ if TYPE_CHECKING:
         plot_stages,
         plot_start_times,
     )
+    from kit.report import render_report
     from kit.results import Results, load_results
+    from kit.store import Store
 
 _HOME = {
     "App": "kit.discover",
@@ -54,6 +64,14 @@ _HOME = {
     "plot_start_times": "kit.plots",
     "Results": "kit.results",
     "load_results": "kit.results",
+    "history_table": "kit.overview",
+    "overview_facts": "kit.overview",
+    "overview_table": "kit.overview",
+    "plot_history": "kit.overview",
+    "plot_overview": "kit.overview",
+    "store_summary": "kit.overview",
+    "render_report": "kit.report",
+    "Store": "kit.store",
 }
 
 __all__ = [
@@ -61,25 +79,33 @@ __all__ = [
     "KitError",
     "Probe",
     "Results",
+    "Store",
     "Variant",
     "anatomy_table",
     "claims_table",
     "floor_table",
+    "history_table",
     "lint_costs",
     "load_app",
     "load_results",
     "narrate",
     "narrate_floor",
     "narrate_layers",
+    "overview_facts",
+    "overview_table",
     "plot_build_times",
     "plot_compression",
     "plot_floor",
+    "plot_history",
     "plot_layers",
+    "plot_overview",
     "plot_sizes",
     "plot_stages",
     "plot_start_times",
+    "render_report",
     "run_experiment",
     "stable_facts",
+    "store_summary",
     "summary_table",
     "wasted_table",
 ]

@@ -131,6 +131,20 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from kit.report import build_report, default_runs
+
+    report = build_report(
+        args.runs or default_runs(), args.store, args.out, progress=not args.quiet
+    )
+    for page in report.pages:
+        where = page.html or page.notebook
+        print(f"{page.status:6}  {where}" + (f"  ({page.error})" if page.error else ""))
+    print(f"report: {report.index.resolve()}")
+    # The index is written either way; a failed notebook shows in the exit code too.
+    return 1 if report.failed else 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     if args.what in ("start", "all"):
         from kit.bench import start_bench
@@ -185,6 +199,23 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--no-html", action="store_true", help="skip the HTML rendering")
     n.add_argument("--quiet", action="store_true")
     n.set_defaults(func=_notebook)
+
+    r = sub.add_parser("report", help="the store's overview and every executed notebook, as HTML")
+    r.add_argument(
+        "runs",
+        nargs="*",
+        type=Path,
+        help="run directories of executed notebooks (default: every directory under runs/)",
+    )
+    r.add_argument(
+        "--store",
+        type=Path,
+        default=Path(os.environ.get("KIT_STORE") or "results"),
+        help="the result store (default: $KIT_STORE or ./results)",
+    )
+    r.add_argument("--out", type=Path, default=Path("reports"), help="where the HTML goes")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=_report)
 
     c = sub.add_parser("clean", help="remove what the kit created (never other objects)")
     c.add_argument("--images", action="store_true", help="also the experiment images")

@@ -1,0 +1,260 @@
+"""`kit report` as a reader sees it: the pages opened in headless Chromium, offline.
+
+The store is made from hand-built results (no engine); the overview notebook is executed against
+it for real, and two executed notebooks stand for a `kit batch` run: one ok, one failed."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from prereq import unavailable
+
+from kit.errors import KitError, NotebookError
+from kit.notebooks import execute
+from kit.report import build_report
+from kit.results import ImageResult, Results, RunInfo, TrialResult
+from kit.store import Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+OVERVIEW_FIGURES = 2  # plot_overview and plot_history
+PNG = b"\x89PNG\r\n\x1a\n"
+# After load, write each embedded PNG's decoded size into the DOM, where --dump-dom shows it.
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const imgs = [...document.images].filter((i) => i.src.startsWith("data:image/png"));
+  document.body.setAttribute("data-png-sizes",
+    imgs.map((i) => `${i.naturalWidth}x${i.naturalHeight}`).join(","));
+});
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        from kit.daemon import apt_install
+
+        try:
+            apt_install("chromium")
+        except KitError as exc:
+            unavailable(f"no {CHROMIUM}, and it could not be installed: {exc.message}")
+    return CHROMIUM
+
+
+def dom(chromium: Path, page: Path, profile: Path) -> str:
+    """The DOM after load, from a browser that cannot resolve any host: file:// only."""
+    done = subprocess.run(
+        [
+            str(chromium),
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-proxy-server",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-extensions",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "<body" in done.stdout, done.stderr[-2000:]
+    return done.stdout
+
+
+class Page(HTMLParser):
+    """Links, embedded images, stderr blocks and the body's attributes of a DOM dump."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.images: list[str] = []
+        self.stderr: list[str] = []
+        self.body: dict[str, str | None] = {}
+        self._depth = 0  # >0 inside a stderr output
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "a" and found.get("href"):
+            self.links.append(str(found["href"]))
+        if tag == "img":
+            self.images.append(str(found.get("src") or ""))
+        if tag == "body":
+            self.body = found
+        if self._depth:
+            self._depth += 1
+        elif found.get("data-mime-type") == "application/vnd.jupyter.stderr":
+            self._depth = 1
+            self.stderr.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self.stderr[-1] += data
+
+
+def png_size(src: str) -> tuple[int, int]:
+    raw = base64.b64decode(src.split(",", 1)[1], validate=True)
+    assert raw.startswith(PNG) and raw[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", raw[16:24])
+    return width, height
+
+
+def make_store(root: Path) -> Store:
+    store = Store(root)
+    for day, app, sizes in (
+        (1, "web", {"full": 300_000_000, "slim": 120_000_000}),
+        (2, "web", {"full": 300_000_000, "slim": 150_000_000}),
+        (2, "tool", {"naive": 90_000_000, "busybox": 5_000_000}),
+    ):
+        run = RunInfo(
+            run_id=f"2026110{day}T000000Z-{app}{day}",
+            kit_version="0.1.0",
+            engine_version="20.10.24",
+            engine_api="1.41",
+            storage_driver="overlay2",
+            containerd_store=False,
+            engine_host="unix://",
+            host="test",
+            profile="local",
+            requested_profile="local",
+            timestamp_utc=f"2026-11-0{day}T00:00:00+00:00",
+            git_commit=str(day) * 40,
+        )
+        images = tuple(
+            ImageResult(
+                app=app,
+                variant=variant,
+                description="",
+                status="ok",
+                error=None,
+                error_type=None,
+                dockerfile=f"Dockerfile.{variant}",
+                dockerfile_sha256=None,
+                stages=1,
+                size_bytes=size,
+                compressed_bytes=size // 3,
+                layers=3,
+                build_cold_s=10.0,
+                build_warm_s=1.0,
+            )
+            for variant, size in sizes.items()
+        )
+        starts = tuple(
+            TrialResult(
+                trial=i,
+                warmup=i == 0,
+                create_s=0.01,
+                start_s=0.05,
+                ready_s=0.1 + i / 100,
+                total_s=0.16 + i / 100,
+                exit_code=0,
+                error=None,
+                error_type=None,
+                app=app,
+                variant=variant,
+                status="ok",
+            )
+            for variant in sizes
+            for i in range(4)
+        )
+        store.append(Results(run=run, app=app, title=app, image_rows=images, trial_rows=starts))
+    return store
+
+
+def batch_run(folder: Path) -> Path:
+    """A run directory as `kit batch` leaves it: executed notebooks, one of them failed."""
+    sources = folder / "src"
+    sources.mkdir(parents=True)
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    good = new_notebook(
+        cells=[
+            new_markdown_cell("# A good notebook"),
+            new_code_cell(
+                "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]);\nplt.title('one figure');"
+            ),
+        ],
+        metadata=meta,
+    )
+    bad = new_notebook(
+        cells=[new_markdown_cell("# A bad notebook"), new_code_cell("raise ValueError('boom')")],
+        metadata=meta,
+    )
+    nbformat.write(good, sources / "good.ipynb")
+    nbformat.write(bad, sources / "bad.ipynb")
+    run = folder / "runs" / "20261102T000000Z-batch1"
+    execute(sources / "good.ipynb", run, html=False, progress=False)
+    with pytest.raises(NotebookError):
+        execute(sources / "bad.ipynb", run, html=False, progress=False)
+    return run
+
+
+def test_report_pages_open_in_chromium(chromium: Path, tmp_path: Path) -> None:
+    store = make_store(tmp_path / "store")
+    run = batch_run(tmp_path)
+    out = tmp_path / "reports"
+    report = build_report([run], store.root, out)
+    assert report.index == out.resolve() / "index.html"
+    statuses = {p.notebook.name: p.status for p in report.pages}
+    assert statuses == {"00_overview.ipynb": "ok", "good.ipynb": "ok", "bad.ipynb": "failed"}
+
+    index = Page(dom(chromium, report.index, tmp_path / "chromium"))
+    targets = {(report.index.parent / link).resolve() for link in index.links}
+    assert all(t.is_file() for t in targets), targets
+    assert targets == {p.html for p in report.pages if p.html}
+    assert len(targets) == 3
+    text = report.index.read_text()
+    assert str(store.root.resolve()) in text and "Generated 20" in text
+    assert text.count('class="failed">failed<') == 1 and "ValueError: boom" in text
+
+    overview = next(p for p in report.pages if p.notebook.name == "00_overview.ipynb")
+    assert overview.html is not None
+    executed = nbformat.read(overview.notebook, as_version=4)
+    drawn = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    ]
+    assert len(drawn) == OVERVIEW_FIGURES
+
+    probed = tmp_path / "probed.html"
+    probed.write_text(overview.html.read_text().replace("</body>", PROBE + "</body>"))
+    page = Page(dom(chromium, probed, tmp_path / "chromium"))
+    embedded = [src for src in page.images if src.startswith("data:image/png;base64,")]
+    assert len(embedded) == OVERVIEW_FIGURES
+    assert all(w > 0 and h > 0 for w, h in map(png_size, embedded))
+    sizes = str(page.body.get("data-png-sizes") or "").split(",")
+    assert len(sizes) == OVERVIEW_FIGURES and all(not s.startswith("0x") for s in sizes), sizes
+    assert not [s for s in page.stderr if "Error" in s or "Traceback" in s], page.stderr
+    assert "Traceback" not in overview.html.read_text()
+    # The facts cell, read from this store: the page shows the store, not an empty message.
+    assert (
+        "web (local): 2 ok, 0 failed; smallest first: slim &lt; full" in overview.html.read_text()
+    )
+
+    # The detector sees an error where there is one: the failed page shows its traceback.
+    failed = next(p for p in report.pages if p.status == "failed")
+    assert failed.html is not None
+    bad = Page(dom(chromium, failed.html, tmp_path / "chromium"))
+    assert any("ValueError" in s for s in bad.stderr)
