@@ -38,7 +38,13 @@ def run(name: str, tmp_path: Path, trials: int) -> tuple[dict[str, Any], Results
 def test_01_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
     papermill, results, page = run("01_base_images.ipynb", tmp_path, trials=2)
     assert papermill["parameters"]["trials"] == 2
-    assert {r.variant for r in results.ok} == {"full", "slim", "multistage", "closure"}
+    assert {r.variant for r in results.ok} == {
+        "full",
+        "slim",
+        "copy-first",
+        "multistage",
+        "closure",
+    }
     assert results.run.profile == "local"
     assert all(r.start_n == 2 for r in results.ok)
     # Figures are in the page as embedded PNGs: three plots.

@@ -236,6 +236,7 @@ def test_stage_count_of_the_real_node_server_app() -> None:
     app = load_app(Path(__file__).resolve().parents[2] / "dockerfiles" / "node-server")
     assert {v.name: v.stages for v in app.variants} == {
         "closure": 2,
+        "copy-first": 1,
         "full": 1,
         "multistage": 3,
         "slim": 1,

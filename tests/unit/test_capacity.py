@@ -1,0 +1,80 @@
+"""kit.measure.capacity: the arithmetic of images per host, and the union of layer chains."""
+
+from __future__ import annotations
+
+import pytest
+from fake_api import FakeDockerClient, load
+from test_distribution import RegistryFakeAPI
+
+from kit.engine import Engine
+from kit.errors import KitError
+from kit.measure.capacity import (
+    GB,
+    CapacityRow,
+    capacity_rows,
+    fits,
+    measure_capacity,
+    union_bytes,
+)
+
+
+def test_fits_shared_pays_the_base_once() -> None:
+    # 300 MB base + 6 MB app on 10 GB: the base once, then 6 MB per further image.
+    assert fits(306 * 10**6, 300 * 10**6, 10 * GB) == ((10 * GB - 300 * 10**6) // (6 * 10**6), 32)
+    assert fits(100, 0, 1000) == (10, 10)  # nothing shared: both ways agree
+    assert fits(2000, 1000, 1000) == (0, 0)  # one image alone does not fit
+    assert fits(500, 500, 1000) == (None, 2)  # no unique bytes: unbounded
+
+
+@pytest.mark.parametrize(("size", "shared"), [(0, 0), (10, 11), (10, -1)])
+def test_fits_refuses_impossible_sizes(size: int, shared: int) -> None:
+    with pytest.raises(ValueError):
+        fits(size, shared, GB)
+
+
+def test_union_counts_a_shared_prefix_once() -> None:
+    sizes = {("d",): 74, ("d", "s"): 300, ("d", "s", "a"): 306, ("d", "r", "m"): 175, ("f",): 99}
+    chains = [("d", "s", "a"), ("d", "r", "m"), ("f",)]
+    assert union_bytes(chains, sizes) == 306 + (175 - 74) + 99
+    assert union_bytes([("d", "s", "a"), ("d", "s", "a")], sizes) == 306  # same image twice
+    assert union_bytes([], sizes) == 0
+    # The branch point ("d", "r") is not any image's full chain: unknown, not guessed.
+    assert union_bytes([("d", "r", "m"), ("d", "r", "x")], {**sizes, ("d", "r", "x"): 1}) is None
+
+
+def test_rows_from_the_recorded_df() -> None:
+    df = load("dist_df")
+    by_tag = {row["RepoTags"][-1]: row for row in df["images"]}
+    images = [
+        (
+            tag.split(":")[-1],
+            tuple(df["chains"][tag]),
+            by_tag[tag]["Size"],
+            by_tag[tag]["SharedSize"],
+        )
+        for tag in ("kitexp/unit-dist:app", "kitbase/busybox:1")
+    ]
+    result = capacity_rows("unit-dist", images, {(): 0}, capacity_bytes=10 * GB)
+    app = result.rows[0]
+    assert app == CapacityRow("unit-dist", "app", 1985484, 1985472, 12, app.fit_shared, 5036)
+    assert app.fit_shared == (10 * GB - 1985472) // 12
+    assert result.rows[1].fit_shared is None  # busybox shares all its bytes with its children
+    assert result.separate_bytes == 1985484 + 1985472
+    assert result.together_bytes == 1985484  # busybox's chain is a prefix of the app's
+
+
+def test_measure_capacity_from_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = RegistryFakeAPI()
+    df = load("dist_df")
+    app_id, busybox_id = (row["Id"] for row in df["images"])
+    busybox = api.images_by_ref["kitbase/busybox:1"]
+    # The recorded fake's busybox is the same image the df rows describe.
+    monkeypatch.setitem(busybox, "Id", busybox_id)
+    app = {**busybox, "Id": app_id, "Size": 1985484, "RepoTags": ["kitexp/unit-dist:app"]}
+    app["RootFS"] = {"Type": "layers", "Layers": df["chains"]["kitexp/unit-dist:app"]}
+    api.add_image(app)
+    engine = Engine(FakeDockerClient(api))  # type: ignore[arg-type]
+    result = measure_capacity(engine, "unit-dist", [("app", "kitexp/unit-dist:app")])
+    assert result.rows[0].unique_bytes == 12 and result.together_bytes == 1985484
+    with pytest.raises(KitError, match="not on the engine"):
+        measure_capacity(engine, "unit-dist", [("x", "kitexp/none:x")])
