@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from kit import profiles
 from kit.discover import App, Variant
 from kit.engine import Engine
 from kit.errors import ExperimentConfigError
+from kit.measure.variant import VariantOutcome
+from kit.results import FloorRow, ImageResult, Results
 
 #: Bump when the meaning of a cached row changes without the kit's version changing.
 CACHE_FORMAT = 1
@@ -94,7 +97,47 @@ def variant_key(
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def floor_key(keys: Mapping[str, str], probe: str) -> str:
-    """The floor is traced on one variant but chosen among all: it depends on every key."""
-    body = json.dumps({"variants": dict(keys), "probe": probe}, sort_keys=True)
+def step_key(keys: Mapping[str, str], **inputs: Any) -> str:
+    """An app-level step (the floor, the payoffs) compares variants: it depends on every key."""
+    body = json.dumps({"variants": dict(keys), **inputs}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def reused(hit: Results, variant: str) -> VariantOutcome:
+    """A stored variant's measurements, marked with the run that really measured them."""
+    row = next(r for r in hit.image_rows if r.variant == variant and r.status == "ok")
+    origin = row.cached_from or hit.run.run_id
+    # The floor is decided for the app as a whole, after every variant, so it is not carried.
+    row = replace(row, cached_from=origin, floor_bytes=None, x_floor=None, floor_note=None)
+
+    def mine(rows: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(r for r in rows if r.variant == variant)
+
+    return VariantOutcome(
+        row,
+        mine(hit.trial_rows),
+        mine(hit.layer_rows),
+        mine(hit.wasted_rows),
+        mine(hit.rule_bytes),
+        mine(hit.stage_rows),
+    )
+
+
+def reused_floor(hit: Results, rows: list[ImageResult]) -> tuple[list[ImageResult], list[FloorRow]]:
+    """The stored floor applied to this run's rows (x_floor recomputed from each size)."""
+    traced = next((r for r in hit.image_rows if r.floor_bytes), None)
+    if traced is None:
+        return rows, []
+    floor = int(traced.floor_bytes or 0)
+    measured = [
+        replace(
+            r,
+            floor_bytes=floor,
+            x_floor=r.size_bytes / floor if r.size_bytes else None,
+            floor_note=traced.floor_note,
+        )
+        if r.status == "ok"
+        else r
+        for r in rows
+    ]
+    return measured, list(hit.floor_rows)

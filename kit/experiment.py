@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kit import profiles
-from kit.cache import floor_key, variant_key
+from kit.cache import reused, reused_floor, step_key, variant_key
 from kit.discover import App, Variant, load_app
 from kit.engine import Engine
 from kit.errors import KitError
@@ -28,6 +28,7 @@ from kit.lint import LintReport, lint_app_or_none
 from kit.locks import engine_lock
 from kit.measure.floor import Floor, measure_floor, x_floor
 from kit.measure.variant import VariantOutcome, failed_row, measure_variant
+from kit.payoffs import Payoffs, measure_payoffs, with_payoffs
 from kit.progress import bar_options, tqdm
 from kit.results import FloorRow, ImageResult, Results, RunInfo
 from kit.store import Store
@@ -108,46 +109,6 @@ def _linted(lint: LintReport, variant: str) -> bool:
     return any(s.variant == variant and s.status == "ok" for s in lint.statuses)
 
 
-def reused(hit: Results, variant: str) -> VariantOutcome:
-    """A stored variant's measurements, marked with the run that really measured them."""
-    row = next(r for r in hit.image_rows if r.variant == variant and r.status == "ok")
-    origin = row.cached_from or hit.run.run_id
-    # The floor is decided for the app as a whole, after every variant, so it is not carried.
-    row = replace(row, cached_from=origin, floor_bytes=None, x_floor=None, floor_note=None)
-
-    def mine(rows: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(r for r in rows if r.variant == variant)
-
-    return VariantOutcome(
-        row,
-        mine(hit.trial_rows),
-        mine(hit.layer_rows),
-        mine(hit.wasted_rows),
-        mine(hit.rule_bytes),
-        mine(hit.stage_rows),
-    )
-
-
-def reused_floor(hit: Results, rows: list[ImageResult]) -> tuple[list[ImageResult], list[FloorRow]]:
-    """The stored floor applied to this run's rows (x_floor recomputed from each size)."""
-    traced = next((r for r in hit.image_rows if r.floor_bytes), None)
-    if traced is None:
-        return rows, []
-    floor = int(traced.floor_bytes or 0)
-    measured = [
-        replace(
-            r,
-            floor_bytes=floor,
-            x_floor=r.size_bytes / floor if r.size_bytes else None,
-            floor_note=traced.floor_note,
-        )
-        if r.status == "ok"
-        else r
-        for r in rows
-    ]
-    return measured, list(hit.floor_rows)
-
-
 def _open_store(store: str | Path | Store | None) -> Store | None:
     if store is None or isinstance(store, Store):
         return store
@@ -165,6 +126,10 @@ def run_experiment(
     progress: bool = True,
     anatomy: bool = True,
     floor: bool = True,
+    distribution: int = 0,
+    rebuild: int = 0,
+    capacity: bool = False,
+    registry: str | None = None,
     store: str | Path | Store | None = None,
     force: bool | None = None,
 ) -> Results:
@@ -172,6 +137,9 @@ def run_experiment(
 
     With a ``store``, the run is appended to it and a variant whose inputs are unchanged since a
     stored run reuses that run's measurements (``force=True``, or KIT_FORCE=1, measures anew).
+    The payoffs are measured after the variants when asked for: ``distribution`` push/pull
+    trials through a local registry (or the one at ``registry``, a URL), ``rebuild`` trials of
+    a rebuild after a source edit, and ``capacity`` (images per host).
     """
     if trials < 1 or warmups < 0:
         raise KitError(f"trials must be ≥ 1 and warmups ≥ 0 (got {trials}, {warmups})")
@@ -202,7 +170,16 @@ def run_experiment(
             git_commit=git_commit(app.directory),
             batch_id=os.environ.get("KIT_BATCH_ID") or None,
             parameters=json.dumps(
-                {**keyed, "floor": floor, "variants": list(variants), "force": force}
+                {
+                    **keyed,
+                    "floor": floor,
+                    "variants": list(variants),
+                    "force": force,
+                    "distribution": distribution,
+                    "rebuild": rebuild,
+                    "capacity": capacity,
+                    "registry": registry,
+                }
             ),
         )
         rows = [
@@ -216,6 +193,8 @@ def run_experiment(
         # Lint the Dockerfiles this profile builds; without hadolint the measuring goes on.
         lint = lint_app_or_none(replace(app, variants=tuple(chosen)))
         lock_key = info.daemon_id or info.host
+        # Where earlier measurements may be reused from (none when forced).
+        reuse = None if force else stored
         with tqdm(
             chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
         ) as bar:
@@ -223,14 +202,10 @@ def run_experiment(
                 key = variant_key(
                     engine, app, variant, resolved, kit_version=run.kit_version, parameters=keyed
                 )
-                hit = (
-                    stored.find(app.name, variant_key=(variant.name, key))
-                    if stored is not None and not force
-                    else None
-                )
-                if hit is not None:
-                    log.info("%s: unchanged since run %s, reused", variant.name, hit.run.run_id)
-                    outcome = reused(hit, variant.name)
+                found = reuse.find(app.name, variant_key=(variant.name, key)) if reuse else None
+                if found is not None:
+                    log.info("%s: unchanged since run %s, reused", variant.name, found.run.run_id)
+                    outcome = reused(found, variant.name)
                 else:
                     with engine_lock(lock_key):
                         outcome = measure_variant(
@@ -248,20 +223,52 @@ def run_experiment(
                 if lint is not None and _linted(lint, variant.name):
                     row = replace(row, lint_findings=lint.count(variant.name))
                 outcomes.append(replace(outcome, row=row))
-        measured = [o.row for o in outcomes]
-        floor_rows: list[FloorRow] = []
-        fkey = floor_key(
-            {r.variant: str(r.cache_key) for r in measured if r.status == "ok"}, repr(app.probe)
-        )
-        if floor:
-            floor_hit = (
-                stored.find_floor(app.name, fkey) if stored is not None and not force else None
-            )
-            if floor_hit is not None:
-                measured, floor_rows = reused_floor(floor_hit, measured)
-            else:
-                with engine_lock(lock_key):
-                    measured, floor_rows = with_floor(engine, app, measured)
+            measured = [o.row for o in outcomes]
+            keys = {r.variant: str(r.cache_key) for r in measured if r.status == "ok"}
+            steps: dict[str, str] = {}
+            floor_rows: list[FloorRow] = []
+            if floor:
+                steps["floor"] = step_key(keys, probe=repr(app.probe))
+                hit = reuse.find_step(app.name, "floor", steps["floor"]) if reuse else None
+                if hit is not None:
+                    measured, floor_rows = reused_floor(hit, measured)
+                else:
+                    with engine_lock(lock_key):
+                        measured, floor_rows = with_floor(engine, app, measured)
+                if not any(r.floor_bytes for r in measured):
+                    del steps["floor"]  # an unknown floor is retried next time, not reused
+            payoffs = Payoffs()
+            if distribution or rebuild or capacity:
+                steps["payoffs"] = step_key(
+                    keys,
+                    registry=registry,
+                    distribution=distribution,
+                    rebuild=rebuild,
+                    capacity=capacity,
+                )
+                hit = reuse.find_step(app.name, "payoffs", steps["payoffs"]) if reuse else None
+                if hit is not None:
+                    payoffs = Payoffs(hit.distribution_rows, hit.rebuild_rows, hit.capacity_rows)
+                else:
+                    with engine_lock(lock_key):
+                        payoffs = measure_payoffs(
+                            engine,
+                            app,
+                            resolved,
+                            measured,
+                            chosen,
+                            distribution=distribution,
+                            rebuild=rebuild,
+                            capacity=capacity,
+                            registry_url=registry,
+                            bar=bar,
+                        )
+                statuses = {x.status for x in payoffs.distribution} | {
+                    x.status for x in payoffs.rebuild
+                }
+                if "failed" in statuses:
+                    del steps["payoffs"]  # a registry that was down is retried next time
+            measured = with_payoffs(measured, payoffs)
         results = Results(
             replace(run, finished_utc=_now()),
             app.name,
@@ -276,11 +283,12 @@ def run_experiment(
             rule_bytes=tuple(x for o in outcomes for x in o.rule_bytes),
             stage_rows=tuple(x for o in outcomes for x in o.stages),
             floor_rows=tuple(floor_rows),
+            distribution_rows=payoffs.distribution,
+            rebuild_rows=payoffs.rebuild,
+            capacity_rows=payoffs.capacity,
         )
         if stored is not None:
-            # Only a floor that was found may be reused; an unknown one is retried next time.
-            traced = floor and any(r.floor_bytes for r in measured)
-            stored.append(results, floor_key=fkey if traced else None)
+            stored.append(results, steps=steps)
         return results
     finally:
         if own:

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 from kit.claims import DeclaredClaim
 from kit.errors import ResultsError
 from kit.lint import SIZE_RULE_PATHS, LintFinding, LintStatus
+from kit.measure.capacity import CapacityRow
+from kit.measure.distribution import DistributionSample
 from kit.measure.layers import ImageAnatomy, LayerStats
+from kit.measure.rebuild import RebuildResult
 from kit.measure.stages import StageSize
 from kit.measure.start import StartSample
 
@@ -94,6 +97,11 @@ class ImageResult:
     has_package_manager: bool | None = None
     has_pip: bool | None = None
     has_compiler: bool | None = None
+    push_median_s: float | None = None  # cold pushes to an emptied registry
+    pull_median_s: float | None = None
+    pushed_bytes: int | None = None  # median bytes a cold push really sent
+    rebuild_s: float | None = None  # median warm rebuild after a one-line source edit
+    rebuild_steps: int | None = None  # build steps that edit re-ran (not from the cache)
     cache_key: str | None = None  # digest of every input of this variant's measurements
     cached_from: str | None = None  # the run whose measurements were reused; None: measured now
 
@@ -105,6 +113,30 @@ class TrialResult(StartSample):
     app: str
     variant: str
     status: str
+
+
+@dataclass(frozen=True)
+class DistributionRow(DistributionSample):
+    """One push and pull of one variant's image through a registry."""
+
+    app: str
+
+
+@dataclass(frozen=True)
+class RebuildRow(RebuildResult):
+    """One warm rebuild after a one-line edit of a source file."""
+
+    app: str
+    trial: int
+
+
+@dataclass(frozen=True)
+class CapacityTableRow(CapacityRow):
+    """One variant's images-per-host figures, with its app's totals repeated for joins."""
+
+    capacity_bytes: int
+    app_separate_bytes: int
+    app_together_bytes: int | None
 
 
 @dataclass(frozen=True)
@@ -229,6 +261,9 @@ TABLES = (
     Table("rule_bytes", "rule_bytes", RuleBytes, required=False),
     Table("stages", "stage_rows", StageSize, required=False),
     Table("floor", "floor_rows", FloorRow, required=False),
+    Table("distribution", "distribution_rows", DistributionRow, required=False),
+    Table("rebuild", "rebuild_rows", RebuildRow, required=False),
+    Table("capacity", "capacity_rows", CapacityTableRow, required=False),
 )
 
 
@@ -249,6 +284,9 @@ class Results:
     rule_bytes: tuple[RuleBytes, ...] = ()
     stage_rows: tuple[StageSize, ...] = ()
     floor_rows: tuple[FloorRow, ...] = ()
+    distribution_rows: tuple[DistributionRow, ...] = ()
+    rebuild_rows: tuple[RebuildRow, ...] = ()
+    capacity_rows: tuple[CapacityTableRow, ...] = ()
 
     def table(self, name: str) -> pd.DataFrame:
         spec = next((t for t in TABLES if t.name == name), None)

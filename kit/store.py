@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ class StoredRun:
     app: str
     title: str
     claims: tuple[DeclaredClaim, ...]
-    floor_key: str | None
+    steps: Mapping[str, str]  # app-level steps (floor, payoffs) by the cache key of their inputs
     part: str  # the file stem shared by its parts: "<run_id>-<app>"
 
 
@@ -76,7 +76,7 @@ class Store:
         return f"Store({str(self.root)!r})"
 
     # -- writing ------------------------------------------------------------------------------
-    def append(self, results: Results, *, floor_key: str | None = None) -> str:
+    def append(self, results: Results, *, steps: Mapping[str, str] | None = None) -> str:
         """Add one run of one app; returns the part name. Atomic per file, committed last."""
         part = f"{results.run.run_id}-{results.app}"
         meta = {
@@ -84,7 +84,7 @@ class Store:
             "title": results.title,
             "run": dataclasses.asdict(results.run),
             "claims": [dataclasses.asdict(c) for c in results.claims],
-            "floor_key": floor_key,
+            "steps": dict(steps or {}),
         }
         self.root.mkdir(parents=True, exist_ok=True)
         with file_lock(
@@ -121,7 +121,7 @@ class Store:
                         app=str(meta["app"]),
                         title=str(meta["title"]),
                         claims=tuple(DeclaredClaim(**c) for c in meta.get("claims", [])),
-                        floor_key=meta.get("floor_key"),
+                        steps=dict(meta.get("steps") or {}),
                         part=path.stem,
                     )
                 )
@@ -206,10 +206,10 @@ class Store:
                 return self._load(stored)
         return None
 
-    def find_floor(self, app: str, floor_key: str) -> Results | None:
-        """The latest run of ``app`` whose floor was traced from exactly these inputs."""
+    def find_step(self, app: str, step: str, key: str) -> Results | None:
+        """The latest run of ``app`` that measured ``step`` from exactly these inputs."""
         for stored in reversed(self.runs()):
-            if stored.app == app and stored.floor_key == floor_key:
+            if stored.app == app and stored.steps.get(step) == key:
                 return self._load(stored)
         return None
 

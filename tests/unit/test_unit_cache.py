@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kit.cache import context_digest, floor_key, variant_key
+from kit.cache import context_digest, step_key, variant_key
 from kit.discover import load_app
 
 
@@ -91,8 +91,8 @@ def test_a_missing_base_gives_a_key_of_its_own(app_dir: Path) -> None:
     assert keys(app_dir, Bases({}))["a"] != keys(app_dir)["a"]
 
 
-def test_floor_key_depends_on_every_variant() -> None:
-    one = floor_key({"a": "1", "b": "2"}, "Probe()")
-    assert one == floor_key({"b": "2", "a": "1"}, "Probe()")
-    assert one != floor_key({"a": "1", "b": "3"}, "Probe()")
-    assert one != floor_key({"a": "1", "b": "2"}, "Probe(kind='http')")
+def test_step_key_depends_on_every_variant_and_input() -> None:
+    one = step_key({"a": "1", "b": "2"}, probe="Probe()")
+    assert one == step_key({"b": "2", "a": "1"}, probe="Probe()")
+    assert one != step_key({"a": "1", "b": "3"}, probe="Probe()")
+    assert one != step_key({"a": "1", "b": "2"}, probe="Probe(kind='http')")

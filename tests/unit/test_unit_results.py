@@ -195,7 +195,10 @@ def test_load_run_json_without_app_is_results_error(tmp_path: Path) -> None:
 
 SAVED_FILES = sorted(
     [
+        "capacity.parquet",
+        "distribution.parquet",
         "floor.parquet",
+        "rebuild.parquet",
         "images.parquet",
         "layers.parquet",
         "lint.parquet",
