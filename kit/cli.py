@@ -131,6 +131,46 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from kit.batch import run_batch
+
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if args.dask:
+            from distributed import Client  # the `dask` extra
+
+            executor = stack.enter_context(Client(args.dask)).get_executor()  # type: ignore[no-untyped-call]
+        elif args.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: a forked copy of a process with threads (tqdm's monitor) can deadlock.
+            executor = stack.enter_context(
+                ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
+            )
+        result = run_batch(
+            args.matrix,
+            run_id=args.run_id,
+            runs_dir=args.runs,
+            store=args.store,
+            force=args.force,
+            executor=executor,
+            quiet=args.quiet,
+        )
+    for cell in result.cells:
+        took = "resumed" if cell.skipped else f"{cell.seconds or 0:7.1f} s"
+        why = f"  {cell.error}" if cell.error else ""
+        print(f"{cell.status:11} {took:>9}  {cell.output}{why}")
+    print(
+        f"batch {result.run_id}: {len(result.ok)} ok, {len(result.failed)} failed "
+        f"(state: {result.run_dir / 'batch.json'})"
+    )
+    # Every notebook is written first; failure is reported through the exit code.
+    return 1 if result.failed else 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from kit.report import build_report, default_runs
 
@@ -199,6 +239,23 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--no-html", action="store_true", help="skip the HTML rendering")
     n.add_argument("--quiet", action="store_true")
     n.set_defaults(func=_notebook)
+
+    t = sub.add_parser("batch", help="run a matrix of notebooks × parameters with papermill")
+    t.add_argument("matrix", type=Path, help="the matrix YAML (e.g. notebooks/default.yml)")
+    t.add_argument("--run-id", help="resume this run id (default: the matrix's, else a new one)")
+    t.add_argument("--runs", type=Path, default=Path("runs"), help="where run dirs go (./runs)")
+    t.add_argument(
+        "--store",
+        type=Path,
+        default=Path(os.environ.get("KIT_STORE") or "results"),
+        help="the store given to notebooks with a `store` parameter ($KIT_STORE or ./results)",
+    )
+    t.add_argument("--force", action="store_true", help="rerun finished cells; remeasure all")
+    par = t.add_mutually_exclusive_group()
+    par.add_argument("--workers", type=int, default=1, help="cells at once, in local processes")
+    par.add_argument("--dask", metavar="SCHEDULER", help="run cells on a Dask cluster (address)")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=_batch)
 
     r = sub.add_parser("report", help="the store's overview and every executed notebook, as HTML")
     r.add_argument(

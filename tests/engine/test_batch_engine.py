@@ -1,0 +1,107 @@
+"""kit batch on a real engine: after Ctrl-C kills a kernel mid-notebook, the containers it made
+(labelled ``kit.batch=<run id>``) are removed, and no other container is touched."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker.errors
+import nbformat
+import pytest
+
+from kit.engine import BATCH_LABEL, RUN_LABEL, Engine
+
+pytestmark = pytest.mark.engine
+
+# Makes a container the way the kit does (the engine adds the batch label from KIT_BATCH_ID),
+# then blocks with SIGINT ignored, so only killing the kernel ends it: its cleanup never runs.
+BODY = """\
+import pathlib, signal, time
+from kit.engine import RUN_LABEL, Engine
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+engine = Engine.connect()
+made = engine.create_container(image, labels={RUN_LABEL: run_label}, environment={},
+                               network_mode="none", command=["sleep", "300"])
+pathlib.Path(ready).write_text(made)
+time.sleep(300)
+"""
+
+
+def _notebook(path: Path, parameters: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell(BODY)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def _exists(engine: Engine, container: str) -> bool:
+    try:
+        engine.inspect_container(container)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def test_ctrl_c_removes_the_containers_of_the_batch_only(
+    engine: Engine, busybox: str, tmp_path: Path, no_leaks: None
+) -> None:
+    token = secrets.token_hex(4)
+    run_id, ready = f"batch-engine-{token}", tmp_path / "ready"
+    _notebook(
+        tmp_path / "makes.ipynb",
+        f"image = {busybox!r}\nrun_label = 'engine-test-{token}'\nready = {str(ready)!r}\n",
+    )
+    (tmp_path / "m.yml").write_text("notebooks: [makes.ipynb]\n")
+    # Another batch's container, and one from no batch: neither may be touched.
+    bystanders = [
+        engine.create_container(
+            busybox,
+            labels={RUN_LABEL: f"engine-test-{token}", **extra},
+            environment={},
+            network_mode="none",
+            command=["true"],
+        )
+        for extra in ({BATCH_LABEL: f"other-{token}"}, {})
+    ]
+    code = (
+        "import kit.batch as b\n"
+        f"b.run_batch({str(tmp_path / 'm.yml')!r}, run_id={run_id!r},"
+        f" runs_dir={str(tmp_path / 'runs')!r}, quiet=True)"
+    )
+    batch = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not ready.exists():
+            assert batch.poll() is None, "the batch ended before the notebook made its container"
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        time.sleep(0.2)  # the id is written whole before the notebook blocks
+        made = ready.read_text()
+        labels = engine.inspect_container(made)["Config"]["Labels"]
+        assert labels[BATCH_LABEL] == run_id
+        for _ in range(2):  # the second Ctrl-C kills the kernel: its own cleanup never runs
+            os.killpg(batch.pid, signal.SIGINT)
+            time.sleep(0.5)
+        assert batch.wait(timeout=120) in (1, -signal.SIGINT)
+    finally:
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+        survivors = [c for c in bystanders if _exists(engine, c)]
+        for container in bystanders:
+            engine.remove_container(container)
+    assert not _exists(engine, made), "the interrupted batch left its container"
+    assert survivors == bystanders, "the batch removed a container that was not its own"
+    state = (tmp_path / "runs" / run_id / "batch.json").read_text()
+    assert '"status": "interrupted"' in state
