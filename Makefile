@@ -22,9 +22,14 @@ engine: $(BIN)/kit
 bases: engine
 	$(KIT) bases
 
+# A new run id per `make demo`; `make demo RUN_ID=<id>` resumes that run (finished cells skipped).
+RUN_ID ?= $(shell date -u +%Y%m%dT%H%M%SZ)-demo
+
+# The default matrix (every bundled notebook, local profile) into runs/$(RUN_ID)/, then the
+# report; a failed cell still gets its page, and the exit code says it failed.
 demo: bases
-	@for nb in $(NOTEBOOKS); do $(KIT) notebook $$nb --out $(REPORTS) -p profile auto || exit 1; done
-	@echo "report(s) written to $(abspath $(REPORTS))/"
+	@status=0; $(KIT) batch notebooks/default.yml --run-id $(RUN_ID) || status=$$?; \
+	$(KIT) report runs/$(RUN_ID) --out $(REPORTS) --quiet || status=1; exit $$status
 
 lint: $(BIN)/kit
 	$(BIN)/ruff check kit tests

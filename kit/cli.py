@@ -194,6 +194,10 @@ def _bench(args: argparse.Namespace) -> int:
         from kit.bench_layers import layer_bench
 
         print(layer_bench(args.layers_image, rounds=args.layer_rounds).report())
+    if args.what in ("batch", "all"):
+        from kit.bench_batch import batch_bench
+
+        print(batch_bench(args.matrix).report())
     return 0
 
 
@@ -279,8 +283,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--bases", action="store_true", help="also the embedded bases")
     c.set_defaults(func=_clean)
 
-    h = sub.add_parser("bench", help="side-by-side benchmarks: start timing, layer analysis")
-    h.add_argument("--what", choices=["start", "layers", "all"], default="all")
+    h = sub.add_parser("bench", help="side-by-side benchmarks: start, layer analysis, batch rerun")
+    h.add_argument("--what", choices=["start", "layers", "batch", "all"], default="all")
+    h.add_argument("--matrix", default="notebooks/default.yml", help="batch bench matrix")
     h.add_argument("--image", default="kitbase/busybox:1", help="start bench image")
     h.add_argument("--rounds", type=int, default=30)
     h.add_argument("--layers-image", default="kitbase/node:18-full", help="layer bench image")
