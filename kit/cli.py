@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kit import logs
+from kit import cli_runs, logs
 from kit.errors import KitError
 
 log = logging.getLogger("kit")
@@ -131,76 +131,6 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(args: argparse.Namespace) -> int:
-    import contextlib
-
-    from kit.batch import run_batch
-
-    with contextlib.ExitStack() as stack:
-        executor = None
-        if args.dask:
-            from distributed import Client  # the `dask` extra
-
-            executor = stack.enter_context(Client(args.dask)).get_executor()  # type: ignore[no-untyped-call]
-        elif args.workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn: a forked copy of a process with threads (tqdm's monitor) can deadlock.
-            executor = stack.enter_context(
-                ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
-            )
-        result = run_batch(
-            args.matrix,
-            run_id=args.run_id,
-            runs_dir=args.runs,
-            store=args.store,
-            force=args.force,
-            executor=executor,
-            quiet=args.quiet,
-        )
-    for cell in result.cells:
-        took = "resumed" if cell.skipped else f"{cell.seconds or 0:7.1f} s"
-        why = f"  {cell.error}" if cell.error else ""
-        print(f"{cell.status:11} {took:>9}  {cell.output}{why}")
-    print(
-        f"batch {result.run_id}: {len(result.ok)} ok, {len(result.failed)} failed "
-        f"(state: {result.run_dir / 'batch.json'})"
-    )
-    # Every notebook is written first; failure is reported through the exit code.
-    return 1 if result.failed else 0
-
-
-def _report(args: argparse.Namespace) -> int:
-    from kit.report import build_report, default_runs
-
-    report = build_report(
-        args.runs or default_runs(), args.store, args.out, progress=not args.quiet
-    )
-    for page in report.pages:
-        where = page.html or page.notebook
-        print(f"{page.status:6}  {where}" + (f"  ({page.error})" if page.error else ""))
-    print(f"report: {report.index.resolve()}")
-    # The index is written either way; a failed notebook shows in the exit code too.
-    return 1 if report.failed else 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    if args.what in ("start", "all"):
-        from kit.bench import start_bench
-
-        print(start_bench(args.image, rounds=args.rounds).report())
-    if args.what in ("layers", "all"):
-        from kit.bench_layers import layer_bench
-
-        print(layer_bench(args.layers_image, rounds=args.layer_rounds).report())
-    if args.what in ("batch", "all"):
-        from kit.bench_batch import batch_bench
-
-        print(batch_bench(args.matrix).report())
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kit", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -259,7 +189,7 @@ def parser() -> argparse.ArgumentParser:
     par.add_argument("--workers", type=int, default=1, help="cells at once, in local processes")
     par.add_argument("--dask", metavar="SCHEDULER", help="run cells on a Dask cluster (address)")
     t.add_argument("--quiet", action="store_true")
-    t.set_defaults(func=_batch)
+    t.set_defaults(func=cli_runs.batch)
 
     r = sub.add_parser("report", help="the store's overview and every executed notebook, as HTML")
     r.add_argument(
@@ -276,7 +206,7 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--out", type=Path, default=Path("reports"), help="where the HTML goes")
     r.add_argument("--quiet", action="store_true")
-    r.set_defaults(func=_report)
+    r.set_defaults(func=cli_runs.report)
 
     c = sub.add_parser("clean", help="remove what the kit created (never other objects)")
     c.add_argument("--images", action="store_true", help="also the experiment images")
@@ -290,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
     h.add_argument("--rounds", type=int, default=30)
     h.add_argument("--layers-image", default="kitbase/node:18-full", help="layer bench image")
     h.add_argument("--layer-rounds", type=int, default=3)
-    h.set_defaults(func=_bench)
+    h.set_defaults(func=cli_runs.bench)
     return p
 
 
