@@ -79,3 +79,31 @@ def test_03_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
         assert r.floor_bytes and r.x_floor and r.x_floor >= 1.0
     assert rows["closure"].has_shell is False and rows["full"].has_compiler is True
     assert page.count("data:image/png;base64") >= 3
+
+
+def test_explore_runs_on_any_app_directory(engine: Engine, busybox: str, tmp_path: Path) -> None:
+    """explore.ipynb on an app the notebooks have never seen: one of the engine tests' apps."""
+    app = REPO / "tests" / "engine" / "apps" / "eng-good"
+    store = tmp_path / "store"
+    parameters = {"app": str(app), "profile": "local", "trials": 1, "store": str(store)}
+    try:
+        ipynb, html = execute(
+            REPO / "notebooks" / "explore.ipynb", tmp_path / "out", parameters, progress=False
+        )
+    finally:
+        for tag in ("kitexp/eng-good:tiny-local", "kitexp/eng-good:layered-local"):
+            engine.remove_image(tag)
+    nb = nbformat.read(ipynb, as_version=4)
+    assert not [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
+    results = load_results(store)
+    assert results.app == "eng-good" and {r.variant for r in results.ok} == {"tiny", "layered"}
+    page = html.read_text()
+    # sizes, layers, history: three figures; the overview names both variants.
+    assert page.count("data:image/png;base64") >= 3
+    assert "layered" in page and "tiny" in page
