@@ -79,6 +79,10 @@ def _measure(args: argparse.Namespace) -> int:
         warmups=args.warmups,
         variants=tuple(args.variant or ()),
         progress=not args.quiet,
+        distribution=args.distribution,
+        rebuild=args.rebuild,
+        capacity=args.capacity,
+        registry=args.registry,
         store=args.store,
         force=args.force or None,
     )
@@ -95,6 +99,10 @@ def _measure(args: argparse.Namespace) -> int:
         "start_median_s",
         "error",
     ]
+    if args.distribution:
+        cols[-1:-1] = ["push_median_s", "pull_median_s", "pushed_bytes"]
+    if args.rebuild:
+        cols[-1:-1] = ["rebuild_s", "rebuild_steps"]
     print(results.images[cols].to_string(index=False))
     reused = f", {len(results.reused)} variant(s) reused unchanged" if results.reused else ""
     print(f"run {results.run.run_id} appended to the store {args.store}{reused}")
@@ -162,6 +170,14 @@ def parser() -> argparse.ArgumentParser:
         help="the result store (default: $KIT_STORE or ./results)",
     )
     m.add_argument("--force", action="store_true", help="remeasure even unchanged variants")
+    m.add_argument(
+        "--distribution", type=int, default=0, metavar="N", help="push/pull trials (0: none)"
+    )
+    m.add_argument("--registry", metavar="URL", help="push to this registry, not a local one")
+    m.add_argument(
+        "--rebuild", type=int, default=0, metavar="N", help="rebuild-after-edit trials (0: none)"
+    )
+    m.add_argument("--capacity", action="store_true", help="images per host (10 GB)")
     m.add_argument("--out", type=Path, help="also save this run's tables in this directory")
     m.add_argument("--quiet", action="store_true")
     m.set_defaults(func=_measure)
