@@ -9,7 +9,8 @@ REPORTS := reports
 # The measurement notebooks, re-executed by nbval in `make test` (their checked cells hold only
 # stable facts). 00_overview and explore read whatever the store holds, so their pages are
 # tested on a store the test makes (tests/notebooks) instead.
-NOTEBOOKS := notebooks/01_base_images.ipynb notebooks/02_layers.ipynb notebooks/03_multistage.ipynb
+NOTEBOOKS := notebooks/01_base_images.ipynb notebooks/02_layers.ipynb notebooks/03_multistage.ipynb \
+    notebooks/04_distribution.ipynb
 ALL_NOTEBOOKS := $(NOTEBOOKS) notebooks/00_overview.ipynb notebooks/explore.ipynb
 
 .PHONY: demo test lint typecheck unit engine-tests notebook-tests bench lab notebooks engine bases clean

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from kit.errors import KitError
     from kit.experiment import run_experiment
     from kit.narration import claims_table, narrate, stable_facts, summary_table
+    from kit.narration_distribution import (
+        capacity_table,
+        distribution_claims,
+        distribution_facts,
+        distribution_table,
+        narrate_distribution,
+    )
     from kit.narration_floor import floor_table, narrate_floor
     from kit.narration_layers import anatomy_table, lint_costs, narrate_layers, wasted_table
     from kit.overview import (
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
         plot_stages,
         plot_start_times,
     )
+    from kit.plots_distribution import plot_push_pull, plot_pushed_bytes, plot_rebuild
     from kit.report import render_report
     from kit.results import Results, load_results
     from kit.store import Store
@@ -72,6 +80,14 @@ _HOME = {
     "store_summary": "kit.overview",
     "render_report": "kit.report",
     "Store": "kit.store",
+    "capacity_table": "kit.narration_distribution",
+    "distribution_claims": "kit.narration_distribution",
+    "distribution_facts": "kit.narration_distribution",
+    "distribution_table": "kit.narration_distribution",
+    "narrate_distribution": "kit.narration_distribution",
+    "plot_push_pull": "kit.plots_distribution",
+    "plot_pushed_bytes": "kit.plots_distribution",
+    "plot_rebuild": "kit.plots_distribution",
 }
 
 __all__ = [
@@ -82,13 +98,18 @@ __all__ = [
     "Store",
     "Variant",
     "anatomy_table",
+    "capacity_table",
     "claims_table",
+    "distribution_claims",
+    "distribution_facts",
+    "distribution_table",
     "floor_table",
     "history_table",
     "lint_costs",
     "load_app",
     "load_results",
     "narrate",
+    "narrate_distribution",
     "narrate_floor",
     "narrate_layers",
     "overview_facts",
@@ -99,6 +120,9 @@ __all__ = [
     "plot_history",
     "plot_layers",
     "plot_overview",
+    "plot_push_pull",
+    "plot_pushed_bytes",
+    "plot_rebuild",
     "plot_sizes",
     "plot_stages",
     "plot_start_times",

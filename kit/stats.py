@@ -1,11 +1,14 @@
 """Statistics derived from raw samples: medians, spread, and an honest comparison verdict.
 
 Timings on a shared 2-core machine are noisy, so a difference only counts when a bootstrap
-interval of the difference of medians excludes zero; otherwise it is "within noise".
+interval of the difference of medians excludes zero; otherwise it is "within noise". Likewise a
+trend (push time against image size) counts only when the fitted slope's 95 % interval excludes
+zero, never from the sign of a line through two points.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,3 +68,76 @@ def compare(a: Sequence[float], b: Sequence[float]) -> Comparison | None:
     return Comparison(
         med_b - med_a, float(low), float(high), med_b / med_a if med_a else float("nan")
     )
+
+
+#: Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t₀.₉₇₅). Tabulated
+#: rather than taken from scipy, which the kit does not depend on for one function.
+_T975 = (
+    12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+    2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+    2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+)  # fmt: skip
+_Z975 = 1.959964
+
+
+def t_quantile_975(df: int) -> float:
+    """t₀.₉₇₅ for ``df`` degrees of freedom: the table up to 30, then the Cornish–Fisher
+    expansion around the normal quantile (within 1e-4 of the exact value from 30 on)."""
+    if df < 1:
+        raise ValueError(f"{df} degrees of freedom")
+    if df <= len(_T975):
+        return _T975[df - 1]
+    z = _Z975
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+@dataclass(frozen=True)
+class LineFit:
+    """Least-squares line ``y = slope·x + intercept`` with the slope's standard error.
+
+    ``r2`` is NaN when every y is equal (nothing to explain); ``slope_se`` is infinite with two
+    points, where no residual is left to estimate the scatter."""
+
+    slope: float
+    intercept: float
+    r2: float
+    slope_se: float
+    n: int
+
+    @property
+    def slope_ci(self) -> tuple[float, float]:
+        """The slope's 95 % interval, from the t distribution with n − 2 degrees of freedom."""
+        if self.n < 3 or math.isinf(self.slope_se):
+            return (-math.inf, math.inf)
+        half = t_quantile_975(self.n - 2) * self.slope_se
+        return (self.slope - half, self.slope + half)
+
+
+def fit_line(x: Sequence[float], y: Sequence[float]) -> LineFit:
+    """Ordinary least squares; needs at least two points and two distinct x values."""
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} x values for {len(y)} y values")
+    if len(x) < 2:
+        raise ValueError("a line needs at least two points")
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    dx, dy = xs - xs.mean(), ys - ys.mean()
+    sxx = float(dx @ dx)
+    if sxx == 0:
+        raise ValueError("every x is the same: no slope to fit")
+    slope = float(dx @ dy) / sxx
+    intercept = float(ys.mean()) - slope * float(xs.mean())
+    residual = ys - (slope * xs + intercept)
+    ss_res, ss_tot = float(residual @ residual), float(dy @ dy)
+    n = len(xs)
+    se = math.sqrt(ss_res / (n - 2) / sxx) if n > 2 else math.inf
+    return LineFit(slope, intercept, 1 - ss_res / ss_tot if ss_tot else math.nan, se, n)
+
+
+def trend_verdict(fit: LineFit) -> str:
+    """Whether y rises with x, judged on the slope's 95 % interval rather than its sign."""
+    low, high = fit.slope_ci
+    if low > 0:
+        return "holds"
+    if high < 0:
+        return "contradicted"
+    return "not shown (within noise)"

@@ -19,12 +19,21 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.engine
 
 
-def run(name: str, tmp_path: Path, trials: int) -> tuple[dict[str, Any], Results, str]:
+@pytest.fixture(scope="module")
+def node_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store for 01 and 04: both measure node-server, so 04 reuses 01's variants."""
+    return tmp_path_factory.mktemp("node-store")
+
+
+def run(
+    name: str, tmp_path: Path, trials: int, store: Path | None = None, **more: Any
+) -> tuple[dict[str, Any], Results, str]:
     """Execute a notebook with small parameters; return its papermill record, results and page."""
+    store = store or tmp_path / "results"
     ipynb, html = execute(
         REPO / "notebooks" / name,
         tmp_path / "out",
-        {"profile": "local", "trials": trials, "store": str(tmp_path / "results")},
+        {"profile": "local", "trials": trials, "store": str(store), **more},
         progress=False,
     )
     nb = nbformat.read(ipynb, as_version=4)
@@ -32,11 +41,13 @@ def run(name: str, tmp_path: Path, trials: int) -> tuple[dict[str, Any], Results
     assert not [o for o in outputs if o.output_type == "error"]
     page = html.read_text()
     assert "Traceback" not in page
-    return dict(nb.metadata["papermill"]), load_results(tmp_path / "results"), page
+    return dict(nb.metadata["papermill"]), load_results(store), page
 
 
-def test_01_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
-    papermill, results, page = run("01_base_images.ipynb", tmp_path, trials=2)
+def test_01_runs_with_small_parameters(
+    engine: Engine, busybox: str, tmp_path: Path, node_store: Path
+) -> None:
+    papermill, results, page = run("01_base_images.ipynb", tmp_path, trials=2, store=node_store)
     assert papermill["parameters"]["trials"] == 2
     assert {r.variant for r in results.ok} == {
         "full",
@@ -79,6 +90,30 @@ def test_03_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
         assert r.floor_bytes and r.x_floor and r.x_floor >= 1.0
     assert rows["closure"].has_shell is False and rows["full"].has_compiler is True
     assert page.count("data:image/png;base64") >= 3
+
+
+def test_04_runs_with_small_parameters(
+    engine: Engine, busybox: str, tmp_path: Path, node_store: Path
+) -> None:
+    _, results, page = run(
+        "04_distribution.ipynb",
+        tmp_path,
+        trials=2,
+        store=node_store,
+        push_trials=1,
+        rebuild_trials=2,
+    )
+    rows = {r.variant: r for r in results.ok}
+    assert set(rows) == {"full", "slim", "copy-first", "multistage", "closure"}
+    # Every variant was pushed and pulled cold through the registry, and rebuilt after an edit.
+    cold = [d for d in results.distribution_rows if d.mode == "cold" and d.status == "ok"]
+    assert {d.variant for d in cold} == set(rows)
+    assert all(r.push_median_s and r.pull_median_s and r.rebuild_s for r in rows.values())
+    assert (rows["copy-first"].rebuild_steps or 0) > (rows["slim"].rebuild_steps or 0)
+    assert {c.variant for c in results.capacity_rows} == set(rows)
+    # Push, pull, pushed bytes and rebuild figures.
+    assert page.count("data:image/png;base64") >= 4
+    assert "smaller images push faster" in page
 
 
 def test_explore_runs_on_any_app_directory(engine: Engine, busybox: str, tmp_path: Path) -> None:
