@@ -139,6 +139,12 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_option(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument(
+        "--store", type=Path, default=Path(os.environ.get("KIT_STORE") or "results"), help=help
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kit", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -163,12 +169,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--trials", type=int, default=5)
     m.add_argument("--warmups", type=int, default=1)
     m.add_argument("--variant", action="append", help="only this variant (repeatable)")
-    m.add_argument(
-        "--store",
-        type=Path,
-        default=Path(os.environ.get("KIT_STORE") or "results"),
-        help="the result store (default: $KIT_STORE or ./results)",
-    )
+    _store_option(m, "the result store (default: $KIT_STORE or ./results)")
     m.add_argument("--force", action="store_true", help="remeasure even unchanged variants")
     m.add_argument(
         "--distribution", type=int, default=0, metavar="N", help="push/pull trials (0: none)"
@@ -194,11 +195,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("matrix", type=Path, help="the matrix YAML (e.g. notebooks/default.yml)")
     t.add_argument("--run-id", help="resume this run id (default: the matrix's, else a new one)")
     t.add_argument("--runs", type=Path, default=Path("runs"), help="where run dirs go (./runs)")
-    t.add_argument(
-        "--store",
-        type=Path,
-        default=Path(os.environ.get("KIT_STORE") or "results"),
-        help="the store given to notebooks with a `store` parameter ($KIT_STORE or ./results)",
+    _store_option(
+        t, "the store given to notebooks with a `store` parameter ($KIT_STORE or ./results)"
     )
     t.add_argument("--force", action="store_true", help="rerun finished cells; remeasure all")
     par = t.add_mutually_exclusive_group()
@@ -214,12 +212,7 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="run directories of executed notebooks (default: every directory under runs/)",
     )
-    r.add_argument(
-        "--store",
-        type=Path,
-        default=Path(os.environ.get("KIT_STORE") or "results"),
-        help="the result store (default: $KIT_STORE or ./results)",
-    )
+    _store_option(r, "the result store (default: $KIT_STORE or ./results)")
     r.add_argument("--out", type=Path, default=Path("reports"), help="where the HTML goes")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cli_runs.report)

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import docker.errors
-import nbformat
 import pytest
+from notebook_factory import make_notebook
 
 from kit.engine import BATCH_LABEL, RUN_LABEL, Engine
 
@@ -34,16 +34,7 @@ time.sleep(300)
 
 
 def _notebook(path: Path, parameters: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(parameters)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [cell, nbformat.v4.new_code_cell(BODY)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
+    make_notebook(path, parameters, BODY)
 
 
 def _exists(engine: Engine, container: str) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_factory import make_notebook
 from prereq import unavailable
 
 from kit.batch import BatchResult, CellResult, run_batch
@@ -34,18 +35,7 @@ print(json.dumps({"cwd": os.getcwd(), "x": x, "store": store,
 
 
 def notebook(path: Path, body: str, parameters: str = "x = 1\nstore = None\n") -> Path:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(parameters)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [cell, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return make_notebook(path, parameters, body)
 
 
 def write(path: Path, text: str) -> Path:

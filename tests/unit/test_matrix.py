@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_factory import make_notebook
 
 from kit.errors import KitError
 from kit.matrix import Cell, MatrixError, load_matrix
@@ -15,17 +16,7 @@ PARAMETERS = 'trials = 5\nratio = 0.5\nname = "x"\nflag = False\nsizes = [1, 2]\
 
 
 def notebook(path: Path, parameters: str = PARAMETERS, body: str = "print(trials)") -> Path:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(parameters)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [cell, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
+    return make_notebook(path, parameters, body)
 
 
 def matrix(tmp_path: Path, text: str) -> Path:
