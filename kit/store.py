@@ -71,6 +71,8 @@ class Store:
     def __init__(self, root: str | Path = "results", *, lock_timeout_s: float = LOCK_TIMEOUT_S):
         self.root = Path(root)
         self.lock_timeout_s = lock_timeout_s
+        # A committed part never changes, so one read per store object is enough.
+        self._loaded: dict[str, Results] = {}
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -180,13 +182,17 @@ class Store:
         return self._load(matching[-1])
 
     def _load(self, stored: StoredRun) -> Results:
+        if stored.part in self._loaded:
+            return self._loaded[stored.part]
         tables = {
             spec.field: from_frame(self._parts(spec, iter([stored.part])), spec.row)
             for spec in TABLES
         }
-        return Results(
+        loaded = Results(
             run=stored.run, app=stored.app, title=stored.title, claims=stored.claims, **tables
         )
+        self._loaded[stored.part] = loaded
+        return loaded
 
     def find(self, app: str, *, variant_key: tuple[str, str] | None = None) -> Results | None:
         """The latest run of ``app`` holding an ok row of ``variant`` with ``cache_key``."""
@@ -196,7 +202,11 @@ class Store:
             if variant_key is None:
                 return self._load(stored)
             variant, key = variant_key
-            images = self._parts(_spec("images"), iter([stored.part]))
+            images = (
+                self._loaded[stored.part].images
+                if stored.part in self._loaded
+                else self._parts(_spec("images"), iter([stored.part]))
+            )
             hit = images[
                 (images["variant"] == variant)
                 & (images["status"] == "ok")
