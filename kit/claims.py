@@ -18,6 +18,7 @@ timing claims need the spread of trials and are judged in :mod:`kit.narration`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,3 +146,20 @@ def evaluate(claim: DeclaredClaim, values: Mapping[str, Any]) -> Claim:
         else ""
     )
     return Claim(claim.text, measured, "holds" if holds else "does not hold", True)
+
+
+def ranking(values: Mapping[str, float], *, descending: bool = False) -> str:
+    """Names in order of value; values within the claims' byte tolerance of a group's first are
+    one ``≈`` group, so near-equal variants cannot swap places from one run to the next."""
+    order = sorted(values.items(), key=lambda kv: (-kv[1] if descending else kv[1], kv[0]))
+    groups: list[list[tuple[str, float]]] = []
+    for name, value in order:
+        head = groups[-1][0][1] if groups else math.nan
+        finite = math.isfinite(head) and math.isfinite(value)
+        near = finite and abs(head - value) <= TOLERANCE * abs(head)
+        if head == value or near:
+            groups[-1].append((name, value))
+        else:
+            groups.append([(name, value)])
+    joined = [" ≈ ".join(sorted(name for name, _ in group)) for group in groups]
+    return (" > " if descending else " < ").join(joined)

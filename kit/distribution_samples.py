@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
 
-from kit.claims import TOLERANCE
 from kit.results import ImageResult, RebuildRow, Results
 from kit.stats import LineFit, fit_line
 
@@ -117,20 +115,3 @@ def fit_text(fit: LineFit) -> str:
     # "#": keep trailing zeros, so the slope and its bounds read with the same precision.
     slope = f"{fit.slope * MB:+#.3g} s per compressed MB (95% CI {low:+#.3g} … {high:+#.3g})"
     return f"{slope}, r² {r2_text(fit)}, n={fit.n}"
-
-
-def ranking(values: Mapping[str, float], *, descending: bool = False) -> str:
-    """Names in order of value; values within the claims' byte tolerance of a group's first are
-    one ``≈`` group, so near-equal variants cannot swap places from one run to the next."""
-    order = sorted(values.items(), key=lambda kv: (-kv[1] if descending else kv[1], kv[0]))
-    groups: list[list[tuple[str, float]]] = []
-    for name, value in order:
-        head = groups[-1][0][1] if groups else math.nan
-        finite = math.isfinite(head) and math.isfinite(value)
-        near = finite and abs(head - value) <= TOLERANCE * abs(head)
-        if head == value or near:
-            groups[-1].append((name, value))
-        else:
-            groups.append([(name, value)])
-    joined = [" ≈ ".join(sorted(name for name, _ in group)) for group in groups]
-    return (" > " if descending else " < ").join(joined)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kit.claims import Claim, evaluate
+from kit.claims import Claim, evaluate, ranking
 from kit.results import ImageResult, Results, TrialResult
 from kit.stats import compare
 from kit.units import fmt_bytes, fmt_s, sentence
@@ -117,7 +117,9 @@ def stable_facts(results: Results) -> str:
     ranked = by_size(results)
     lines = [
         f"variants: {len(results.ok)} ok, {len(results.failed)} failed",
-        "size ranking (smallest first): " + " < ".join(r.variant for r in ranked),
+        # Within 1 % is a tie (≈): two variants that near could swap places from run to run.
+        "size ranking (smallest first): "
+        + ranking({r.variant: float(r.size_bytes or 0) for r in ranked}),
         "layers: " + ", ".join(f"{r.variant}={r.layers}" for r in ranked),
     ]
     lines += [f"claim: {c.claim}: {c.verdict}" for c in claims(results) if c.stable]

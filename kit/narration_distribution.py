@@ -14,14 +14,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from kit.claims import TOLERANCE, Claim
+from kit.claims import TOLERANCE, Claim, ranking
 from kit.distribution_samples import (
     MB,
     by_compressed,
     fit_text,
     median,
     problems,
-    ranking,
     rebuild_median,
     rebuild_samples,
     samples,

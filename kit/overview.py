@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from kit.claims import ranking
 from kit.plots import MB
 from kit.stats import summarize
 
@@ -181,10 +182,10 @@ def overview_facts(store: Store | str | Path, app: str | None = None) -> str:
     lines = []
     for (name, profile), rows in latest.groupby(["app", "profile"], sort=True):
         ok = rows[(rows["status"] == "ok") & rows["size_bytes"].notna()]
-        ranking = " < ".join(ok.sort_values(["size_bytes", "variant"])["variant"])
+        order = ranking(dict(zip(ok["variant"], ok["size_bytes"].astype(float), strict=True)))
         lines.append(
             f"{name} ({profile}): {len(ok)} ok, {len(rows) - len(ok)} failed; "
-            f"smallest first: {ranking}"
+            f"smallest first: {order}"
         )
     return "\n".join(lines)
 

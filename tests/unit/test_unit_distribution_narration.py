@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from results_factory import failed_row, image_row, run_info
 
-from kit.distribution_samples import ranking, steps_rebuilt, transfer_fit
+from kit.claims import ranking
+from kit.distribution_samples import steps_rebuilt, transfer_fit
 from kit.narration_distribution import (
     PULL_CLAIM,
     PUSH_CLAIM,
