@@ -54,6 +54,10 @@ def check_bases(engine: Engine, app: App, variant: Variant, profile: str) -> Non
             )
 
 
+def build_labels(app: App, variant: Variant, profile: str) -> dict[str, str]:
+    return {"kit.app": app.name, "kit.variant": variant.name, "kit.profile": profile}
+
+
 def build(
     engine: Engine,
     app: App,
@@ -62,8 +66,10 @@ def build(
     *,
     nocache: bool,
     on_line: Callable[[str], None] | None = None,
+    tag: str | None = None,
 ) -> BuildOutcome:
-    tag = image_tag(app, variant, profile)
+    """Build one variant (tagged ``tag``, by default its experiment tag); raise when it fails."""
+    tag = tag or image_tag(app, variant, profile)
     before = engine.image_ids()
     started = time.perf_counter()
     try:
@@ -72,7 +78,7 @@ def build(
             str(variant.dockerfile.relative_to(app.directory)),
             tag=tag,
             buildargs=app.build_args(variant, profile),
-            labels={"kit.app": app.name, "kit.variant": variant.name, "kit.profile": profile},
+            labels=build_labels(app, variant, profile),
             nocache=nocache,
             on_line=on_line,
         )

@@ -13,15 +13,14 @@ import re
 import secrets
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kit.build import check_bases, image_tag
+from kit.build import build, build_labels, check_bases, image_tag
 from kit.discover import App, Variant
 from kit.engine import MANAGED, Engine
-from kit.errors import BuildError, EngineGoneError, KitError
+from kit.errors import EngineGoneError, KitError
 
 #: Tried in order when the caller names no file: the entry points of the bundled app kinds.
 DEFAULT_SOURCES = ("server.js", "app.py", "main.py", "index.js")
@@ -131,22 +130,20 @@ def measure_rebuild(
         check_bases(engine, app, variant, profile)
         shutil.copytree(app.directory, context, symlinks=True)
         copy = replace(app, directory=context)
-        dockerfile = variant.dockerfile.relative_to(app.directory)
+        moved = replace(variant, dockerfile=context / variant.dockerfile.relative_to(app.directory))
         source = pick_source(context, edit)
         edited = str(source.relative_to(context))
-        _build(engine, copy, variant, profile, tag, str(dockerfile), None)
+        build(engine, copy, moved, profile, nocache=False, tag=tag)
         append_comment(source, secrets.token_hex(4))
-        counter = StepCounter(frozenset({MANAGED, *_labels(app, variant, profile)}))
+        counter = StepCounter(frozenset({MANAGED, *build_labels(app, variant, profile)}))
 
         def both(line: str) -> None:
             counter(line)
             if on_line is not None:
                 on_line(line)
 
-        started = time.perf_counter()
-        _build(engine, copy, variant, profile, tag, str(dockerfile), both)
-        seconds = time.perf_counter() - started
-        return RebuildResult(variant.name, edited, seconds, counter.rebuilt, "ok", None)
+        again = build(engine, copy, moved, profile, nocache=False, on_line=both, tag=tag)
+        return RebuildResult(variant.name, edited, again.seconds, counter.rebuilt, "ok", None)
     except EngineGoneError:
         raise
     except KitError as exc:
@@ -159,35 +156,3 @@ def measure_rebuild(
             engine.remove_dangling_since(before)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _labels(app: App, variant: Variant, profile: str) -> dict[str, str]:
-    return {"kit.app": app.name, "kit.variant": variant.name, "kit.profile": profile}
-
-
-def _build(
-    engine: Engine,
-    app: App,
-    variant: Variant,
-    profile: str,
-    tag: str,
-    dockerfile: str,
-    on_line: Callable[[str], None] | None,
-) -> None:
-    stream = engine.build(
-        str(app.directory),
-        dockerfile,
-        tag=tag,
-        buildargs=app.build_args(variant, profile),
-        labels=_labels(app, variant, profile),
-        nocache=False,
-        on_line=on_line,
-    )
-    if stream.image_id is None:
-        raise BuildError(
-            f"build failed: {(stream.error or 'no image').strip()}",
-            app=app.name,
-            variant=variant.name,
-            file=variant.dockerfile,
-            log_tail=stream.log_tail,
-        )
