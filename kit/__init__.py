@@ -24,14 +24,7 @@ if TYPE_CHECKING:
     )
     from kit.narration_floor import floor_table, narrate_floor
     from kit.narration_layers import anatomy_table, lint_costs, narrate_layers, wasted_table
-    from kit.overview import (
-        history_table,
-        overview_facts,
-        overview_table,
-        plot_history,
-        plot_overview,
-        store_summary,
-    )
+    from kit.overview import history_table, overview_facts, overview_table, store_summary
     from kit.plots import (
         plot_build_times,
         plot_compression,
@@ -42,6 +35,7 @@ if TYPE_CHECKING:
         plot_start_times,
     )
     from kit.plots_distribution import plot_push_pull, plot_pushed_bytes, plot_rebuild
+    from kit.plots_overview import plot_history, plot_overview
     from kit.report import render_report
     from kit.results import Results, load_results
     from kit.store import Store
@@ -75,8 +69,8 @@ _HOME = {
     "history_table": "kit.overview",
     "overview_facts": "kit.overview",
     "overview_table": "kit.overview",
-    "plot_history": "kit.overview",
-    "plot_overview": "kit.overview",
+    "plot_history": "kit.plots_overview",
+    "plot_overview": "kit.plots_overview",
     "store_summary": "kit.overview",
     "render_report": "kit.report",
     "Store": "kit.store",

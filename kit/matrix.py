@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from kit.errors import KitError
+from kit.matrix_yaml import Reader, line_of
 
 DEFAULT_TIMEOUT_S = 3600
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -100,79 +101,13 @@ def _canonical(parameters: Parameters) -> str:
     return json.dumps([[k, v] for k, v in parameters], sort_keys=True)
 
 
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-class _Reader:
-    """Walks the composed YAML, keeping each node's line for the problems it finds."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._found: list[tuple[int, str]] = []
-        self._loader: Any = None
-
-    def problem(self, node: yaml.Node | int, message: str) -> None:
-        line = node if isinstance(node, int) else _line(node)
-        self._found.append((line, f"{self.path}:{line}: {message}"))
-
-    @property
-    def count(self) -> int:
-        return len(self._found)
-
-    @property
-    def problems(self) -> tuple[str, ...]:
-        """In the file's order, each once (a top-level parameter is checked per notebook)."""
-        return tuple(dict.fromkeys(m for _, m in sorted(self._found, key=lambda f: f[0])))
-
-    def compose(self) -> yaml.Node | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            self.problem(1, f"cannot read the matrix: {exc.strerror}")
-            return None
-        self._loader = yaml.SafeLoader(text)
-        try:
-            node: yaml.Node | None = self._loader.get_single_node()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            self.problem(line, f"malformed YAML: {getattr(exc, 'problem', None) or exc}")
-            return None
-        return node
-
-    def value(self, node: yaml.Node) -> object:
-        try:
-            return self._loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self.problem(node, f"malformed YAML value: {exc}")
-            return None
-
-    def mapping(self, node: yaml.Node, what: str, keys: tuple[str, ...] | None) -> dict[str, Any]:
-        """``{key: (key node, value node)}``; duplicate and (when ``keys``) unknown keys are
-        problems."""
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{what} must be a mapping")
-            return {}
-        found: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.value(key_node)
-            if not isinstance(key, str):
-                self.problem(key_node, f"{what}: key {key!r} is not a name")
-            elif key in found:
-                self.problem(key_node, f"{what}: {key!r} is given twice")
-            elif keys is not None and key not in keys:
-                self.problem(key_node, f"{what}: unknown key {key!r} (known: {', '.join(keys)})")
-            else:
-                found[key] = (key_node, value_node)
-        return found
-
-    def timeout(self, node: yaml.Node) -> int:
-        value = self.value(node)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            self.problem(node, f"timeout_s must be a positive whole number of seconds: {value!r}")
-            return DEFAULT_TIMEOUT_S
-        return value
+def _timeout(reader: Reader, node: yaml.Node) -> int:
+    # A bad timeout is reported; the default stands in so the rest of the matrix is still checked.
+    value = reader.value(node)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        reader.problem(node, f"timeout_s must be a positive whole number of seconds: {value!r}")
+        return DEFAULT_TIMEOUT_S
+    return value
 
 
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
@@ -202,7 +137,7 @@ def _fits(value: object, kinds: tuple[type, ...] | None, none_ok: bool) -> bool:
     return bool in kinds if isinstance(value, bool) else isinstance(value, kinds)
 
 
-def _inspect(reader: _Reader, node: yaml.Node, path: Path) -> dict[str, dict[str, Any]] | None:
+def _inspect(reader: Reader, node: yaml.Node, path: Path) -> dict[str, dict[str, Any]] | None:
     import papermill
 
     if path.suffix != ".ipynb" or not path.is_file():
@@ -222,7 +157,7 @@ def _inspect(reader: _Reader, node: yaml.Node, path: Path) -> dict[str, dict[str
 
 
 def _choices(
-    reader: _Reader,
+    reader: Reader,
     notebook: Path,
     declared: dict[str, dict[str, Any]],
     given: dict[str, tuple[yaml.Node, yaml.Node]],
@@ -257,7 +192,7 @@ def _choices(
 
 
 def _entry(
-    reader: _Reader,
+    reader: Reader,
     node: yaml.Node,
     common: dict[str, tuple[yaml.Node, yaml.Node]],
     timeout_s: int,
@@ -277,7 +212,7 @@ def _entry(
             else {}
         )
         if "timeout_s" in fields:
-            timeout_s = reader.timeout(fields["timeout_s"][1])
+            timeout_s = _timeout(reader, fields["timeout_s"][1])
     name = reader.value(source)
     if not isinstance(name, str) or not name:
         reader.problem(source, f"notebook must be a file name: {name!r}")
@@ -293,7 +228,11 @@ def _entry(
     names, values = [n for n, _ in choices], [v for _, v in choices]
     return [
         Cell(
-            path, tuple(zip(names, combo, strict=True)), timeout_s, frozenset(declared), _line(node)
+            path,
+            tuple(zip(names, combo, strict=True)),
+            timeout_s,
+            frozenset(declared),
+            line_of(node),
         )
         for combo in itertools.product(*values)
     ]
@@ -302,7 +241,7 @@ def _entry(
 def load_matrix(path: str | Path) -> Matrix:
     """Read and check a matrix; raise :class:`MatrixError` listing every problem found."""
     source = Path(path).resolve()
-    reader = _Reader(source)
+    reader = Reader(source)
     root = reader.compose()
     if root is None and not reader.problems:
         reader.problem(1, "the matrix is empty")
@@ -314,7 +253,7 @@ def load_matrix(path: str | Path) -> Matrix:
             run_id = value
         else:
             reader.problem(top["run_id"][1], f"run_id must match {RUN_ID.pattern}: {value!r}")
-    timeout_s = reader.timeout(top["timeout_s"][1]) if "timeout_s" in top else DEFAULT_TIMEOUT_S
+    timeout_s = _timeout(reader, top["timeout_s"][1]) if "timeout_s" in top else DEFAULT_TIMEOUT_S
     common = reader.mapping(top["parameters"][1], "parameters", None) if "parameters" in top else {}
     entries = top["notebooks"][1] if "notebooks" in top else None
     cells: list[Cell] = []

@@ -4,6 +4,7 @@ A store keeps every run, so "the" value of a variant is the latest run of each (
 profile); start statistics are recomputed from that run's raw trials rather than trusted from the
 image row, so the table and the figure say exactly which samples they rest on. History puts one
 point per commit of the app checkout (the latest run at that commit): a regression is a step.
+The figures of these views are in :mod:`kit.plots_overview`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.figure import Figure
 
 from kit.claims import ranking
 from kit.plots import MB
@@ -28,13 +27,6 @@ HISTORY_METRICS = {
     "size_bytes": ("size_MB", "size (MB, uncompressed)", MB),
     "compressed_bytes": ("compressed_MB", "compressed size (MB, gzip)", MB),
     "layers": ("layers", "layers", 1.0),
-}
-ABOVE: dict[str, Any] = {  # a legend above its panel, clear of the bars' labels
-    "fontsize": 7,
-    "loc": "lower center",
-    "bbox_to_anchor": (0.5, 1.0),
-    "ncols": 2,
-    "frameon": False,
 }
 
 
@@ -89,7 +81,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")  # type: ignore[return-value]
 
 
-def _with_samples(store: Store, app: str | None) -> list[tuple[dict[str, Any], list[float]]]:
+def with_samples(store: Store, app: str | None) -> list[tuple[dict[str, Any], list[float]]]:
     """Each latest image row with the start samples of the run that measured it, measured
     variants first (per app, smallest first), failed ones last.
 
@@ -125,7 +117,7 @@ def overview_table(store: Store | str | Path, app: str | None = None) -> pd.Data
     Start statistics come from that run's timed trials (warm-ups excluded); builds are one cold
     and one warm build each. ``reused from`` names the run whose measurements a cached run kept."""
     rows = []
-    for r, samples in _with_samples(open_store(store), app):
+    for r, samples in with_samples(open_store(store), app):
         start = summarize(samples)
         rows.append(
             {
@@ -190,61 +182,6 @@ def overview_facts(store: Store | str | Path, app: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _message(text: str) -> Figure:
-    fig, ax = plt.subplots(figsize=(7, 1.2), layout="constrained")
-    ax.text(0.5, 0.5, text, ha="center", va="center")
-    ax.set_axis_off()
-    return fig
-
-
-def plot_overview(store: Store | str | Path, app: str | None = None) -> Figure:
-    """Size, layers, build and start time of every variant, one row per (app, variant, profile).
-
-    Start: every timed trial as a dot, the median as a bar, n beside it."""
-    found = [(r, s) for r, s in _with_samples(open_store(store), app) if r["status"] == "ok"]
-    if not found:
-        return _message("No measured variant in the store yet.")
-    profiles = {r["profile"] for r, _ in found}
-    labels = [
-        f"{r['app']} · {r['variant']}" + (f" ({r['profile']})" if len(profiles) > 1 else "")
-        for r, _ in found
-    ]
-    height = 1.8 + 0.34 * len(found)
-    fig, axes = plt.subplots(1, 4, figsize=(13, height), sharey=True, layout="constrained")
-    ys = range(len(found))
-    size = [r["size_bytes"] / MB for r, _ in found]
-    packed = [(r["compressed_bytes"] or 0) / MB for r, _ in found]
-    axes[0].barh([y - 0.2 for y in ys], size, height=0.4, color="#4c72b0", label="uncompressed")
-    axes[0].barh([y + 0.2 for y in ys], packed, height=0.4, color="#55a868", label="gzip")
-    for y, value in zip(ys, size, strict=True):
-        axes[0].annotate(f" {value:.0f}", (value, y - 0.2), va="center", fontsize=7)
-    axes[0].set_xlabel("size (MB)")
-    axes[0].set_xlim(0, max(size) * 1.2)  # room for the labels
-    axes[0].legend(**ABOVE)
-    axes[1].barh(list(ys), [r["layers"] for r, _ in found], color="#a1b9d9")
-    axes[1].set_xlabel("layers")
-    cold = [r["build_cold_s"] or 0 for r, _ in found]
-    warm = [r["build_warm_s"] or 0 for r, _ in found]
-    axes[2].barh([y - 0.2 for y in ys], cold, height=0.4, color="#dd8452", label="cold")
-    axes[2].barh([y + 0.2 for y in ys], warm, height=0.4, color="#55a868", label="warm")
-    axes[2].set_xlabel("build wall time (s), one each")
-    axes[2].legend(**ABOVE)
-    for y, (_, samples) in zip(ys, found, strict=True):
-        ms = [s * 1000 for s in samples]
-        axes[3].scatter(ms, [y] * len(ms), s=12, alpha=0.6, color="#4c72b0", zorder=3)
-        middle = summarize(samples).median
-        if middle is not None:
-            axes[3].vlines(middle * 1000, y - 0.3, y + 0.3, color="#c44e52", lw=2, zorder=4)
-            axes[3].annotate(f"  n={len(ms)}", (max(ms), y), va="center", fontsize=7)
-    axes[3].set_xlabel("start to ready (ms)")
-    slowest = max((max(s) for _, s in found if s), default=0.001) * 1000
-    axes[3].set_xlim(0, slowest * 1.25)
-    axes[0].set_yticks(list(ys), labels, fontsize=8)
-    axes[0].invert_yaxis()
-    fig.suptitle("Every app and variant: latest run of each (smallest image first per app)")
-    return fig
-
-
 def history_table(
     store: Store | str | Path, app: str | None = None, metric: str = "size_bytes"
 ) -> pd.DataFrame:
@@ -271,44 +208,3 @@ def history_table(
     out = latest[[*KEY, "commit", "run_id", "_started"]].rename(columns={"_started": "started_utc"})
     out = out.assign(**{column: value.round(2), "change": change.round(2)})
     return out.reset_index(drop=True)
-
-
-def plot_history(
-    store: Store | str | Path, app: str | None = None, metric: str = "size_bytes"
-) -> Figure:
-    """Each variant's size over commits, one panel per app; changes over 1 % are labelled."""
-    table = history_table(store, app, metric)
-    if table.empty:
-        return _message("No measured variant in the store yet: no history to draw.")
-    column, label, _ = HISTORY_METRICS[metric]
-    apps = sorted(table["app"].unique())
-    fig, axes = plt.subplots(
-        len(apps), 1, figsize=(9, 3.2 * len(apps)), squeeze=False, layout="constrained"
-    )
-    for ax, name in zip(axes[:, 0], apps, strict=True):
-        mine = table[table["app"] == name]
-        commits = list(dict.fromkeys(mine["commit"]))  # already in first-measured order
-        profiles = mine["profile"].nunique()
-        for (variant, profile), line in mine.groupby(["variant", "profile"], sort=True):
-            xs = [commits.index(c) for c in line["commit"]]
-            ys = [float(v) for v in line[column]]
-            name_ = f"{variant} ({profile})" if profiles > 1 else str(variant)
-            ax.step(xs, ys, where="mid", marker="o", label=name_)
-            for x, y, prev in zip(xs[1:], ys[1:], ys, strict=False):
-                if prev and abs(y - prev) > 0.01 * prev:
-                    ax.annotate(
-                        f"{y - prev:+.3g}",
-                        (x, y),
-                        xytext=(0, 6),
-                        textcoords="offset points",
-                        fontsize=7,
-                        ha="center",
-                    )
-        ax.set_xticks(range(len(commits)), commits, rotation=30, ha="right", fontsize=8)
-        ax.set_xlim(-0.5, len(commits) - 0.5)
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel(label)
-        ax.set_xlabel("commit of the app checkout (first measured → last)")
-        ax.set_title(f"{name}: {label.split(' (')[0]} over commits")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return fig

@@ -19,62 +19,24 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
 from kit import daemon
 from kit.errors import KitError, RegistryError
+from kit.registry_manifest import MANIFEST_TYPES
+from kit.registry_manifest import Manifest as Manifest  # re-exported: Registry.manifest returns it
 
 #: Where Debian's package puts the binary; a module global so tests can point it elsewhere.
 REGISTRY_BINARY = Path("/usr/bin/docker-registry")
 PACKAGE = "docker-registry"
 INSTALL_HINT = "install Debian's registry as root: `apt-get install docker-registry`"
-MANIFEST_TYPES = (
-    "application/vnd.docker.distribution.manifest.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-)
 START_TIMEOUT_S = 20.0
 #: Attempts to start on a fresh port when another process takes ours between probe and bind.
 PORT_ATTEMPTS = 4
 _BLOBS = Path("docker/registry/v2/blobs/sha256")
 _REPO = re.compile(r"[^a-z0-9._/-]+")
-
-
-@dataclass(frozen=True)
-class Blob:
-    digest: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """An image manifest as the registry stores it: the config blob and compressed layers."""
-
-    digest: str | None
-    config: Blob
-    layers: tuple[Blob, ...]
-
-    @property
-    def total_bytes(self) -> int:
-        return self.config.size + sum(layer.size for layer in self.layers)
-
-    @classmethod
-    def parse(cls, doc: dict[str, object], digest: str | None = None) -> Manifest:
-        if doc.get("schemaVersion") != 2 or "layers" not in doc:
-            raise RegistryError(
-                f"not a single-image v2 manifest (mediaType {doc.get('mediaType')!r})"
-            )
-
-        def blob(raw: object) -> Blob:
-            if not isinstance(raw, dict):
-                raise RegistryError(f"malformed manifest entry: {raw!r}")
-            return Blob(str(raw["digest"]), int(raw["size"]))
-
-        layers = doc["layers"]
-        assert isinstance(layers, list)
-        return cls(digest, blob(doc.get("config")), tuple(blob(layer) for layer in layers))
 
 
 def slug(name: str) -> str:

@@ -16,7 +16,8 @@ from kit.engine import Engine
 from kit.engine_registry import PULL_SKIPPED, PUSH_SKIPPED, TransferLog
 from kit.errors import EngineGoneError, RegistryError
 from kit.measure import distribution as dist
-from kit.registry import Manifest, Registry
+from kit.registry import Registry
+from kit.registry_manifest import Manifest
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
 CONFIG = 2390

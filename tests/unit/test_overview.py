@@ -14,11 +14,10 @@ from kit.overview import (
     latest_images,
     overview_facts,
     overview_table,
-    plot_history,
-    plot_overview,
     short_commit,
     store_summary,
 )
+from kit.plots_overview import plot_history, plot_overview
 from kit.results import ImageResult, Results, TrialResult
 from kit.store import Store
 

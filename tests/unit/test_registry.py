@@ -11,7 +11,8 @@ from fake_api import load
 
 from kit import registry as reg
 from kit.errors import EngineError, RegistryError
-from kit.registry import Blob, Manifest, Registry, config_text, pick_port, port_free, slug
+from kit.registry import Registry, config_text, pick_port, port_free, slug
+from kit.registry_manifest import Blob, Manifest
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
 APP_LAYER = 121
