@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
@@ -21,26 +18,33 @@ import docker.errors
 import requests.exceptions
 import urllib3.exceptions
 
+from kit.engine_base import (
+    BATCH_LABEL,
+    LOG_TAIL_LINES,
+    MANAGED,
+    REPOSITORIES,
+    RUN_LABEL,
+    batch_labels,
+    transport_errors,
+)
+from kit.engine_build import BUILD_CANCEL_S, BuildStream, ImageBuilds
 from kit.engine_files import ImageFiles
 from kit.engine_registry import RegistryTransfers
 from kit.errors import EngineError, EngineGoneError
 
-#: Experiment images carry this label. Labels are inherited by images built on top and by
-#: containers, so cleanup selects containers by their per-run ``kit.run`` label and images by
-#: the kit's own repositories, never by this label alone.
-MANAGED = "kit.managed"
-RUN_LABEL = "kit.run"
-#: Set by ``kit batch`` for each notebook's kernel, so an interrupted batch finds what it made.
-BATCH_LABEL = "kit.batch"
-REPOSITORIES = ("kitexp/", "kitbase/")
-LOG_TAIL_LINES = 25
-BUILD_CANCEL_S = 10.0
-_RUNNING_IN = re.compile(r"\s*---> Running in ([0-9a-f]{12,64})\s*$")
-
-
-def batch_labels() -> dict[str, str]:
-    batch = os.environ.get("KIT_BATCH_ID")
-    return {BATCH_LABEL: batch} if batch else {}
+# Defined in the mixins' modules, used from here: ``kit.engine`` is where callers import them.
+__all__ = [
+    "BATCH_LABEL",
+    "BUILD_CANCEL_S",
+    "LOG_TAIL_LINES",
+    "MANAGED",
+    "REPOSITORIES",
+    "RUN_LABEL",
+    "BuildStream",
+    "Engine",
+    "EngineInfo",
+    "batch_labels",
+]
 
 
 @dataclass(frozen=True)
@@ -56,24 +60,12 @@ class EngineInfo:
     daemon_id: str = ""
 
 
-@dataclass(frozen=True)
-class BuildStream:
-    """The outcome of one build call: the image id on success, else the error and log tail."""
-
-    image_id: str | None
-    error: str | None
-    log_tail: tuple[str, ...]
-
-
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    return (requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError)
-
-
-class Engine(ImageFiles, RegistryTransfers):
+class Engine(ImageFiles, RegistryTransfers, ImageBuilds):
     """A connected engine. Create with :meth:`connect`.
 
     Reading an image's files without running it lives in :class:`kit.engine_files.ImageFiles`;
-    pushing, pulling and disk usage in :class:`kit.engine_registry.RegistryTransfers`.
+    pushing, pulling and disk usage in :class:`kit.engine_registry.RegistryTransfers`; building
+    in :class:`kit.engine_build.ImageBuilds`; the labels they all use in ``kit.engine_base``.
     """
 
     def __init__(self, client: docker.DockerClient) -> None:
@@ -88,7 +80,7 @@ class Engine(ImageFiles, RegistryTransfers):
         try:
             client = docker.from_env(timeout=timeout)
             client.api.ping()
-        except (docker.errors.DockerException, *_transport_errors()) as exc:
+        except (docker.errors.DockerException, *transport_errors()) as exc:
             where = os.environ.get("DOCKER_HOST", "the default socket")
             raise EngineError(
                 f"no Docker engine answers at {where}",
@@ -121,7 +113,7 @@ class Engine(ImageFiles, RegistryTransfers):
         """Run one SDK call, turning a vanished engine into a clear error."""
         try:
             return fn(*args, **kwargs)
-        except _transport_errors() as exc:
+        except transport_errors() as exc:
             raise EngineGoneError(
                 f"the Docker engine stopped answering during {fn.__name__}"
             ) from exc
@@ -203,106 +195,6 @@ class Engine(ImageFiles, RegistryTransfers):
         if inspected is None:
             raise EngineError(f"docker import reported success but {ref} does not exist")
         return str(inspected["Id"])
-
-    def build(
-        self,
-        context: str,
-        dockerfile: str,
-        *,
-        tag: str,
-        buildargs: Mapping[str, str],
-        labels: Mapping[str, str],
-        nocache: bool,
-        network_mode: str = "host",
-        managed: bool = True,
-        target: str | None = None,
-        on_line: Callable[[str], None] | None = None,
-    ) -> BuildStream:
-        """Build with the classic builder, streaming its log; never raises for a failed build."""
-        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-        image_id: str | None = None
-        error: str | None = None
-        # The HTTP response behind the stream: closing it is what cancels a classic build. The
-        # SDK does not hand it out, but APIClient is a requests.Session, whose response hooks do.
-        responses: list[requests.Response] = []
-
-        def keep(response: requests.Response, *_: Any, **__: Any) -> None:
-            if response.request.path_url.split("?")[0].endswith("/build"):
-                responses.append(response)
-
-        events: Iterator[dict[str, Any]] | None = None
-        running: str | None = None
-        self.api.hooks["response"].append(keep)
-        try:
-            events = self._call(
-                self.api.build,
-                path=context,
-                dockerfile=dockerfile,
-                tag=tag,
-                buildargs=dict(buildargs),
-                labels={**({MANAGED: "1"} if managed else {}), **labels},
-                nocache=nocache,
-                # Without rm/forcerm the classic builder leaves intermediate containers behind.
-                rm=True,
-                forcerm=True,
-                pull=False,
-                network_mode=network_mode,
-                target=target,
-                decode=True,
-            )
-            self.api.hooks["response"].remove(keep)
-            for event in events:
-                for line in str(event.get("stream", "")).splitlines():
-                    if line.strip():
-                        tail.append(line.rstrip())
-                        if started := _RUNNING_IN.match(line):
-                            running = started.group(1)
-                        if on_line:
-                            on_line(line.rstrip())
-                if "aux" in event and isinstance(event["aux"], dict) and "ID" in event["aux"]:
-                    # The aux ID is the built image; safer than matching "Successfully built".
-                    image_id = event["aux"]["ID"]
-                if "error" in event or "errorDetail" in event:
-                    detail = event.get("errorDetail") or {}
-                    error = str(event.get("error") or detail.get("message") or detail)
-        except docker.errors.APIError as exc:
-            # Refused before it started (a Dockerfile parse error is an HTTP 400): a failed
-            # build like any other, not a crash.
-            error = str(exc.explanation or exc)
-        except _transport_errors() as exc:
-            raise EngineGoneError("the Docker engine stopped answering during build") from exc
-        except BaseException:
-            # Ctrl-C (or an on_line callback raising): cancel the build on the engine and wait
-            # for its step container to go, so the caller can remove the finished steps' images.
-            self._cancel_build(events, responses, running)
-            raise
-        finally:
-            if keep in self.api.hooks["response"]:
-                self.api.hooks["response"].remove(keep)
-        if error is not None:
-            image_id = None
-        return BuildStream(image_id=image_id, error=error, log_tail=tuple(tail))
-
-    def _cancel_build(
-        self, events: Any, responses: list[requests.Response], running: str | None
-    ) -> None:
-        with contextlib.suppress(Exception):
-            if events is not None:
-                events.close()
-        for response in responses:
-            with contextlib.suppress(Exception):
-                response.close()
-        if running is None:
-            return
-        deadline = time.monotonic() + BUILD_CANCEL_S
-        while time.monotonic() < deadline:
-            try:
-                self.api.inspect_container(running)
-            except (docker.errors.NotFound, *_transport_errors()):
-                return  # the engine removed the step container (or is gone: nothing to wait for)
-            time.sleep(0.05)
-        with contextlib.suppress(Exception):
-            self.api.remove_container(running, force=True)
 
     # -- containers ---------------------------------------------------------------------------
     def create_container(
