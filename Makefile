@@ -39,6 +39,7 @@ demo: bases
 lint: $(BIN)/kit
 	$(BIN)/ruff check kit tests
 	$(BIN)/ruff format --check kit tests
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/kit
 	$(BIN)/mypy kit

@@ -54,12 +54,21 @@ class KitError(Exception):
         return {k: v for k, v in pairs if v}
 
 
+class UsageError(KitError):
+    """A call or command was given something it cannot use: a bad option value, a path that
+    does not exist, an unknown variant."""
+
+
 class EngineError(KitError):
     """No engine answers, or it could not be started."""
 
 
 class EngineGoneError(EngineError):
     """The engine stopped answering in the middle of work."""
+
+
+class ImageGoneError(KitError):
+    """An image the kit needs is not (or no longer) on the engine."""
 
 
 class ExperimentConfigError(KitError):
@@ -102,12 +111,20 @@ class NotebookError(KitError):
     """Executing or rendering a notebook failed (the executed notebook is still written)."""
 
 
-class LintUnavailableError(KitError):
+class ToolError(KitError):
+    """A program the kit runs beside the engine (dive, the docker CLI) is missing or failed."""
+
+
+class LintUnavailableError(ToolError):
     """hadolint cannot be found or does not run, so no variant can be linted."""
 
 
 class LayerError(KitError):
     """An image's ``docker save`` stream cannot be analysed: truncated, corrupt, or unsafe."""
+
+
+class BatchError(KitError):
+    """A batch cannot run: its matrix is wrong, or its state file cannot be read."""
 
 
 class LockedError(KitError):

@@ -44,9 +44,9 @@ def busybox(engine: Engine) -> str:
 @pytest.fixture()
 def no_leaks(engine: Engine) -> Iterator[None]:
     """Fail the test if it leaves kit containers or new dangling images behind."""
-    before_images = engine.image_ids()
+    before_images = engine.images.ids()
     yield
-    left = engine.kit_containers()
+    left = engine.containers.kit_containers()
     dangling = [
         img["Id"]
         for img in engine.api.images(filters={"dangling": True})

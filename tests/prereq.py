@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from kit.bench_layers import find_dive
+from kit.bench.layers import find_dive
 from kit.engine import Engine
 from kit.errors import KitError
 
@@ -22,10 +22,12 @@ def unavailable(message: str) -> NoReturn:
 
 
 def need_image(engine: Engine, ref: str) -> dict[str, Any]:
-    """The image's inspect data; every image a test asks for is made by `make test` or a fixture."""
-    found = engine.image(ref)
-    if found is None:
+    """The engine's own inspect JSON of the image (read through the SDK, not the kit's models,
+    so tests compare with the engine); every image a test asks for is made by `make test` or a
+    fixture."""
+    if engine.images.inspect(ref) is None:
         unavailable(f"{ref} is missing: run `kit bases` (make test does)")
+    found: dict[str, Any] = engine.api.inspect_image(ref)
     return found
 
 

@@ -13,9 +13,9 @@ import socket
 import threading
 import time
 
-from kit.discover import Probe
 from kit.engine import Engine
 from kit.errors import ContainerExitError, ProbeTimeoutError, StartError
+from kit.spec.experiment import Probe
 
 POLL_S = 0.005
 
@@ -27,17 +27,12 @@ def free_port() -> int:
 
 
 def _exited(engine: Engine, container: str) -> int | None:
-    state = engine.inspect_container(container).get("State") or {}
-    return (
-        None
-        if state.get("Running") or not state.get("FinishedAt", "").startswith("2")
-        else int(state.get("ExitCode", -1))
-    )
+    return engine.containers.inspect(container).exit_code
 
 
 def wait_exit(engine: Engine, container: str, probe: Probe) -> int:
     try:
-        code = engine.wait(container, timeout=probe.timeout_s)
+        code = engine.containers.wait(container, timeout=probe.timeout_s)
     except TimeoutError as exc:
         raise ProbeTimeoutError(
             f"exit probe: container still running after {probe.timeout_s:g} s"
@@ -54,7 +49,7 @@ def wait_log(engine: Engine, container: str, probe: Probe) -> None:
 
     def follow() -> None:
         buffer = ""
-        for chunk in engine.follow_logs(container):
+        for chunk in engine.containers.follow_logs(container):
             buffer += chunk.decode("utf-8", "replace")
             if pattern.search(buffer):
                 found.set()

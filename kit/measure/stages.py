@@ -8,30 +8,16 @@ its image is measured and its tag removed again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from kit import profiles
-from kit.build import image_tag
-from kit.discover import App, Variant
 from kit.engine import Engine
 from kit.errors import BuildError
-
-
-@dataclass(frozen=True)
-class StageSize:
-    app: str
-    variant: str
-    stage: str
-    index: int
-    base: str  # what the stage starts FROM
-    size_bytes: int
-    release: bool  # the last stage: what ships
+from kit.measure.build import image_tag
+from kit.model.samples import StageSize
+from kit.spec.app import App, Variant
 
 
 def stage_sizes(engine: Engine, app: App, variant: Variant, profile: str) -> list[StageSize]:
     """Sizes of every named stage of a multi-stage variant (nothing for a single stage)."""
-    text = variant.dockerfile.read_text(errors="replace")
-    found = profiles.stages(text, app.build_args(variant, profile))
+    found = app.stages(variant, profile)
     if len(found) < 2:
         return []
     sizes = []
@@ -41,10 +27,10 @@ def stage_sizes(engine: Engine, app: App, variant: Variant, profile: str) -> lis
             continue  # the classic builder targets stages by name only
         tag = image_tag(app, variant, profile) + (f"-stage-{index}" if not release else "")
         if release:
-            image = engine.image(tag)
+            image = engine.images.inspect(tag)
         else:
-            before = engine.image_ids()
-            built = engine.build(
+            before = engine.images.ids()
+            built = engine.builds.build(
                 str(app.directory),
                 str(variant.dockerfile.relative_to(app.directory)),
                 tag=tag,
@@ -53,9 +39,9 @@ def stage_sizes(engine: Engine, app: App, variant: Variant, profile: str) -> lis
                 nocache=False,
                 target=name,
             )
-            image = engine.image(tag) if built.image_id else None
-            engine.remove_image(tag)  # untagged, it stays as cache until the build cleans up
-            engine.remove_dangling_since(before)
+            image = engine.images.inspect(tag) if built.image_id else None
+            engine.images.remove(tag)  # untagged, it stays as cache until the build cleans up
+            engine.images.remove_dangling_since(before)
             if built.image_id is None:
                 raise BuildError(
                     f"stage {name!r} failed to build on its own: {built.error}",
@@ -66,7 +52,5 @@ def stage_sizes(engine: Engine, app: App, variant: Variant, profile: str) -> lis
                 )
         if image is not None:
             label = name or f"stage {index}"
-            sizes.append(
-                StageSize(app.name, variant.name, label, index, base, int(image["Size"]), release)
-            )
+            sizes.append(StageSize(app.name, variant.name, label, index, base, image.size, release))
     return sizes

@@ -9,27 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from kit.discover import Probe
 from kit.engine import Engine
 from kit.errors import StartError
 from kit.measure.probes import free_port, wait_ready
-
-
-@dataclass(frozen=True)
-class StartSample:
-    """One trial's phases in seconds; ``error`` is set when the trial failed."""
-
-    trial: int
-    warmup: bool
-    create_s: float | None
-    start_s: float | None
-    ready_s: float | None
-    total_s: float | None
-    exit_code: int | None
-    error: str | None
-    error_type: str | None
+from kit.model.samples import StartSample
+from kit.spec.experiment import Probe
 
 
 def run_trial(
@@ -51,22 +36,22 @@ def run_trial(
     container = None
     t0 = time.perf_counter()
     try:
-        container = engine.create_container(
+        container = engine.containers.create(
             image, labels=labels, environment=env, network_mode=network
         )
         track(container)
         t1 = time.perf_counter()
-        engine.start(container)
+        engine.containers.start(container)
         t2 = time.perf_counter()
         code = wait_ready(engine, container, probe, port)
         t3 = time.perf_counter()
     except StartError as exc:
         if container is not None:
-            exc.log_tail = tuple(engine.logs(container))
+            exc.log_tail = tuple(engine.containers.logs(container))
         raise
     finally:
         if container is not None:
-            engine.remove_container(container)
+            engine.containers.remove(container)
             untrack(container)
     return StartSample(
         trial=trial,

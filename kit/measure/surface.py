@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kit.engine import RUN_LABEL, Engine
-from kit.errors import KitError
+from kit.errors import ImageGoneError
 
 BIN_DIRS = ("/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 SHELL = re.compile(r"(sh|bash|ash|dash|zsh|ksh|mksh|busybox)")
@@ -53,12 +53,12 @@ def _bin_names(engine: Engine, container: str) -> Iterator[tuple[str, bool]]:
     """``(path, is_symlink)`` of the entries of the usual bin folders, each folder once."""
     seen: set[str] = set()
     for folder in BIN_DIRS:
-        info = engine.stat_path(container, folder)
+        info = engine.files.stat_path(container, folder)
         real = (info or {}).get("linkTarget") or folder  # /bin → /usr/bin on usrmerge
         if info is None or real in seen:
             continue
         seen.add(real)
-        for name, link in engine.list_dir(container, real) or []:
+        for name, link in engine.files.list_dir(container, real) or []:
             yield f"{real.rstrip('/')}/{name}", link
 
 
@@ -68,17 +68,21 @@ def _name(path: str) -> str:
 
 def attack_surface(engine: Engine, image_ref: str) -> AttackSurface:
     """What an intruder would find in the image; its filesystem is read, nothing is run."""
-    if engine.image(image_ref) is None:
-        raise KitError(f"image {image_ref} does not exist, so its attack surface cannot be read")
-    container = engine.create_idle(image_ref, labels={RUN_LABEL: f"surface-{secrets.token_hex(4)}"})
+    if engine.images.inspect(image_ref) is None:
+        raise ImageGoneError(
+            f"image {image_ref} does not exist, so its attack surface cannot be read"
+        )
+    container = engine.containers.create_idle(
+        image_ref, labels={RUN_LABEL: f"surface-{secrets.token_hex(4)}"}
+    )
     try:
         packages: int | None = None
         db: str | None = "dpkg"
-        if (status := engine.read_file(container, "/var/lib/dpkg/status")) is not None:
+        if (status := engine.files.read_file(container, "/var/lib/dpkg/status")) is not None:
             packages = count_dpkg(status.decode("utf-8", "replace"))
-        elif (parts := engine.list_dir(container, "/var/lib/dpkg/status.d")) is not None:
+        elif (parts := engine.files.list_dir(container, "/var/lib/dpkg/status.d")) is not None:
             packages = sum(1 for name, _ in parts if not name.endswith(".md5sums"))
-        elif (apk := engine.read_file(container, "/lib/apk/db/installed")) is not None:
+        elif (apk := engine.files.read_file(container, "/lib/apk/db/installed")) is not None:
             db, packages = "apk", count_apk(apk.decode("utf-8", "replace"))
         else:
             db = None
@@ -88,10 +92,10 @@ def attack_surface(engine: Engine, image_ref: str) -> AttackSurface:
             for path, link in _bin_names(engine, container)
             if any(p.fullmatch(_name(path)) for p in patterns)
             # A symlink may dangle (an alternatives link whose target was removed).
-            and (not link or engine.path_exists(container, path))
+            and (not link or engine.files.path_exists(container, path))
         }
     finally:
-        engine.remove_container(container)
+        engine.containers.remove(container)
 
     def has(pattern: re.Pattern[str]) -> bool:
         return any(pattern.fullmatch(_name(path)) for path in found)

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from kit.build import build_cold_and_warm
-from kit.discover import load_app
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import KitError, StartError
-from kit.experiment import run_experiment
+from kit.measure.build import build_cold_and_warm
 from kit.measure.start import run_trial
-from kit.results import ImageResult, Results
+from kit.model.results import Results
+from kit.model.rows import ImageResult
+from kit.pipeline.experiment import run_experiment
+from kit.spec.app import load_app
 
 HERE = Path(__file__).resolve().parent
 APPS = HERE / "apps"
@@ -56,7 +57,7 @@ def _remove_test_images(engine: Engine, busybox: str) -> Iterator[None]:
     """
     yield
     for tag in tagged_test_images(engine):
-        engine.remove_image(tag)
+        engine.images.remove(tag)
 
 
 @pytest.fixture()
@@ -114,7 +115,7 @@ class Check:
         assert r.start_n == TRIALS
         assert r.start_median_s is not None and r.start_median_s > 0
         assert r.tag == self.tag(results.app, variant, results.run.profile)
-        assert self.engine.image(r.tag) is not None
+        assert self.engine.images.inspect(r.tag) is not None
         trials = [t for t in results.trial_rows if t.variant == variant]
         assert [t.warmup for t in trials] == [True] * WARMUPS + [False] * TRIALS
         assert all(t.status == "ok" and t.total_s is not None and t.total_s > 0 for t in trials)
@@ -126,7 +127,7 @@ class Check:
         chosen = next(v for v in spec.variants if v.name == variant)
         with pytest.raises(KitError) as raised:
             build_cold_and_warm(self.engine, spec, chosen, profile)
-        assert self.engine.image(self.tag(app, variant, profile)) is None
+        assert self.engine.images.inspect(self.tag(app, variant, profile)) is None
         return raised.value
 
     def start_error(self, results: Results, variant: str) -> StartError:
@@ -146,7 +147,7 @@ class Check:
                 untrack=live.discard,
             )
         assert not live, "run_trial did not untrack its container"
-        assert not self.engine.kit_containers(run_id), "run_trial left its container"
+        assert not self.engine.containers.kit_containers(run_id), "run_trial left its container"
         return raised.value
 
     def failed(
@@ -167,7 +168,7 @@ class Check:
         if not built:
             assert r.image_id is None and r.tag is None and r.size_bytes is None
             tag = self.tag(results.app, variant, results.run.profile)
-            assert self.engine.image(tag) is None, f"{tag} exists after a failed build"
+            assert self.engine.images.inspect(tag) is None, f"{tag} exists after a failed build"
         return r
 
 

@@ -26,7 +26,7 @@ import pathlib, signal, time
 from kit.engine import RUN_LABEL, Engine
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 engine = Engine.connect()
-made = engine.create_container(image, labels={RUN_LABEL: run_label}, environment={},
+made = engine.containers.create(image, labels={RUN_LABEL: run_label}, environment={},
                                network_mode="none", command=["sleep", "300"])
 pathlib.Path(ready).write_text(made)
 time.sleep(300)
@@ -39,7 +39,7 @@ def _notebook(path: Path, parameters: str) -> None:
 
 def _exists(engine: Engine, container: str) -> bool:
     try:
-        engine.inspect_container(container)
+        engine.containers.inspect(container)
     except docker.errors.NotFound:
         return False
     return True
@@ -57,7 +57,7 @@ def test_ctrl_c_removes_the_containers_of_the_batch_only(
     (tmp_path / "m.yml").write_text("notebooks: [makes.ipynb]\n")
     # Another batch's container, and one from no batch: neither may be touched.
     bystanders = [
-        engine.create_container(
+        engine.containers.create(
             busybox,
             labels={RUN_LABEL: f"engine-test-{token}", **extra},
             environment={},
@@ -67,7 +67,7 @@ def test_ctrl_c_removes_the_containers_of_the_batch_only(
         for extra in ({BATCH_LABEL: f"other-{token}"}, {})
     ]
     code = (
-        "import kit.batch as b\n"
+        "import kit.runs.batch as b\n"
         f"b.run_batch({str(tmp_path / 'm.yml')!r}, run_id={run_id!r},"
         f" runs_dir={str(tmp_path / 'runs')!r}, quiet=True)"
     )
@@ -80,7 +80,7 @@ def test_ctrl_c_removes_the_containers_of_the_batch_only(
             time.sleep(0.2)
         time.sleep(0.2)  # the id is written whole before the notebook blocks
         made = ready.read_text()
-        labels = engine.inspect_container(made)["Config"]["Labels"]
+        labels = engine.api.inspect_container(made)["Config"]["Labels"]
         assert labels[BATCH_LABEL] == run_id
         for _ in range(2):  # the second Ctrl-C kills the kernel: its own cleanup never runs
             os.killpg(batch.pid, signal.SIGINT)
@@ -91,7 +91,7 @@ def test_ctrl_c_removes_the_containers_of_the_batch_only(
             os.killpg(batch.pid, signal.SIGKILL)
         survivors = [c for c in bystanders if _exists(engine, c)]
         for container in bystanders:
-            engine.remove_container(container)
+            engine.containers.remove(container)
     assert not _exists(engine, made), "the interrupted batch left its container"
     assert survivors == bystanders, "the batch removed a container that was not its own"
     state = (tmp_path / "runs" / run_id / "batch.json").read_text()

@@ -8,24 +8,24 @@ from typing import Any
 
 import pytest
 
-from kit import experiment
 from kit.engine import Engine
-from kit.experiment import run_experiment
-from kit.results import Results
-from kit.store import Store
+from kit.model.results import Results
+from kit.model.store import Store
+from kit.pipeline import floor
+from kit.pipeline.experiment import run_experiment
 
 
 @pytest.fixture()
 def builds(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tag of every build the engine is asked for, in order."""
     seen: list[str] = []
-    real = engine.build
+    real = engine.builds.build
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         seen.append(str(kwargs["tag"]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "build", counted)
+    monkeypatch.setattr(engine.builds, "build", counted)
     return seen
 
 
@@ -44,16 +44,18 @@ def test_rerun_builds_nothing_and_an_edit_rebuilds_exactly_that_variant(
     store = Store(tmp_path / "store")
 
     traces: list[str] = []
-    real_floor = experiment.measure_floor
+    real_floor = floor.measure_floor
 
     def traced(*args: Any, **kwargs: Any) -> Any:
         traces.append(str(args[1]))  # the traced image
         return real_floor(*args, **kwargs)
 
-    monkeypatch.setattr(experiment, "measure_floor", traced)
+    monkeypatch.setattr(floor, "measure_floor", traced)
 
     def measure(app: Path, **kwargs: Any) -> Results:
-        return run_experiment(app, "local", 2, warmups=1, engine=engine, progress=False, **kwargs)
+        return run_experiment(
+            app, profile="local", trials=2, warmups=1, engine=engine, progress=False, **kwargs
+        )
 
     first = measure(app, store=store)
     assert {r.variant for r in first.ok} == {"tiny", "layered"} and not first.reused

@@ -19,13 +19,13 @@ import pytest
 from conftest import Check
 from prereq import unavailable
 
-from kit.discover import load_app
 from kit.engine import Engine
 from kit.errors import RegistryError
-from kit.measure.capacity import measure_capacity
-from kit.measure.distribution import measure_distribution
-from kit.measure.rebuild import measure_rebuild
-from kit.registry import Registry, local_registry
+from kit.host.registry import Registry, local_registry
+from kit.measure.payoffs.capacity import measure_capacity
+from kit.measure.payoffs.distribution import measure_distribution
+from kit.measure.payoffs.rebuild import measure_rebuild
+from kit.spec.app import load_app
 
 pytestmark = pytest.mark.engine
 REPO = "kitexp/eng-dist"
@@ -50,7 +50,7 @@ def build_image(engine: Engine, busybox: str, tmp_path: Path) -> Callable[[str, 
         context = tmp_path / tag
         context.mkdir()
         (context / "Dockerfile").write_text(f'FROM {busybox}\nRUN {run}\nCMD ["true"]\n')
-        stream = engine.build(
+        stream = engine.builds.build(
             str(context), "Dockerfile", tag=f"{REPO}:{tag}", buildargs={}, labels={}, nocache=True
         )
         assert stream.image_id is not None, stream.log_tail
@@ -96,8 +96,8 @@ def test_push_and_pull_cold_and_warm(
         # The pull downloads the app layer and config only: busybox stays on the engine.
         assert all(s.pulled_bytes == warm[0].pushed_bytes for s in cold + warm)
         assert all(s.push_s and s.push_s > 0 and s.pull_s and s.pull_s > 0 for s in samples)
-        image = engine.image(f"{REPO}:{variant}")
-        assert image is not None and image["Id"] == ids[variant]
+        image = engine.api.inspect_image(f"{REPO}:{variant}")
+        assert image["Id"] == ids[variant]
         assert image["RepoTags"] == [f"{REPO}:{variant}"]
         assert not [d for d in image.get("RepoDigests") or [] if d.startswith("127.0.0.1")]
 
@@ -136,8 +136,8 @@ def test_registry_killed_mid_push_fails_the_trial(
     failed = cold[0]
     assert failed.status == "failed" and failed.error and "registry" in failed.error
     assert (failed.push_s, failed.pull_s, failed.pushed_bytes, failed.pulled_bytes) == (None,) * 4
-    restored = engine.image(f"{REPO}:big")
-    assert restored is not None and restored["Id"] == image_id
+    restored = engine.api.inspect_image(f"{REPO}:big")
+    assert restored["Id"] == image_id
     assert restored["RepoTags"] == [f"{REPO}:big"]
 
 
@@ -172,7 +172,7 @@ def test_every_exit_path_stops_and_wipes() -> None:
 def test_copy_first_rebuilds_more_steps(engine: Engine, busybox: str, no_leaks: None) -> None:
     app = load_app(Check.app_dir("eng-rebuild"))
     digest = _tree_digest(app.directory)
-    before = engine.image_ids()
+    before = engine.images.ids()
     results = {v.name: measure_rebuild(engine, app, v, "local") for v in app.variants}
     for result in results.values():
         assert result.status == "ok", result.error
@@ -181,7 +181,7 @@ def test_copy_first_rebuilds_more_steps(engine: Engine, busybox: str, no_leaks: 
     assert results["deps-first"].steps_rebuilt == 2
     assert results["copy-first"].steps_rebuilt == 3
     assert _tree_digest(app.directory) == digest, "the user's files were touched"
-    assert engine.image_ids() <= before, "rebuild images left behind"
+    assert engine.images.ids() <= before, "rebuild images left behind"
 
 
 def test_capacity_of_two_images_on_one_base(
@@ -191,8 +191,7 @@ def test_capacity_of_two_images_on_one_base(
     build_image("c2", "head -c 50000 /dev/urandom > /c2.bin")
     result = measure_capacity(engine, "eng-dist", [("c1", f"{REPO}:c1"), ("c2", f"{REPO}:c2")])
     c1, c2 = result.rows
-    base = engine.image("kitbase/busybox:1")
-    assert base is not None
+    base = engine.api.inspect_image("kitbase/busybox:1")
     assert c1.shared_bytes == c2.shared_bytes == base["Size"]
     assert (c1.unique_bytes, c2.unique_bytes) == (100000, 50000)
     assert result.separate_bytes == c1.size_bytes + c2.size_bytes

@@ -16,7 +16,6 @@ import pytest
 from prereq import unavailable
 
 from kit import cli
-from kit.discover import load_app
 from kit.errors import (
     BaseImageError,
     BuildError,
@@ -25,8 +24,10 @@ from kit.errors import (
     InvalidVariantError,
     ProbeTimeoutError,
 )
-from kit.experiment import run_experiment
-from kit.results import Results, load_results
+from kit.model.results import Results
+from kit.model.store import load_results
+from kit.pipeline.experiment import run_experiment
+from kit.spec.app import load_app
 
 Measure = Callable[..., Results]
 
@@ -54,7 +55,7 @@ def test_failing_run_step(measure: Measure, check, no_leaks: None) -> None:
     first = next(i for i, line in enumerate(lines) if "RUN echo first step works" in line)
     made = [m.group(1) for line in lines[first:] if (m := re.fullmatch(r" ---> (\w{12})", line))]
     assert made, f"no intermediate image in the log tail:\n{r.log_tail}"
-    assert check.engine.image(made[0]) is None, f"intermediate image {made[0]} left behind"
+    assert check.engine.images.inspect(made[0]) is None, f"intermediate image {made[0]} left behind"
     check.ok(results, "ok")
 
     error = check.build_error("eng-runfail", "fails")
@@ -90,7 +91,7 @@ def test_hub_base_that_cannot_be_pulled(engine, measure: Measure, check, no_leak
     # reachable it fails fast too: that repository does not exist). An engine that only times
     # out would make this test slow: skip rather than wait.
     asked = time.perf_counter()
-    if not engine.hub_answers(timeout=60) and time.perf_counter() - asked > 50:
+    if not engine.transfers.hub_answers(timeout=60) and time.perf_counter() - asked > 50:
         unavailable("the engine takes about a minute to give up on Docker Hub; not waiting")
     results = measure("eng-base", profile="hub")
     assert results.run.profile == "hub"

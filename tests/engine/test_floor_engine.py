@@ -1,4 +1,4 @@
-"""kit.measure.floor on a real engine: traced floors of tiny images, and attack surfaces."""
+"""kit.measure.floor.trace on a real engine: traced floors of tiny images, and attack surfaces."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from prereq import need_image
 
-from kit import profiles
-from kit.discover import Probe, load_app
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import ContainerExitError
-from kit.measure.floor import Floor, measure_floor, x_floor
+from kit.measure.floor.trace import Floor, measure_floor, x_floor
 from kit.measure.surface import AttackSurface, attack_surface
+from kit.spec.app import load_app
+from kit.spec.experiment import Probe
 
 pytestmark = pytest.mark.engine
 
@@ -58,13 +58,13 @@ def images(
 ) -> Iterator[dict[str, str]]:
     need_image(engine, SLIM)
     context = tmp_path_factory.mktemp("floor")
-    before = engine.image_ids()
+    before = engine.images.ids()
     tags: dict[str, str] = {}
     try:
         for name, text in DOCKERFILES.items():
             (context / f"Dockerfile.{name}").write_text(text)
             tag = f"{REPO}:{name}"
-            built = engine.build(
+            built = engine.builds.build(
                 str(context), f"Dockerfile.{name}", tag=tag, buildargs={}, labels={}, nocache=False
             )
             assert built.image_id, built.error
@@ -72,14 +72,12 @@ def images(
         yield tags
     finally:
         for tag in tags.values():
-            engine.remove_image(tag)
-        engine.remove_dangling_since(before)
+            engine.images.remove(tag)
+        engine.images.remove_dangling_since(before)
 
 
 def _size(engine: Engine, ref: str) -> int:
-    inspected = engine.image(ref)
-    assert inspected is not None
-    return int(inspected["Size"])
+    return int(engine.api.inspect_image(ref)["Size"])
 
 
 def _traced(result: Floor) -> dict[str, int]:
@@ -172,10 +170,10 @@ def node_app(engine: Engine, busybox: str) -> Iterator[str]:
     app = load_app(ROOT / "dockerfiles" / "node-server")
     variant = next(v for v in app.variants if v.name == "multistage").for_profile("local")
     args = app.build_args(variant, "local")
-    for ref in profiles.base_images(variant.dockerfile.read_text(), args):
+    for ref in app.bases(variant, "local"):
         need_image(engine, ref)
-    before = engine.image_ids()
-    built = engine.build(
+    before = engine.images.ids()
+    built = engine.builds.build(
         str(app.directory),
         variant.dockerfile.name,
         tag=NODE_APP,
@@ -187,8 +185,8 @@ def node_app(engine: Engine, busybox: str) -> Iterator[str]:
         assert built.image_id, built.error
         yield NODE_APP
     finally:
-        engine.remove_image(NODE_APP, force=True)
-        engine.remove_dangling_since(before)
+        engine.images.remove(NODE_APP, force=True)
+        engine.images.remove_dangling_since(before)
 
 
 @needs_root
@@ -264,22 +262,22 @@ def test_busybox_binary_alone_counts_as_a_shell(engine: Engine, images: dict[str
 @pytest.mark.usefixtures("no_leaks")
 def test_engine_reads_an_unstarted_containers_files(engine: Engine) -> None:
     need_image(engine, SLIM)
-    container = engine.create_idle(SLIM, labels={RUN_LABEL: "floor-test-files"})
+    container = engine.containers.create_idle(SLIM, labels={RUN_LABEL: "floor-test-files"})
     try:
-        assert engine.inspect_container(container)["State"]["Status"] == "created"
-        assert engine.path_exists(container, "/bin/sh")  # /bin → usr/bin, sh → dash
-        assert not engine.path_exists(container, "/bin/no-such-tool")
-        stat = engine.stat_path(container, "/bin/sh")
+        assert engine.api.inspect_container(container)["State"]["Status"] == "created"
+        assert engine.files.path_exists(container, "/bin/sh")  # /bin → usr/bin, sh → dash
+        assert not engine.files.path_exists(container, "/bin/no-such-tool")
+        stat = engine.files.stat_path(container, "/bin/sh")
         assert stat is not None and stat["linkTarget"] == "/usr/bin/dash"
-        release = engine.read_file(container, "/etc/os-release")  # → ../usr/lib/os-release
+        release = engine.files.read_file(container, "/etc/os-release")  # → ../usr/lib/os-release
         assert release is not None and b"Debian" in release
-        assert engine.read_file(container, "/usr/bin") is None
-        assert engine.read_file(container, "/no/such/file") is None
-        entries = engine.list_dir(container, "/bin")
+        assert engine.files.read_file(container, "/usr/bin") is None
+        assert engine.files.read_file(container, "/no/such/file") is None
+        entries = engine.files.list_dir(container, "/bin")
         assert entries is not None
         assert ("dash", False) in entries and ("sh", True) in entries
         assert all("/" not in name for name, _ in entries)
-        assert engine.list_dir(container, "/etc/debian_version") is None
-        assert engine.list_dir(container, "/no/such/folder") is None
+        assert engine.files.list_dir(container, "/etc/debian_version") is None
+        assert engine.files.list_dir(container, "/no/such/folder") is None
     finally:
-        engine.remove_container(container)
+        engine.containers.remove(container)

@@ -17,10 +17,10 @@ import docker.errors
 import pytest
 
 from kit import cli
-from kit.build import build
-from kit.discover import load_app
 from kit.engine import Engine
-from kit.results import Results
+from kit.measure.build import build
+from kit.model.results import Results
+from kit.spec.app import load_app
 
 MARKER = "KIT-INTERRUPT-MARKER"  # a line the `steps` variant's build prints mid-way
 SETTLE_S = 30.0
@@ -31,7 +31,7 @@ def _interrupt_first_trial(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> l
     seen: list[str] = []
 
     def interrupted(_engine: Engine, container: str, probe: object, port: object) -> int:
-        assert engine.inspect_container(container)["State"]["Running"]
+        assert engine.api.inspect_container(container)["State"]["Running"]
         seen.append(container)
         raise KeyboardInterrupt
 
@@ -41,7 +41,7 @@ def _interrupt_first_trial(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> l
 
 def _gone(engine: Engine, container: str) -> bool:
     try:
-        engine.inspect_container(container)
+        engine.containers.inspect(container)
     except docker.errors.NotFound:
         return True
     return False
@@ -58,7 +58,7 @@ def test_ctrl_c_during_a_start_trial(
         measure("eng-interrupt", variants=("sleeper",))
     assert len(seen) == 1, "the interrupt should come in the first (warm-up) trial"
     assert _gone(engine, seen[0]), "the interrupted trial's container is still there"
-    assert engine.kit_containers() == []
+    assert engine.containers.kit_containers() == []
 
 
 def test_ctrl_c_during_a_start_trial_through_the_cli(
@@ -71,7 +71,7 @@ def test_ctrl_c_during_a_start_trial_through_the_cli(
     assert cli.main([*argv, "--trials", "2", "--out", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert len(seen) == 1 and _gone(engine, seen[0])
-    assert engine.kit_containers() == []
+    assert engine.containers.kit_containers() == []
     assert not out.exists()
 
 
@@ -97,12 +97,12 @@ def _settle_and_remove(engine: Engine, token: str, tag: str) -> bool:
     deadline = time.monotonic() + SETTLE_S
     tagged = False
     while True:
-        tagged |= engine.remove_image(tag)
+        tagged |= engine.images.remove(tag)
         mine = _images_with_token(engine, token)
         if not mine:
             return tagged
         for image in mine:  # a parent goes once its children have: retry until none are left
-            engine.remove_image(image)
+            engine.images.remove(image)
         if time.monotonic() > deadline:
             pytest.fail(f"images of the interrupted build still there after {SETTLE_S:g} s: {mine}")
         time.sleep(0.2)

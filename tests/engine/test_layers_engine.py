@@ -1,4 +1,4 @@
-"""kit.measure.layers on real images: against the engine's own records, and against dive."""
+"""kit.measure.anatomy.layers on real images: against the engine's own records, and against dive."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from prereq import need_dive, need_image
 
 from kit.engine import Engine
 from kit.errors import LayerError
-from kit.measure.layers import analyze_image
+from kit.measure.anatomy.layers import analyze_image
 
 pytestmark = pytest.mark.engine
 
@@ -34,14 +34,14 @@ RUN head -c 50000 /dev/zero > /data/big && rm /data/keep/b
 def churn(engine: Engine, busybox: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     context = tmp_path_factory.mktemp("churn")
     (context / "Dockerfile").write_text(CHURN_DOCKERFILE)
-    before = engine.image_ids()
-    built = engine.build(
+    before = engine.images.ids()
+    built = engine.builds.build(
         str(context), "Dockerfile", tag=CHURN, buildargs={}, labels={}, nocache=True
     )
     assert built.image_id, built.error
     yield CHURN
-    engine.remove_image(CHURN, force=True)
-    engine.remove_dangling_since(before)
+    engine.images.remove(CHURN, force=True)
+    engine.images.remove_dangling_since(before)
 
 
 @pytest.mark.parametrize("ref", [BUSYBOX, SLIM, "churn"])
@@ -107,7 +107,7 @@ def test_churn_image_wastes_what_its_later_layers_replace(
     engine: Engine, churn: str, busybox: str
 ) -> None:
     """/data/big is written at 300 kB, 200 kB, 50 kB: 500 kB shipped beyond the kept copy."""
-    base = len(engine.image(busybox)["RootFS"]["Layers"])  # type: ignore[index]
+    base = len(engine.api.inspect_image(busybox)["RootFS"]["Layers"])
     anatomy = analyze_image(engine, churn, compress=False)
     assert len(anatomy.layers) == base + 3
     big = next(w for w in anatomy.top_wasted if w.path == "/data/big")

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kit import cli
-from kit.results import Results, load_results
+from kit.model.results import Results
+from kit.model.store import load_results
 
 
 def test_exit_probe_app_through_the_cli(check, no_leaks: None, tmp_path: Path, capsys) -> None:

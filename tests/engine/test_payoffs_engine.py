@@ -8,7 +8,7 @@ import pytest
 
 from kit import cli
 from kit.engine import Engine
-from kit.store import Store
+from kit.model.store import Store
 
 
 def test_payoffs_through_the_cli(

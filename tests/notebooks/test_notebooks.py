@@ -13,7 +13,7 @@ import pytest
 
 from kit import Results, load_results
 from kit.engine import Engine
-from kit.notebooks import execute
+from kit.runs.notebooks import execute
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.engine
@@ -127,7 +127,7 @@ def test_explore_runs_on_any_app_directory(engine: Engine, busybox: str, tmp_pat
         )
     finally:
         for tag in ("kitexp/eng-good:tiny-local", "kitexp/eng-good:layered-local"):
-            engine.remove_image(tag)
+            engine.images.remove(tag)
     nb = nbformat.read(ipynb, as_version=4)
     assert not [
         o

@@ -17,10 +17,11 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from prereq import unavailable
 
 from kit.errors import KitError, NotebookError
-from kit.notebooks import execute
-from kit.report import build_report
-from kit.results import ImageResult, Results, RunInfo, TrialResult
-from kit.store import Store
+from kit.runs.notebooks import execute
+from kit.runs.report import build_report
+from kit.model.rows import ImageResult, RunInfo, TrialResult
+from kit.model.results import Results
+from kit.model.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 OVERVIEW_FIGURES = 2  # plot_overview and plot_history
@@ -38,7 +39,7 @@ window.addEventListener("load", () => {
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        from kit.daemon import apt_install
+        from kit.host.dockerd import apt_install
 
         try:
             apt_install("chromium")

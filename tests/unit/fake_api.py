@@ -1,6 +1,6 @@
 """A stand-in for docker's low-level ``APIClient`` that replays JSON recorded from a real engine.
 
-``kit.engine.Engine(FakeDockerClient())`` behaves like an engine that holds the images and
+``kit.engine.client.Engine(FakeDockerClient())`` behaves like an engine that holds the images and
 containers recorded by ``record_fixtures.py``: every call is answered from ``fixtures/*.json`` or
 from state the test set up, and every call is logged in ``api.calls`` for assertions. Nothing here
 opens a socket.

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.engine import Engine
-from kit.registry import local_registry
+from kit.host.registry import local_registry
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUSYBOX = "kitbase/busybox:1"
@@ -47,52 +47,51 @@ def _write(name: str, value: Any) -> None:
 def main() -> None:
     engine = Engine.connect()
     api = engine.api
-    before = engine.image_ids()
+    before = engine.images.ids()
     list(api.build(fileobj=_context(), custom_context=True, tag=f"{APP}:app", rm=True, decode=True))
     try:
         with local_registry() as registry:
             events: dict[str, list[dict[str, Any]]] = {}
             for name, ref, repo in (("busybox", BUSYBOX, "busybox"), ("app", f"{APP}:app", "app")):
                 remote = f"{registry.host}/{repo}"
-                engine.tag(ref, remote, "kit")
+                engine.images.tag(ref, remote, "kit")
                 seen: list[dict[str, Any]] = []
-                engine.push(remote, "kit", on_event=seen.append)
+                engine.transfers.push(remote, "kit", on_event=seen.append)
                 events[f"push_{name}"] = seen
                 manifest = registry._http.get(
                     f"{registry.url}/v2/{repo}/manifests/kit",
                     headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
                 )
                 _write(f"manifest_{name}", manifest.json())
-            app = engine.image(f"{APP}:app")
-            assert app is not None
+            app = engine.api.inspect_image(f"{APP}:app")
             chains = {
-                ref: (engine.image(ref) or {}).get("RootFS", {}).get("Layers")
+                ref: engine.api.inspect_image(ref).get("RootFS", {}).get("Layers")
                 for ref in (BUSYBOX, f"{APP}:app")
             }
             usage = [
                 {k: row[k] for k in ("Id", "Size", "SharedSize", "RepoTags")}
-                for row in engine.disk_usage()["Images"]
+                for row in engine.api.df()["Images"]
                 if set(row.get("RepoTags") or []) & set(chains)
             ]
             _write("df", {"images": usage, "chains": chains})
-            engine.untag(f"{APP}:app")  # the registry tag is left, so the image stays
-            engine.remove_image(f"{registry.host}/app:kit")  # last reference: pruned
+            engine.images.untag(f"{APP}:app")  # the registry tag is left, so the image stays
+            engine.images.remove(f"{registry.host}/app:kit")  # last reference: pruned
             seen = []
-            engine.pull(f"{registry.host}/app", "kit", on_event=seen.append)
+            engine.transfers.pull(f"{registry.host}/app", "kit", on_event=seen.append)
             events["pull_app"] = seen
-            for ref in (engine.image(app["Id"]) or {}).get("RepoDigests") or []:
-                engine.untag(ref)
+            for ref in engine.api.inspect_image(app["Id"]).get("RepoDigests") or []:
+                engine.images.untag(ref)
             for ref in (f"{registry.host}/app:kit", f"{registry.host}/busybox:kit"):
-                engine.untag(ref)
-            busybox = engine.image(BUSYBOX) or {}
+                engine.images.untag(ref)
+            busybox = engine.api.inspect_image(BUSYBOX)
             for ref in busybox.get("RepoDigests") or []:
                 if ref.startswith(registry.host):
-                    engine.untag(ref)
+                    engine.images.untag(ref)
             for name, seen in events.items():
                 _write(name, [{k: v for k, v in e.items() if k != "progress"} for e in seen])
     finally:
-        engine.untag(f"{APP}:app")
-        engine.remove_dangling_since(before)
+        engine.images.untag(f"{APP}:app")
+        engine.images.remove_dangling_since(before)
 
 
 if __name__ == "__main__":

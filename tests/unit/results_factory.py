@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kit.results import ImageResult, Results, RunInfo, TrialResult
+from kit.model.results import Results
+from kit.model.rows import ImageResult, RunInfo, TrialResult
 
 
 def run_info(**overrides: Any) -> RunInfo:

@@ -1,4 +1,4 @@
-"""kit.batch without an engine: tiny notebooks written here, run by papermill on "python3"."""
+"""kit.runs.batch without an engine: tiny notebooks written here, run by papermill on "python3"."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import pytest
 from notebook_factory import make_notebook
 from prereq import unavailable
 
-from kit.batch import BatchResult, CellResult, run_batch
-from kit.batch_cell import CellError
 from kit.errors import LockedError
-from kit.locks import file_lock
+from kit.runs.batch import BatchResult, CellResult, run_batch
+from kit.runs.cell import CellError
+from kit.util.locks import file_lock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -251,7 +251,7 @@ def _interrupted_batch(tmp_path: Path, *, stubborn: bool, sigints: int) -> tuple
     matrix = write(tmp_path / "m.yml", "notebooks: [blocks.ipynb, after.ipynb]\n")
     run_id = f"sigint-{os.getpid()}-{tmp_path.name}"
     code = (
-        "import kit.batch_cell, kit.batch as b; kit.batch_cell.GRACE_S = 3\n"
+        "import kit.runs.cell, kit.runs.batch as b; kit.runs.cell.GRACE_S = 3\n"
         f"b.run_batch({str(matrix)!r}, run_id={run_id!r}, runs_dir={str(tmp_path / 'runs')!r},"
         " quiet=True)"
     )

@@ -1,4 +1,4 @@
-"""kit.measure.capacity: the arithmetic of images per host, and the union of layer chains."""
+"""kit.measure.payoffs.capacity: the arithmetic of images per host, the union of layer chains."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ from test_distribution import RegistryFakeAPI
 
 from kit.engine import Engine
 from kit.errors import KitError
-from kit.measure.capacity import (
-    GB,
-    CapacityRow,
-    capacity_rows,
-    fits,
-    measure_capacity,
-    union_bytes,
-)
+from kit.measure.payoffs.capacity import capacity_rows, fits, measure_capacity, union_bytes
+from kit.model.samples import CapacityRow
+from kit.util.units import GB
 
 
 def test_fits_shared_pays_the_base_once() -> None:

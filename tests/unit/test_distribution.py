@@ -1,4 +1,4 @@
-"""kit.measure.distribution and the engine's push/pull over recorded registry JSON: byte
+"""kit.measure.payoffs.distribution and the engine's push/pull over recorded registry JSON: byte
 accounting, event parsing, error translation, sibling choice, failure rows."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import pytest
 import requests.exceptions
 from fake_api import FakeAPIClient, FakeDockerClient, api_error, broken_stream, load
 
-from kit.engine import Engine
-from kit.engine_registry import PULL_SKIPPED, PUSH_SKIPPED, TransferLog
+from kit.engine import Engine, TransferLog
+from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
 from kit.errors import EngineGoneError, RegistryError
-from kit.measure import distribution as dist
-from kit.registry import Registry
-from kit.registry_manifest import Manifest
+from kit.host.manifest import Manifest
+from kit.host.registry import Registry
+from kit.measure.payoffs import distribution as dist
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
 CONFIG = 2390
@@ -83,7 +83,7 @@ def test_push_bytes_from_storage_skip_what_the_registry_held() -> None:
 
 
 def test_push_bytes_from_events_agree_with_storage(engine: Engine) -> None:
-    log = engine.push("127.0.0.1:5000/app", "kit")
+    log = engine.transfers.push("127.0.0.1:5000/app", "kit")
     assert log.statuses["23ffe944e994"] == "Mounted from busybox"
     assert dist.pushed_bytes_from_events(manifest(), APP_CHAIN, log) == CONFIG + APP_LAYER
     with pytest.raises(RegistryError, match="3 layers, the image 2"):
@@ -91,7 +91,7 @@ def test_push_bytes_from_events_agree_with_storage(engine: Engine) -> None:
 
 
 def test_pull_bytes_count_only_downloaded_layers(engine: Engine) -> None:
-    log = engine.pull("127.0.0.1:5000/app", "kit")
+    log = engine.transfers.pull("127.0.0.1:5000/app", "kit")
     assert log.digest is not None and log.digest.startswith("sha256:")
     assert dist.pulled_bytes(manifest(), log, had_config=False) == CONFIG + APP_LAYER
     assert dist.pulled_bytes(manifest(), log, had_config=True) == APP_LAYER
@@ -110,7 +110,7 @@ def test_transfer_log_status_semantics() -> None:
 # -- engine methods: events and error translation -----------------------------------------------
 def test_push_digest_and_hook(engine: Engine, api: RegistryFakeAPI) -> None:
     seen: list[Mapping[str, Any]] = []
-    log = engine.push("127.0.0.1:5000/app", "kit", on_event=seen.append)
+    log = engine.transfers.push("127.0.0.1:5000/app", "kit", on_event=seen.append)
     assert len(seen) == len(api.events["push"])
     assert log.digest == api.events["push"][-1]["aux"]["Digest"]
     assert api.called("push")[0][1] == {"tag": "kit", "stream": True, "decode": True}
@@ -124,18 +124,18 @@ def test_error_event_is_a_registry_error(engine: Engine, api: RegistryFakeAPI) -
     with pytest.raises(
         RegistryError, match=r"push of 127\.0\.0\.1:5000/app:kit failed: connection"
     ):
-        engine.push("127.0.0.1:5000/app", "kit")
+        engine.transfers.push("127.0.0.1:5000/app", "kit")
 
 
 def test_refused_and_vanished_engine(engine: Engine, api: RegistryFakeAPI) -> None:
     api.fail["pull"] = api_error(500, "Get http://127.0.0.1:5000/v2/: connection refused")
     with pytest.raises(RegistryError, match="refused"):
-        engine.pull("127.0.0.1:5000/app", "kit")
+        engine.transfers.pull("127.0.0.1:5000/app", "kit")
     api.events["push"] = broken_stream(  # type: ignore[assignment]
         [{"status": "Preparing", "id": "x"}], requests.exceptions.ConnectionError("gone")
     )
     with pytest.raises(EngineGoneError):
-        engine.push("127.0.0.1:5000/app", "kit")
+        engine.transfers.push("127.0.0.1:5000/app", "kit")
 
 
 def test_a_raising_hook_abandons_the_push(engine: Engine) -> None:
@@ -143,21 +143,21 @@ def test_a_raising_hook_abandons_the_push(engine: Engine) -> None:
         raise RegistryError("registry died")
 
     with pytest.raises(RegistryError, match="registry died"):
-        engine.push("127.0.0.1:5000/app", "kit", on_event=stop)
+        engine.transfers.push("127.0.0.1:5000/app", "kit", on_event=stop)
 
 
 def test_tag_untag_and_disk_usage(engine: Engine, api: RegistryFakeAPI) -> None:
-    engine.tag("kitbase/busybox:1", "127.0.0.1:5000/busybox", "kit")
+    engine.images.tag("kitbase/busybox:1", "127.0.0.1:5000/busybox", "kit")
     assert api.called("tag")[0] == (
         ("kitbase/busybox:1", "127.0.0.1:5000/busybox", "kit"),
         {"force": True},
     )
-    assert engine.untag("kitbase/busybox:1") is True
-    assert engine.untag("kitbase/busybox:1") is False  # already gone
-    assert len(engine.disk_usage()["Images"]) == 2
+    assert engine.images.untag("kitbase/busybox:1") is True
+    assert engine.images.untag("kitbase/busybox:1") is False  # already gone
+    assert len(engine.images.disk_usage().images) == 2
     api.fail["tag"] = api_error(404, "No such image", docker.errors.ImageNotFound)
     with pytest.raises(Exception, match="cannot tag"):
-        engine.tag("nope", "127.0.0.1:5000/nope", "kit")
+        engine.images.tag("nope", "127.0.0.1:5000/nope", "kit")
 
 
 # -- trials -------------------------------------------------------------------------------------

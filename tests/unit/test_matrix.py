@@ -1,4 +1,4 @@
-"""kit.matrix: the batch matrix format, and every problem reported with its file and line."""
+"""kit.runs.matrix: the batch matrix format, and every problem reported with its file and line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from notebook_factory import make_notebook
 
 from kit.errors import KitError
-from kit.matrix import Cell, MatrixError, load_matrix
+from kit.runs.matrix import Cell, MatrixError, load_matrix
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMETERS = 'trials = 5\nratio = 0.5\nname = "x"\nflag = False\nsizes = [1, 2]\nanything = None\n'

@@ -9,17 +9,16 @@ import matplotlib.pyplot as plt
 import pytest
 from results_factory import failed_row, image_row, run_info, trials
 
-from kit.overview import (
-    history_table,
-    latest_images,
-    overview_facts,
-    overview_table,
-    short_commit,
-    store_summary,
-)
-from kit.plots_overview import plot_history, plot_overview
-from kit.results import ImageResult, Results, TrialResult
-from kit.store import Store
+from kit.model.results import Results
+from kit.model.rows import ImageResult, TrialResult
+from kit.model.store import Store
+from kit.views.overview.figures import plot as plot_overview
+from kit.views.overview.figures import plot_history
+from kit.views.overview.text import facts as overview_facts
+from kit.views.overview.text import history as history_table
+from kit.views.overview.text import latest_images, short_commit
+from kit.views.overview.text import summary as store_summary
+from kit.views.overview.text import table as overview_table
 
 MB = 1_000_000
 A, B, C = "a" * 40, "b" * 40, "c" * 40

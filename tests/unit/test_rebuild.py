@@ -1,4 +1,4 @@
-"""kit.measure.rebuild without an engine: which file is edited, how, and the step count."""
+"""kit.measure.payoffs.rebuild without an engine: which file is edited, how, and the step count."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kit.errors import KitError
-from kit.measure.rebuild import StepCounter, append_comment, comment_line, pick_source
+from kit.measure.payoffs.rebuild import StepCounter, append_comment, comment_line, pick_source
 
 # A real classic-builder log of a rebuild after an edit (copy-first order), kit labels included.
 REBUILD_LOG = """Step 0/9 : ARG BASE=kitbase/busybox:1

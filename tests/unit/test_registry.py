@@ -1,4 +1,4 @@
-"""kit.registry without a registry process: names, ports, config, manifests, storage, errors."""
+"""kit.host.registry without a registry process: names, ports, config, manifests, storage."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fake_api import load
 
-from kit import registry as reg
 from kit.errors import EngineError, RegistryError
-from kit.registry import Registry, config_text, pick_port, port_free, slug
-from kit.registry_manifest import Blob, Manifest
+from kit.host import registry as reg
+from kit.host.manifest import Blob, Manifest
+from kit.host.registry import Registry, config_text, pick_port, port_free, slug
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
 APP_LAYER = 121
@@ -59,7 +59,7 @@ def test_missing_binary_that_cannot_be_installed_says_how(
         raise EngineError(f"cannot install {' '.join(packages)}: needs root on Debian/Ubuntu")
 
     monkeypatch.setattr(reg, "REGISTRY_BINARY", tmp_path / "no-such-registry")
-    monkeypatch.setattr(reg.daemon, "apt_install", refuse)
+    monkeypatch.setattr(reg, "apt_install", refuse)
     with pytest.raises(RegistryError) as raised, reg.local_registry():
         pytest.fail("a registry started without its binary")
     assert "no-such-registry is missing" in raised.value.message
@@ -72,7 +72,7 @@ def test_install_that_does_not_provide_the_binary(
 ) -> None:
     asked: list[tuple[str, ...]] = []
     monkeypatch.setattr(reg, "REGISTRY_BINARY", tmp_path / "still-missing")
-    monkeypatch.setattr(reg.daemon, "apt_install", lambda *p: asked.append(p))
+    monkeypatch.setattr(reg, "apt_install", lambda *p: asked.append(p))
     with pytest.raises(RegistryError, match="still missing"):
         reg.find_binary()
     assert asked == [("docker-registry",)]

@@ -8,7 +8,7 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from kit.report import (
+from kit.runs.report import (
     Page,
     build_report,
     default_runs,

@@ -1,4 +1,4 @@
-"""kit.bases without an engine: the host's Debian mirror, and recipes that track their inputs."""
+"""kit.host.bases without an engine: the host's Debian mirror, recipes that track their inputs."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fake_api import FakeAPIClient
 
-from kit import bases
-from kit.bases import BASES, DEFAULT_MIRROR, ROOTFS_RECIPE, by_ref, debian_mirror
 from kit.engine import MANAGED, Engine
 from kit.errors import BasesError
+from kit.host import bases
+from kit.host.bases import BASES, DEFAULT_MIRROR, ROOTFS_RECIPE, by_ref, debian_mirror
 
 REPO_DOCKERFILES = Path(__file__).resolve().parents[2] / "dockerfiles"
 
@@ -182,13 +182,13 @@ def test_by_ref_unknown() -> None:
 
 
 def test_bases_are_in_dependency_order(dockerfiles: Path) -> None:
-    from kit.profiles import base_images
+    from kit.spec.dockerfile import Dockerfile
 
     seen: set[str] = set()
     for spec in BASES:
         if spec.dockerfile is not None:
-            text = (dockerfiles / "bases" / spec.dockerfile).read_text()
-            assert set(base_images(text, {})) <= seen, spec.ref
+            parsed = Dockerfile.read(dockerfiles / "bases" / spec.dockerfile)
+            assert set(parsed.base_images({})) <= seen, spec.ref
         seen.add(spec.ref)
 
 

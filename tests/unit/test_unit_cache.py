@@ -1,4 +1,4 @@
-"""kit.cache: the key changes with every input of a variant, and with nothing else."""
+"""kit.pipeline.cache: the key changes with every input of a variant, and with nothing else."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ from typing import Any
 
 import pytest
 
-from kit.cache import context_digest, step_key, variant_key
-from kit.discover import load_app
+from kit.engine import ImageInfo
+from kit.pipeline.cache import context_digest, step_key, variant_key
+from kit.spec.app import load_app
 
 
 class Bases:
     """Just enough of an engine: base image ids by reference."""
 
     def __init__(self, ids: dict[str, str]) -> None:
-        self.ids = ids
+        self.images = self
+        self.known = ids
 
-    def image(self, ref: str) -> dict[str, Any] | None:
-        return {"Id": self.ids[ref]} if ref in self.ids else None
+    def inspect(self, ref: str) -> ImageInfo | None:
+        return ImageInfo(self.known[ref], 0, ()) if ref in self.known else None
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def test_file_mode_is_part_of_the_context(app_dir: Path) -> None:
 
 def test_base_image_id_build_args_and_parameters_are_inputs(app_dir: Path) -> None:
     before = keys(app_dir)
-    rebuilt = Bases({**ENGINE.ids, "kitbase/debian:12": "sha256:newer"})
+    rebuilt = Bases({**ENGINE.known, "kitbase/debian:12": "sha256:newer"})
     moved = keys(app_dir, rebuilt)
     assert moved["b"] != before["b"] and moved["a"] == before["a"]
     assert keys(app_dir, trials=5) != before

@@ -1,4 +1,4 @@
-"""kit.claims: declared claims parsed from experiment.toml tables and judged on values."""
+"""kit.spec.claims: declared claims parsed from experiment.toml tables and judged on values."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from kit.claims import DeclaredClaim, evaluate, parse_claims
 from kit.errors import ExperimentConfigError
+from kit.model.claims import DeclaredClaim
+from kit.spec.claims import parse_claims
+from kit.views.verdicts import evaluate
 
 TOML = Path("experiment.toml")
 VARIANTS = ("naive", "chained", "closure")

@@ -1,4 +1,4 @@
-"""kit.daemon without an engine: ``down`` with nothing to stop, ``up`` against a dead DOCKER_HOST.
+"""kit.host.dockerd without an engine: ``down`` with nothing to stop, ``up`` on a dead DOCKER_HOST.
 
 Both tests make starting a real dockerd impossible: process creation and apt are replaced.
 """
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from kit import daemon
 from kit.errors import EngineError
+from kit.host import dockerd as daemon
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-"""kit.discover: app directories in the experiment format, and every way they can be wrong."""
+"""kit.spec.app: app directories in the experiment format, and every way they can be wrong."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kit.discover import Probe, count_stages, load_app
 from kit.errors import ExperimentConfigError, InvalidVariantError
+from kit.spec.app import load_app
+from kit.spec.dockerfile import Dockerfile
+from kit.spec.experiment import Probe
 
 SINGLE = 'FROM kitbase/busybox:1\nCMD ["true"]\n'
 MULTI = (
@@ -229,7 +231,7 @@ def test_unknown_variant_key_is_rejected(tmp_path: Path) -> None:
     ],
 )
 def test_count_stages(text: str, expected: int) -> None:
-    assert count_stages(text) == expected
+    assert len(Dockerfile.parse(text).stages) == expected
 
 
 def test_stage_count_of_the_real_node_server_app() -> None:

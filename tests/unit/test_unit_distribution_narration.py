@@ -13,24 +13,25 @@ import pandas as pd
 import pytest
 from results_factory import failed_row, image_row, run_info
 
-from kit.claims import ranking
-from kit.distribution_samples import steps_rebuilt, transfer_fit
-from kit.narration_distribution import (
+from kit.model.results import Results
+from kit.model.rows import CapacityTableRow, DistributionRow, RebuildRow
+from kit.util.stats import LineFit, fit_line, t_quantile_975, trend_verdict
+from kit.util.units import fmt_s
+from kit.views.distribution.figures import plot_push_pull, plot_pushed_bytes, plot_rebuild
+from kit.views.distribution.samples import steps_rebuilt, transfer_fit
+from kit.views.distribution.text import (
     PULL_CLAIM,
     PUSH_CLAIM,
     REBUILD_CLAIM,
     STEPS_CLAIM,
-    capacity_table,
-    claims,
-    distribution_claims,
-    distribution_facts,
-    distribution_table,
-    narrate_distribution,
+    claim_list,
 )
-from kit.plots_distribution import plot_push_pull, plot_pushed_bytes, plot_rebuild
-from kit.results import CapacityTableRow, DistributionRow, RebuildRow, Results
-from kit.stats import LineFit, fit_line, t_quantile_975, trend_verdict
-from kit.units import fmt_s
+from kit.views.distribution.text import capacity as capacity_table
+from kit.views.distribution.text import claims as distribution_claims
+from kit.views.distribution.text import facts as distribution_facts
+from kit.views.distribution.text import narrate as narrate_distribution
+from kit.views.distribution.text import table as distribution_table
+from kit.views.verdicts import ranking
 
 MB = 1_000_000
 #: Compressed sizes (MB): slim and copy-first hold the same files in a different layer order.
@@ -144,11 +145,11 @@ def node(**fields: Any) -> Results:
 
 
 def verdicts(results: Results) -> dict[str, str]:
-    return {c.claim: c.verdict for c in claims(results)}
+    return {c.claim: c.verdict for c in claim_list(results)}
 
 
 def measured(results: Results, claim: str) -> str:
-    return next(c.measured for c in claims(results) if c.claim == claim)
+    return next(c.measured for c in claim_list(results) if c.claim == claim)
 
 
 # --- the line fit ---------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def test_transfer_claims_hold_when_time_rises_with_size() -> None:
     # 15 cold samples (5 variants × 3); warm samples are not in the fit.
     assert "+0.0100 s per compressed MB" in measured(results, PUSH_CLAIM)
     assert "n=15" in measured(results, PUSH_CLAIM)
-    assert all(not c.stable for c in claims(results) if c.claim in (PUSH_CLAIM, PULL_CLAIM))
+    assert all(not c.stable for c in claim_list(results) if c.claim in (PUSH_CLAIM, PULL_CLAIM))
 
 
 def test_transfer_claims_are_contradicted_by_a_falling_slope() -> None:
@@ -258,7 +259,7 @@ def test_rebuild_claims_hold_when_copy_first_reinstalls() -> None:
     text = measured(results, REBUILD_CLAIM)
     assert text.startswith("copy-first − slim: +18.00 s median rebuild")
     assert "steps re-run: copy-first 5, slim 3" in text
-    stable = {c.claim: c.stable for c in claims(results)}
+    stable = {c.claim: c.stable for c in claim_list(results)}
     assert stable == {PUSH_CLAIM: False, PULL_CLAIM: False, REBUILD_CLAIM: False, STEPS_CLAIM: True}
 
 

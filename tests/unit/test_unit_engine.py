@@ -1,4 +1,4 @@
-"""kit.engine.Engine over the recorded-JSON fake: parsing, builds, cleanup and error translation."""
+"""kit.engine.Engine over the recorded-JSON fake: parsing, builds, cleanup, error translation."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from fake_api import (
     load,
 )
 
-from kit.engine import LOG_TAIL_LINES, MANAGED, BuildStream, Engine, EngineInfo
+from kit.engine import MANAGED, BuildStream, Engine, EngineInfo
+from kit.engine.labels import LOG_TAIL_LINES
 from kit.errors import EngineError, EngineGoneError
 
 # Values recorded in fixtures/ (update them when record_fixtures.py is run again).
@@ -37,7 +38,7 @@ def build(engine: Engine, **overrides: Any) -> BuildStream:
         "nocache": True,
     }
     kwargs.update(overrides)
-    return engine.build("/ctx", "Dockerfile.ok", **kwargs)
+    return engine.builds.build("/ctx", "Dockerfile.ok", **kwargs)
 
 
 # -- info ---------------------------------------------------------------------------------------
@@ -176,33 +177,33 @@ def test_build_multi_line_stream_event(fake_engine: Engine, fake_api: FakeAPICli
 
 # -- images -------------------------------------------------------------------------------------
 def test_image_and_history_from_fixtures(fake_engine: Engine) -> None:
-    busybox = fake_engine.image(BUSYBOX)
+    busybox = fake_engine.images.inspect(BUSYBOX)
     assert busybox is not None
-    assert busybox["Id"] == BUSYBOX_ID
-    assert busybox["Size"] == 1985472
-    assert len(fake_engine.history(MULTISTAGE)) == 17
-    assert fake_engine.image("kitbase/nothing:here") is None
+    assert busybox.id == BUSYBOX_ID
+    assert busybox.size == 1985472
+    assert len(fake_engine.images.history(MULTISTAGE)) == 17
+    assert fake_engine.images.inspect("kitbase/nothing:here") is None
 
 
 def test_image_404_api_error_is_none_other_errors_raise(
     fake_engine: Engine, fake_api: FakeAPIClient
 ) -> None:
     fake_api.fail["inspect_image"] = api_error(404, "gone")
-    assert fake_engine.image(BUSYBOX) is None
+    assert fake_engine.images.inspect(BUSYBOX) is None
     fake_api.fail["inspect_image"] = api_error(500, "server error")
     with pytest.raises(docker.errors.APIError, match="server error") as info:
-        fake_engine.image(BUSYBOX)
+        fake_engine.images.inspect(BUSYBOX)
     assert info.value.status_code == 500
 
 
 def test_image_ids(fake_engine: Engine) -> None:
-    assert fake_engine.image_ids() == {BUSYBOX_ID, MULTISTAGE_ID, UNIT_OK_ID}
+    assert fake_engine.images.ids() == {BUSYBOX_ID, MULTISTAGE_ID, UNIT_OK_ID}
 
 
 def test_remove_dangling_since_removes_new_untagged_newest_first(
     fake_engine: Engine, fake_api: FakeAPIClient
 ) -> None:
-    before = fake_engine.image_ids() | {"sha256:old"}
+    before = fake_engine.images.ids() | {"sha256:old"}
     fake_api.listed += [
         {"Id": "sha256:old", "RepoTags": None, "Created": 50},
         {"Id": "sha256:aaa", "RepoTags": ["<none>:<none>"], "Created": 100},
@@ -212,7 +213,7 @@ def test_remove_dangling_since_removes_new_untagged_newest_first(
     ]
     fake_api.in_use.add("sha256:ccc")
 
-    assert fake_engine.remove_dangling_since(before) == 2
+    assert fake_engine.images.remove_dangling_since(before) == 2
     assert [args[0] for args, _ in fake_api.called("remove_image")] == [
         "sha256:bbb",
         "sha256:ccc",
@@ -223,19 +224,19 @@ def test_remove_dangling_since_removes_new_untagged_newest_first(
 
 
 def test_remove_dangling_since_nothing_new(fake_engine: Engine, fake_api: FakeAPIClient) -> None:
-    assert fake_engine.remove_dangling_since(fake_engine.image_ids()) == 0
+    assert fake_engine.images.remove_dangling_since(fake_engine.images.ids()) == 0
     assert fake_api.called("remove_image") == []
 
 
 def test_remove_image_gone_or_in_use_is_false(fake_engine: Engine, fake_api: FakeAPIClient) -> None:
-    assert fake_engine.remove_image("sha256:unknown") is False
+    assert fake_engine.images.remove("sha256:unknown") is False
     fake_api.in_use.add(MULTISTAGE)
-    assert fake_engine.remove_image(MULTISTAGE, force=True) is False
-    assert fake_engine.remove_image(UNIT_OK) is True
+    assert fake_engine.images.remove(MULTISTAGE, force=True) is False
+    assert fake_engine.images.remove(UNIT_OK) is True
     assert fake_api.removed == [UNIT_OK]
     fake_api.fail["remove_image"] = api_error(500, "boom")
     with pytest.raises(docker.errors.APIError, match="boom"):
-        fake_engine.remove_image(BUSYBOX)
+        fake_engine.images.remove(BUSYBOX)
 
 
 def test_kit_images_selects_by_repository_prefix(
@@ -247,9 +248,14 @@ def test_kit_images_selects_by_repository_prefix(
         {"Id": "sha256:mixed", "RepoTags": ["other:1", "kitexp/app:v"], "Created": 3},
         {"Id": "sha256:hub", "RepoTags": ["docker.io/kitbase/x:1"], "Created": 4},
     ]
-    assert fake_engine.kit_images() == [BUSYBOX_ID, MULTISTAGE_ID, UNIT_OK_ID, "sha256:mixed"]
-    assert fake_engine.kit_images(("kitbase/",)) == [BUSYBOX_ID]
-    assert fake_engine.kit_images(("kitexp/unit-fixture:",)) == [UNIT_OK_ID]
+    assert fake_engine.images.kit_images() == [
+        BUSYBOX_ID,
+        MULTISTAGE_ID,
+        UNIT_OK_ID,
+        "sha256:mixed",
+    ]
+    assert fake_engine.images.kit_images(("kitbase/",)) == [BUSYBOX_ID]
+    assert fake_engine.images.kit_images(("kitexp/unit-fixture:",)) == [UNIT_OK_ID]
 
 
 # -- containers ---------------------------------------------------------------------------------
@@ -258,10 +264,10 @@ def test_container_round_trip_with_recorded_exit_codes(
 ) -> None:
     fake_api.next_exit_codes = [0, 1]
     labels = {"kit.run": "r1"}
-    first = fake_engine.create_container(
+    first = fake_engine.containers.create(
         BUSYBOX, labels=labels, environment={"A": "1"}, network_mode="none", command=["true"]
     )
-    second = fake_engine.create_container(
+    second = fake_engine.containers.create(
         BUSYBOX, labels=labels, environment={}, network_mode="none"
     )
     [(args, kwargs), _] = fake_api.called("create_container")
@@ -272,16 +278,15 @@ def test_container_round_trip_with_recorded_exit_codes(
         "labels": {MANAGED: "1", "kit.run": "r1"},
         "host_config": {"NetworkMode": "none"},
     }
-    fake_engine.start(first)
-    assert fake_engine.wait(first, timeout=5) == 0
-    assert fake_engine.wait(second, timeout=5) == 1
-    assert fake_engine.inspect_container(second)["State"]["ExitCode"] == 1
-    assert fake_engine.inspect_container(first)["HostConfig"]["NetworkMode"] == "none"
-    assert fake_engine.kit_containers("r1") == [first, second]
-    assert fake_engine.kit_containers("r2") == []
-    fake_engine.remove_container(first)
-    fake_engine.remove_container(first)  # already gone: not an error
-    assert fake_engine.kit_containers() == [second]
+    fake_engine.containers.start(first)
+    assert fake_engine.containers.wait(first, timeout=5) == 0
+    assert fake_engine.containers.wait(second, timeout=5) == 1
+    assert fake_engine.containers.inspect(second).exit_code == 1
+    assert fake_engine.containers.kit_containers("r1") == [first, second]
+    assert fake_engine.containers.kit_containers("r2") == []
+    fake_engine.containers.remove(first)
+    fake_engine.containers.remove(first)  # already gone: not an error
+    assert fake_engine.containers.kit_containers() == [second]
 
 
 def test_wait_read_timeout_becomes_timeout_error(
@@ -289,7 +294,7 @@ def test_wait_read_timeout_becomes_timeout_error(
 ) -> None:
     fake_api.fail["wait"] = requests.exceptions.ReadTimeout("read timed out")
     with pytest.raises(TimeoutError, match=r"container did not exit within 2\.5 s"):
-        fake_engine.wait("abc", timeout=2.5)
+        fake_engine.containers.wait("abc", timeout=2.5)
 
 
 # -- a vanished engine --------------------------------------------------------------------------
@@ -315,9 +320,9 @@ def test_transport_error_becomes_engine_gone(
 def test_transport_error_in_images_call(fake_engine: Engine, fake_api: FakeAPIClient) -> None:
     fake_api.fail["images"] = requests.exceptions.ConnectionError("gone")
     with pytest.raises(EngineGoneError, match="during images"):
-        fake_engine.kit_images()
+        fake_engine.images.kit_images()
     with pytest.raises(EngineGoneError, match="during images"):
-        fake_engine.remove_dangling_since(set())
+        fake_engine.images.remove_dangling_since(set())
 
 
 def test_engine_vanishing_mid_build_stream(fake_engine: Engine, fake_api: FakeAPIClient) -> None:
@@ -338,7 +343,7 @@ def test_engine_vanishing_mid_build_stream(fake_engine: Engine, fake_api: FakeAP
 def test_non_transport_errors_pass_through(fake_engine: Engine, fake_api: FakeAPIClient) -> None:
     fake_api.fail["history"] = api_error(500, "history broke")
     with pytest.raises(docker.errors.APIError, match="history broke") as info:
-        fake_engine.history(BUSYBOX)
+        fake_engine.images.history(BUSYBOX)
     assert not isinstance(info.value, EngineGoneError)
 
 

@@ -1,4 +1,4 @@
-"""The pure parts of kit.measure.floor and kit.measure.elf: no engine, no fatrace."""
+"""The pure parts of kit.measure.floor.trace and kit.measure.floor.elf: no engine, no fatrace."""
 
 from __future__ import annotations
 
@@ -11,20 +11,13 @@ from typing import Any
 import pytest
 from fake_api import BUSYBOX, FakeAPIClient
 
-from kit.discover import Probe
 from kit.engine import Engine
-from kit.measure import floor
-from kit.measure.elf import ImageFs, loader_closure, read_deps
-from kit.measure.floor import (
-    Floor,
-    TraceEvent,
-    descendants,
-    image_path,
-    layer_roots,
-    parse_fatrace_line,
-    x_floor,
-)
+from kit.measure.floor import trace as floor
+from kit.measure.floor.elf import ImageFs, loader_closure, read_deps
+from kit.measure.floor.fatrace import TraceEvent, descendants, parse_fatrace_line
+from kit.measure.floor.trace import Floor, image_path, layer_roots, x_floor
 from kit.measure.surface import count_apk, count_dpkg
+from kit.spec.experiment import Probe
 
 OVL = "/var/lib/docker/overlay2"
 # GraphDriver.Data of kitbase/busybox:1 and of a container created from it, as inspected here.
@@ -319,7 +312,7 @@ def test_loader_closure_adds_interp_and_needed_libraries(tmp_path: Path) -> None
 # -- when the floor cannot be traced ------------------------------------------------------------
 @pytest.fixture()
 def as_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kit.measure.floor.os.geteuid", lambda: 0)
+    monkeypatch.setattr("kit.measure.floor.trace.os.geteuid", lambda: 0)
 
 
 def _floor(engine: Engine) -> Floor:
@@ -327,7 +320,7 @@ def _floor(engine: Engine) -> Floor:
 
 
 def test_no_root_no_floor(fake_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kit.measure.floor.os.geteuid", lambda: 1000)
+    monkeypatch.setattr("kit.measure.floor.trace.os.geteuid", lambda: 1000)
     result = _floor(fake_engine)
     assert result.floor_bytes is None and result.files == ()
     assert result.reason is not None and "root" in result.reason

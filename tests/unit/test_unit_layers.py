@@ -1,4 +1,4 @@
-"""kit.measure.layers over hand-built ``docker save`` streams, in both layouts: exact numbers."""
+"""kit.measure.anatomy over hand-built ``docker save`` streams, in both layouts: exact numbers."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ from layer_streams import (
 from prereq import need_dive
 
 from kit.errors import KitError, LayerError
-from kit.measure.gzipsize import GZIP_BLOCK, GzipSizer, deflate_block
-from kit.measure.layers import ImageAnatomy, WastedPath, analyze_stream, short_command
-from kit.measure.savestream import clean_path
+from kit.measure.anatomy.gzipsize import GZIP_BLOCK, GzipSizer, deflate_block
+from kit.measure.anatomy.layers import ImageAnatomy, WastedPath, analyze_stream, short_command
+from kit.measure.anatomy.savestream import clean_path
 
 Layout = Callable[[list[bytes]], bytes]
 LAYOUTS = pytest.mark.parametrize("layout", [classic, oci], ids=["classic", "oci"])

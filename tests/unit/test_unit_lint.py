@@ -1,4 +1,4 @@
-"""kit.lint: hadolint on every variant, run for real (it is a pip dependency, no engine needed)."""
+"""kit.measure.lint: hadolint on every variant, run for real (a pip dependency; no engine)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kit.discover import App, load_app
 from kit.errors import KitError, LintUnavailableError
-from kit.lint import (
-    SIZE_RULE_PATHS,
-    SIZE_RULES,
-    LintFinding,
-    LintReport,
-    LintStatus,
-    find_hadolint,
-    lint_app,
-    lint_app_or_none,
-)
+from kit.measure.lint import LintReport, find_hadolint, lint_app, lint_app_or_none
+from kit.model.rules import SIZE_RULE_PATHS, SIZE_RULES
+from kit.model.samples import LintFinding, LintStatus
+from kit.model.tables import blank_run, to_frame
+from kit.spec.app import App, load_app
 
 # Versions pinned and tags explicit, so that only the rule each file is about fires.
 APT_PIN = "curl=7.88.1-10+deb12u5"
@@ -135,8 +129,9 @@ def test_unparseable_dockerfile_is_a_failed_status_and_the_rest_are_linted(
 
 
 def test_frames_and_counts(report: LintReport) -> None:
-    findings = report.findings_frame()
-    assert list(findings.columns) == [
+    run = blank_run()
+    findings = to_frame(report.findings, LintFinding, run)
+    assert list(findings.columns)[:7] == [
         "app",
         "variant",
         "rule",
@@ -146,18 +141,16 @@ def test_frames_and_counts(report: LintReport) -> None:
         "size_related",
     ]
     assert len(findings) == len(report.findings) == 6
-    assert findings["line"].dtype == "int64" and findings["size_related"].dtype == bool
-    status = report.status_frame()
-    assert list(status.columns) == ["app", "variant", "status", "error", "findings"]
+    assert findings["line"].dtype == "Int64" and findings["size_related"].dtype == bool
+    status = to_frame(report.statuses, LintStatus, run)
+    assert list(status.columns)[:5] == ["app", "variant", "status", "error", "findings"]
     assert status.set_index("variant")["status"].to_dict() == {
         v: "failed" if v == "broken" else "ok" for v in DOCKERFILES
     }
     assert report.count("apt") == 3 and report.count("apt", size_only=True) == 2
     assert report.count("clean") == report.count("broken") == report.count("nope") == 0
-    empty = LintReport("x", "2.15.1", (), ())
-    assert list(empty.findings_frame().columns) == list(findings.columns)
-    assert empty.findings_frame()["size_related"].dtype == bool
-    assert empty.status_frame()["findings"].dtype == "int64"
+    empty = to_frame((), LintFinding, run)
+    assert list(empty.columns) == list(findings.columns)
 
 
 def test_every_size_rule_fires_on_the_installed_hadolint(tmp_path: Path) -> None:

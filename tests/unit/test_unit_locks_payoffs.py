@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from results_factory import failed_row, image_row
 
-from kit.discover import App, Probe
-from kit.locks import engine_lock
-from kit.payoffs import Payoffs, measure_payoffs, with_payoffs
-from kit.results import DistributionRow, RebuildRow
+from kit.model.rows import DistributionRow, RebuildRow
+from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
+from kit.spec.app import App
+from kit.spec.experiment import Probe
+from kit.util.locks import engine_lock
 
 
 def _first(engine_id: str, state: str, marks: str) -> None:

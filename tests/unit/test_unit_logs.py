@@ -1,4 +1,4 @@
-"""kit.logs: JSON lines carry a KitError's context as fields."""
+"""kit.util.logs: JSON lines carry a KitError's context as fields."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from kit import logs
 from kit.errors import BuildError
+from kit.util import logs
 
 
 def test_json_lines_keep_the_error_context(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""kit.narration: claims, stable facts and narration, generated only from hand-made results."""
+"""kit.views.images: claims, stable facts and narration, generated only from hand-made results."""
 
 from __future__ import annotations
 
@@ -8,17 +8,13 @@ from typing import Any
 import pytest
 from results_factory import failed_row, image_row, results, trials
 
-from kit.claims import Claim
-from kit.narration import (
-    by_size,
-    claims,
-    claims_table,
-    narrate,
-    stable_facts,
-    start_samples,
-)
-from kit.results import Results
-from kit.units import fmt_bytes, fmt_s
+from kit.model.claims import Claim
+from kit.model.results import Results
+from kit.util.units import fmt_bytes, fmt_s
+from kit.views.common import by_size, start_samples
+from kit.views.images.text import claim_list, narrate
+from kit.views.images.text import claims as claims_table
+from kit.views.images.text import facts as stable_facts
 
 BASE_CLAIM = "a lighter base gives a smaller image"
 MULTI_CLAIM = "multi-stage gives a smaller image than single-stage"
@@ -129,7 +125,7 @@ def test_start_samples_drop_warmups_and_failures() -> None:
 
 # -- claims -------------------------------------------------------------------------------------
 def test_all_three_claims_hold() -> None:
-    found = claims(node_server())
+    found = claim_list(node_server())
     assert [c.claim for c in found] == [BASE_CLAIM, MULTI_CLAIM, START_CLAIM]
     base, multi, start = found
     assert base == Claim(
@@ -156,7 +152,7 @@ def test_all_three_claims_hold() -> None:
 
 
 def test_multistage_claim_does_not_hold_when_multistage_is_bigger() -> None:
-    found = by_claim(claims(node_server(multistage=408_000_000)))
+    found = by_claim(claim_list(node_server(multistage=408_000_000)))
     assert found[MULTI_CLAIM] == Claim(
         MULTI_CLAIM,
         "best multi-stage multistage (408 MB) vs best single-stage slim (306 MB): 0.75×",
@@ -167,13 +163,13 @@ def test_multistage_claim_does_not_hold_when_multistage_is_bigger() -> None:
 
 def test_multistage_claim_needs_both_kinds() -> None:
     only_single = results(rows()[:2])
-    assert MULTI_CLAIM not in by_claim(claims(only_single))
+    assert MULTI_CLAIM not in by_claim(claim_list(only_single))
     only_multi = results([image_row("a", stages=2), image_row("b", stages=3, size_bytes=5)])
-    assert MULTI_CLAIM not in by_claim(claims(only_multi))
+    assert MULTI_CLAIM not in by_claim(claim_list(only_multi))
 
 
 def test_base_claim_does_not_hold_when_the_light_base_gives_the_bigger_image() -> None:
-    found = by_claim(claims(node_server(slim=2_000_000_000)))
+    found = by_claim(claim_list(node_server(slim=2_000_000_000)))
     assert found[BASE_CLAIM].verdict == "does not hold"
     assert found[BASE_CLAIM].measured == (
         "slim on kitbase/node:18-slim (2 GB) vs full on kitbase/node:18-full (1.32 GB): "
@@ -188,37 +184,37 @@ def test_base_claim_needs_two_single_stage_bases() -> None:
             image_row("b", size_bytes=20, base_image="kitbase/debian:12"),
         ]
     )
-    assert BASE_CLAIM not in by_claim(claims(same_base))
+    assert BASE_CLAIM not in by_claim(claim_list(same_base))
     unknown_base_size = results(
         [
             image_row("a", size_bytes=10, base_image="x:1", base_bytes=None),
             image_row("b", size_bytes=20, base_image="y:1"),
         ]
     )
-    assert BASE_CLAIM not in by_claim(claims(unknown_base_size))
+    assert BASE_CLAIM not in by_claim(claim_list(unknown_base_size))
 
 
 def test_start_claim_verdict_follows_the_samples() -> None:
-    faster = by_claim(claims(node_server(big=[1.0, 0.10, 0.11, 0.09, 0.10, 0.10])))
+    faster = by_claim(claim_list(node_server(big=[1.0, 0.10, 0.11, 0.09, 0.10, 0.10])))
     assert faster[START_CLAIM].verdict == "does not hold"
     assert faster[START_CLAIM].measured.startswith("full − multistage: -200.0 ms median start")
 
     noisy = [0.0, 0.2, 0.5, 0.3, 0.35, 0.25, 0.4]
-    same = by_claim(claims(node_server(small=noisy, big=list(noisy))))
+    same = by_claim(claim_list(node_server(small=noisy, big=list(noisy))))
     assert same[START_CLAIM].verdict == "not shown (within noise)"
     assert same[START_CLAIM].measured.startswith("full − multistage: +0.0 ms median start")
 
 
 def test_start_claim_not_tested_with_too_few_trials() -> None:
-    found = by_claim(claims(node_server(big=[1.0, 0.6])))  # one warm-up, one sample
+    found = by_claim(claim_list(node_server(big=[1.0, 0.6])))  # one warm-up, one sample
     assert found[START_CLAIM] == Claim(
         START_CLAIM, "too few trials to compare", "not tested", False
     )
 
 
 def test_no_claims_for_a_single_variant() -> None:
-    assert claims(results([image_row("only")])) == []
-    assert claims(results([])) == []
+    assert claim_list(results([image_row("only")])) == []
+    assert claim_list(results([])) == []
 
 
 def test_claims_table() -> None:
@@ -332,7 +328,7 @@ def test_narration_numbers_follow_run_and_timings() -> None:
 def test_every_number_in_the_narration_comes_from_the_inputs() -> None:
     text = narrate(node_server())
     claim_numbers = set()
-    for claim in claims(node_server()):
+    for claim in claim_list(node_server()):
         claim_numbers |= set(re.findall(r"\d+(?:\.\d+)?", claim.measured))
     expected = {
         # run id, engine version, failed row text

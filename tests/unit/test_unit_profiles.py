@@ -1,4 +1,4 @@
-"""kit.profiles: which images a Dockerfile's stages start from, and profile resolution."""
+"""kit.spec.profiles: which images a Dockerfile's stages start from, and profile resolution."""
 
 from __future__ import annotations
 
@@ -8,10 +8,24 @@ import pytest
 import requests.exceptions
 from fake_api import BASE_URL, FakeAPIClient
 
-from kit import profiles
 from kit.engine import Engine
 from kit.errors import ExperimentConfigError
-from kit.profiles import base_images, release_base, resolve, stages
+from kit.spec import profiles
+from kit.spec.dockerfile import Dockerfile
+from kit.spec.profiles import resolve
+
+
+def stages(text: str, args: dict[str, str]) -> list[tuple[str | None, str]]:
+    return Dockerfile.parse(text).resolved(args)
+
+
+def base_images(text: str, args: dict[str, str]) -> list[str]:
+    return Dockerfile.parse(text).base_images(args)
+
+
+def release_base(text: str, args: dict[str, str]) -> str | None:
+    return Dockerfile.parse(text).release_base(args)
+
 
 MULTISTAGE = """\
 # The seed's multi-stage build

@@ -1,4 +1,4 @@
-"""kit.results: rows become DataFrames with the run envelope, and save/load round-trips."""
+"""kit.model.results: rows become DataFrames with the run envelope, and save/load round-trips."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pytest
 from results_factory import failed_row, image_row, results, run_info, trials
 
 from kit.errors import ResultsError
-from kit.narration import stable_facts
-from kit.results import SCHEMA_VERSION, ImageResult, Results, TrialResult, load_results
+from kit.model.results import Results
+from kit.model.rows import SCHEMA_VERSION, ImageResult, TrialResult
+from kit.model.store import load_results
+from kit.views.images.text import facts as stable_facts
 
 ENVELOPE = {
     "run_id": "20261127T230000Z-abc123",

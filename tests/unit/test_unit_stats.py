@@ -1,4 +1,4 @@
-"""kit.stats: summaries and the bootstrap comparison verdict, on small exact inputs."""
+"""kit.util.stats: summaries and the bootstrap comparison verdict, on small exact inputs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kit.stats import Comparison, Summary, compare, summarize
+from kit.util.stats import Comparison, Summary, compare, summarize
 
 
 def test_summarize_even_count() -> None:

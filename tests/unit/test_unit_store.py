@@ -1,4 +1,4 @@
-"""kit.store: append-only runs, committed last, read back normalised; locks and damage."""
+"""kit.model.store: append-only runs, committed last, read back normalised; locks and damage."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 from results_factory import failed_row, image_row, results, trials
 
 from kit.errors import LockedError, ResultsError
-from kit.locks import file_lock
-from kit.results import SCHEMA_VERSION, Results
-from kit.store import Store
+from kit.model.results import Results
+from kit.model.rows import SCHEMA_VERSION
+from kit.model.store import Store
+from kit.util.locks import file_lock
 
 
 def run(run_id: str, stamp: str, size: int = 1_000_000) -> Results:

@@ -1,0 +1,62 @@
+"""``kit measure`` and ``kit notebook``: one app measured, one notebook executed."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def measure(args: argparse.Namespace) -> int:
+    from kit.pipeline.experiment import run_experiment
+
+    results = run_experiment(
+        args.app_dir,
+        profile=args.profile,
+        trials=args.trials,
+        warmups=args.warmups,
+        variants=tuple(args.variant or ()),
+        progress=not args.quiet,
+        distribution=args.distribution,
+        rebuild=args.rebuild,
+        capacity=args.capacity,
+        registry=args.registry,
+        store=args.store,
+        force=args.force or None,
+    )
+    if args.out:
+        results.save(args.out)
+    cols = [
+        "variant",
+        "status",
+        "size_bytes",
+        "compressed_bytes",
+        "layers",
+        "x_floor",
+        "build_cold_s",
+        "start_median_s",
+        "error",
+    ]
+    if args.distribution:
+        cols[-1:-1] = ["push_median_s", "pull_median_s", "pushed_bytes"]
+    if args.rebuild:
+        cols[-1:-1] = ["rebuild_s", "rebuild_steps"]
+    print(results.images[cols].to_string(index=False))
+    reused = f", {len(results.reused)} variant(s) reused unchanged" if results.reused else ""
+    print(f"run {results.run.run_id} appended to the store {args.store}{reused}")
+    if args.out:
+        print(f"and saved to {args.out}")
+    # Write the artefact first, then report failure through the exit code.
+    return 1 if results.failed else 0
+
+
+def notebook(args: argparse.Namespace) -> int:
+    from kit.runs.notebooks import execute
+
+    params: dict[str, Any] = {}
+    for key, value in args.param or ():
+        params[key] = int(value) if value.isdigit() else value
+    ipynb, html = execute(
+        args.notebook, args.out, params, progress=not args.quiet, html=not args.no_html
+    )
+    print(f"executed: {ipynb}" + ("" if args.no_html else f"\nreport:   {html}"))
+    return 0

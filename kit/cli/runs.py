@@ -1,0 +1,75 @@
+"""The ``kit`` commands that run many things: batch, report, bench (parsers in kit.cli.main)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def batch(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from kit.runs.batch import run_batch
+
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if args.dask:
+            from distributed import Client  # the `dask` extra
+
+            executor = stack.enter_context(Client(args.dask)).get_executor()  # type: ignore[no-untyped-call]
+        elif args.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: a forked copy of a process with threads (tqdm's monitor) can deadlock.
+            executor = stack.enter_context(
+                ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
+            )
+        result = run_batch(
+            args.matrix,
+            run_id=args.run_id,
+            runs_dir=args.runs,
+            store=args.store,
+            force=args.force,
+            executor=executor,
+            quiet=args.quiet,
+        )
+    for cell in result.cells:
+        took = "resumed" if cell.skipped else f"{cell.seconds or 0:7.1f} s"
+        why = f"  {cell.error}" if cell.error else ""
+        print(f"{cell.status:11} {took:>9}  {cell.output}{why}")
+    print(
+        f"batch {result.run_id}: {len(result.ok)} ok, {len(result.failed)} failed "
+        f"(state: {result.run_dir / 'batch.json'})"
+    )
+    # Every notebook is written first; failure is reported through the exit code.
+    return 1 if result.failed else 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from kit.runs.report import build_report, default_runs
+
+    report = build_report(
+        args.runs or default_runs(), args.store, args.out, progress=not args.quiet
+    )
+    for page in report.pages:
+        where = page.html or page.notebook
+        print(f"{page.status:6}  {where}" + (f"  ({page.error})" if page.error else ""))
+    print(f"report: {report.index.resolve()}")
+    # The index is written either way; a failed notebook shows in the exit code too.
+    return 1 if report.failed else 0
+
+
+def bench(args: argparse.Namespace) -> int:
+    if args.what in ("start", "all"):
+        from kit.bench.start import start_bench
+
+        print(start_bench(args.image, rounds=args.rounds).report())
+    if args.what in ("layers", "all"):
+        from kit.bench.layers import layer_bench
+
+        print(layer_bench(args.layers_image, rounds=args.layer_rounds).report())
+    if args.what in ("batch", "all"):
+        from kit.bench.batch import batch_bench
+
+        print(batch_bench(args.matrix).report())
+    return 0

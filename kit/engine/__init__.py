@@ -1,0 +1,35 @@
+"""The engine layer: the only place that imports the Docker SDK.
+
+``Engine`` (``client``) is made of parts, each a module: ``images``, ``containers``, ``builds``,
+``files`` (reading an image's files without running it), ``transfers`` (push, pull), and
+``context`` (the build context as the engine receives it). Every part returns the typed models
+of ``models``; ``labels`` names what the kit puts on the objects it creates; ``session`` is the
+one wrapper every call goes through.
+"""
+
+from kit.engine.client import Engine
+from kit.engine.labels import BATCH_LABEL, MANAGED, REPOSITORIES, RUN_LABEL
+from kit.engine.models import (
+    BuildStream,
+    ContainerInfo,
+    DiskUsage,
+    EngineInfo,
+    HistoryStep,
+    ImageInfo,
+    TransferLog,
+)
+
+__all__ = [
+    "BATCH_LABEL",
+    "MANAGED",
+    "REPOSITORIES",
+    "RUN_LABEL",
+    "BuildStream",
+    "ContainerInfo",
+    "DiskUsage",
+    "Engine",
+    "EngineInfo",
+    "HistoryStep",
+    "ImageInfo",
+    "TransferLog",
+]

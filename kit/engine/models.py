@@ -1,0 +1,163 @@
+"""Typed models of what the engine returns. Callers read attributes, never the API's JSON keys:
+the JSON is read here once, and its quirks (null lists, missing keys, ``-1`` for "not computed")
+are settled here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+def _frozen(value: Any) -> Mapping[str, str]:
+    return MappingProxyType({str(k): str(v) for k, v in (value or {}).items()})
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What every result row records about the engine that produced it."""
+
+    version: str
+    api_version: str
+    storage_driver: str
+    containerd_store: bool
+    host: str
+    #: The daemon's own id: what tells two engines apart when both are "unix://…" to the SDK.
+    daemon_id: str = ""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """``docker image inspect``: the parts the kit reads."""
+
+    id: str
+    size: int  # the engine's ``Size`` (uncompressed; see ``EngineInfo.containerd_store``)
+    layers: tuple[str, ...]  # ``RootFS.Layers``: the diff ids, bottom layer first
+    repo_tags: tuple[str, ...] = ()
+    repo_digests: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=_empty)
+    env: tuple[str, ...] = ()
+    graph_driver: str = ""
+    #: ``GraphDriver.Data``: on overlay2 ``LowerDir`` (":"-joined) and ``UpperDir``.
+    graph_data: Mapping[str, str] = field(default_factory=_empty)
+
+    @classmethod
+    def from_api(cls, doc: Mapping[str, Any]) -> ImageInfo:
+        config = doc.get("Config") or {}
+        graph = doc.get("GraphDriver") or {}
+        return cls(
+            id=str(doc["Id"]),
+            size=int(doc.get("Size") or 0),
+            layers=tuple((doc.get("RootFS") or {}).get("Layers") or ()),
+            repo_tags=tuple(t for t in doc.get("RepoTags") or () if t != "<none>:<none>"),
+            repo_digests=tuple(doc.get("RepoDigests") or ()),
+            labels=_frozen(config.get("Labels")),
+            env=tuple(config.get("Env") or ()),
+            graph_driver=str(graph.get("Name") or ""),
+            graph_data=_frozen(graph.get("Data")),
+        )
+
+    def env_value(self, name: str) -> str | None:
+        prefix = f"{name}="
+        return next((e[len(prefix) :] for e in self.env if e.startswith(prefix)), None)
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """One entry of ``docker history``, newest first as the engine lists them."""
+
+    created_by: str
+    size: int  # 0 for a metadata-only step (ENV, CMD, LABEL …)
+    comment: str = ""
+
+    @classmethod
+    def from_api(cls, doc: Mapping[str, Any]) -> HistoryStep:
+        return cls(
+            str(doc.get("CreatedBy") or ""),
+            int(doc.get("Size") or 0),
+            str(doc.get("Comment") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """``docker container inspect``: its state, labels and filesystem folders."""
+
+    id: str
+    running: bool
+    exited: bool  # it ran and stopped (a container never started has not exited)
+    exit_code: int | None
+    pid: int  # its init's pid on the engine's host; 0 when not running
+    labels: Mapping[str, str] = field(default_factory=_empty)
+    graph_data: Mapping[str, str] = field(default_factory=_empty)
+
+    @classmethod
+    def from_api(cls, doc: Mapping[str, Any]) -> ContainerInfo:
+        state = doc.get("State") or {}
+        # FinishedAt is "0001-01-01T00:00:00Z" until the container has stopped once.
+        exited = not state.get("Running") and str(state.get("FinishedAt", "")).startswith("2")
+        return cls(
+            id=str(doc["Id"]),
+            running=bool(state.get("Running")),
+            exited=exited,
+            exit_code=int(state.get("ExitCode", -1)) if exited else None,
+            pid=int(state.get("Pid") or 0),
+            labels=_frozen((doc.get("Config") or {}).get("Labels")),
+            graph_data=_frozen((doc.get("GraphDriver") or {}).get("Data")),
+        )
+
+
+@dataclass(frozen=True)
+class ImageUsage:
+    """One image in ``docker system df -v``."""
+
+    id: str
+    size: int
+    #: Bytes of its layers that another image also uses (0 when the engine did not compute it).
+    shared_size: int
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    images: tuple[ImageUsage, ...]
+    layers_size: int  # every layer on the engine, counted once
+
+    @classmethod
+    def from_api(cls, doc: Mapping[str, Any]) -> DiskUsage:
+        images = tuple(
+            # SharedSize is -1 when the engine did not compute it (an old API's plain listing).
+            ImageUsage(str(i["Id"]), int(i.get("Size") or 0), max(int(i.get("SharedSize") or 0), 0))
+            for i in doc.get("Images") or ()
+        )
+        return cls(images, int(doc.get("LayersSize") or 0))
+
+    def image(self, image_id: str) -> ImageUsage | None:
+        return next((i for i in self.images if i.id == image_id), None)
+
+
+@dataclass(frozen=True)
+class BuildStream:
+    """The outcome of one build call: the image id on success, else the error and log tail."""
+
+    image_id: str | None
+    error: str | None
+    log_tail: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TransferLog:
+    """What the engine said about one push or pull: the last status of every layer it touched
+    (keyed by the 12-hex id it prints: the diff id on a push, the blob digest on a pull) and the
+    manifest digest it reported."""
+
+    statuses: Mapping[str, str]
+    digest: str | None
+
+    def moved(self, short_id: str, skipped: tuple[str, ...]) -> bool:
+        status = self.statuses.get(short_id)
+        return status is not None and not status.startswith(skipped)

@@ -1,0 +1,135 @@
+"""Bring a Docker engine up on a bare Debian machine, and down again.
+
+``up`` uses an engine that already answers; otherwise, as root on Debian/Ubuntu, it installs
+Debian's ``docker.io`` and starts ``dockerd`` without a bridge, iptables or masquerading: this
+workplace forbids private-range addresses, and every container the kit runs uses network ``none``
+or ``host``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kit.config import state_dir
+from kit.engine import Engine
+from kit.errors import EngineError
+from kit.host.apt import apt_install, log_tail
+
+DOCKERD_ARGS = ("--bridge=none", "--iptables=false", "--ip-masq=false")
+SYSTEM_PIDFILE = Path("/var/run/docker.pid")
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    started_by_kit: bool
+    pid: int | None
+    log: Path | None
+    version: str
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _answers() -> Engine | None:
+    try:
+        return Engine.connect(timeout=10)
+    except EngineError:
+        return None
+
+
+def up(wait_s: float = 60.0) -> EngineStatus:
+    """Use a running engine, or install and start one; idempotent."""
+    pidfile = state_dir() / "dockerd.pid"
+    ours = _read_pid(pidfile)
+    engine = _answers()
+    if engine is not None:
+        version = engine.info().version
+        engine.close()
+        # Kit's dockerd serves the default socket; an engine reached through DOCKER_HOST is
+        # someone else's even while kit's own daemon also runs.
+        mine = ours is not None and _pid_alive(ours) and not os.environ.get("DOCKER_HOST")
+        return EngineStatus(mine, ours if mine else None, state_dir() / "dockerd.log", version)
+    if os.environ.get("DOCKER_HOST"):
+        raise EngineError(
+            f"DOCKER_HOST={os.environ['DOCKER_HOST']} does not answer",
+            hint="start that engine, or unset DOCKER_HOST to let `kit engine up` start a local one",
+        )
+    if os.name != "posix" or not Path("/etc/debian_version").exists() or os.geteuid() != 0:
+        raise EngineError(
+            "no Docker engine answers, and the kit can only start one as root on Debian/Ubuntu",
+            hint="start Docker (Docker Desktop, `systemctl start docker`, or rootless dockerd) "
+            "or point DOCKER_HOST at a running engine",
+        )
+    if shutil.which("dockerd") is None:
+        apt_install("docker.io")
+    # A killed dockerd leaves its pid file, and the next one refuses to start while it exists.
+    stale = _read_pid(SYSTEM_PIDFILE)
+    if stale is not None and not _pid_alive(stale):
+        SYSTEM_PIDFILE.unlink(missing_ok=True)
+    log = state_dir() / "dockerd.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            ["dockerd", *DOCKERD_ARGS],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    pidfile.write_text(str(proc.pid))
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pidfile.unlink(missing_ok=True)
+            raise EngineError(
+                f"dockerd exited with code {proc.returncode}", file=log, log_tail=log_tail(log)
+            )
+        engine = _answers()
+        if engine is not None:
+            version = engine.info().version
+            engine.close()
+            return EngineStatus(True, proc.pid, log, version)
+        time.sleep(0.5)
+    raise EngineError(
+        f"dockerd did not answer within {wait_s:g} s", file=log, log_tail=log_tail(log)
+    )
+
+
+def down(wait_s: float = 30.0) -> bool:
+    """Stop the dockerd that ``up`` started; never one the kit did not start."""
+    pidfile = state_dir() / "dockerd.pid"
+    pid = _read_pid(pidfile)
+    if pid is None or not _pid_alive(pid):
+        pidfile.unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.2)
+        # Reap it if it is our child; harmless otherwise.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+    return True

@@ -1,0 +1,138 @@
+"""Images per host: what sharing base layers saves on disk, from the engine's own numbers.
+
+Per image the engine's ``docker system df -v`` gives ``Size`` and ``SharedSize`` — the bytes of
+its layers that at least one other (top-level) image on the engine also uses, in practice its
+base image's. ``unique = Size - SharedSize`` is what one more image like it costs once the shared
+layers are on disk.
+
+**Capacity** answers: on a host with ``capacity_bytes`` of image storage, how many *different*
+images of this variant's kind fit? (N copies of the same image cost one image, so that question
+is meaningless.) Each further image is assumed to be built on the same base with an app part as
+big as this one's:
+
+- ``fit_separate = capacity // size``: nothing shared, every image costs its full size;
+- ``fit_shared = (capacity - shared) // unique``: the shared layers once, then ``unique`` per
+  image; 0 when one image alone does not fit, None when ``unique`` is 0 (unbounded).
+
+For an app, ``separate_bytes`` is Σ sizes and ``together_bytes`` the union of its variants'
+layers. Layers are shared by chain (a layer and everything below it), so the union is
+Σ over variants of (size − size of the longest layer prefix shared with a variant counted
+before). A prefix's size is the ``Size`` of an image on the engine whose layers are exactly that
+prefix (the base image, or a classic build's step image); when none has, the union is unknown
+(None) rather than guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kit.engine import Engine
+from kit.errors import ImageGoneError
+from kit.model.samples import CapacityRow
+from kit.util.units import GB
+
+DEFAULT_CAPACITY = 10 * GB
+
+Chain = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppCapacity:
+    app: str
+    capacity_bytes: int
+    rows: tuple[CapacityRow, ...]
+    separate_bytes: int
+    together_bytes: int | None
+
+
+def fits(size: int, shared: int, capacity: int) -> tuple[int | None, int]:
+    """``(fit_shared, fit_separate)`` as defined in the module docstring."""
+    if size <= 0:
+        raise ValueError(f"an image of {size} bytes")
+    if not 0 <= shared <= size:
+        raise ValueError(f"shared bytes {shared} outside 0..{size}")
+    separate = capacity // size
+    unique = size - shared
+    if size > capacity:
+        return 0, separate
+    if unique == 0:
+        return None, separate
+    return (capacity - shared) // unique, separate
+
+
+def common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def union_bytes(chains: Sequence[Chain], prefix_size: Mapping[Chain, int]) -> int | None:
+    """Bytes of the union of the layer chains; None when a needed prefix size is unknown."""
+    total = 0
+    counted: list[Chain] = []
+    for chain in chains:
+        shared = max((common_prefix(chain, seen) for seen in counted), default=0)
+        full = prefix_size.get(chain)
+        below = 0 if shared == 0 else prefix_size.get(chain[:shared])
+        if full is None or below is None:
+            return None
+        total += full - below
+        counted.append(chain)
+    return total
+
+
+def capacity_rows(
+    app: str,
+    images: Sequence[tuple[str, Chain, int, int]],
+    prefix_size: Mapping[Chain, int],
+    capacity_bytes: int = DEFAULT_CAPACITY,
+) -> AppCapacity:
+    """The pure part: ``images`` are ``(variant, layer chain, Size, SharedSize)``."""
+    rows = []
+    for variant, _chain, size, shared in images:
+        fit_shared, fit_separate = fits(size, shared, capacity_bytes)
+        rows.append(
+            CapacityRow(app, variant, size, shared, size - shared, fit_shared, fit_separate)
+        )
+    sizes = {chain: size for _, chain, size, _ in images}
+    return AppCapacity(
+        app=app,
+        capacity_bytes=capacity_bytes,
+        rows=tuple(rows),
+        separate_bytes=sum(size for _, _, size, _ in images),
+        together_bytes=union_bytes([c for _, c, _, _ in images], {**prefix_size, **sizes}),
+    )
+
+
+def measure_capacity(
+    engine: Engine,
+    app: str,
+    images: Sequence[tuple[str, str]],
+    capacity_bytes: int = DEFAULT_CAPACITY,
+) -> AppCapacity:
+    """Capacity rows for ``(variant, image_ref)`` pairs of one app, from ``docker system df``."""
+    usage = engine.images.disk_usage()
+    described = []
+    for variant, ref in images:
+        inspected = engine.images.inspect(ref)
+        if inspected is None:
+            raise ImageGoneError(f"image {ref} is not on the engine", app=app, variant=variant)
+        row = usage.image(inspected.id)
+        if row is None:
+            raise ImageGoneError(f"docker system df does not list {ref}", app=app, variant=variant)
+        described.append((variant, inspected.layers, row.size, row.shared_size))
+    return capacity_rows(app, described, _prefix_sizes(engine), capacity_bytes)
+
+
+def _prefix_sizes(engine: Engine) -> dict[Chain, int]:
+    """Size of every layer chain some image on the engine (step images included) ends at."""
+    sizes: dict[Chain, int] = {(): 0}
+    for image_id in engine.images.ids():
+        inspected = engine.images.inspect(image_id)
+        if inspected is not None:
+            sizes[inspected.layers] = inspected.size
+    return sizes

@@ -1,0 +1,257 @@
+"""Push and pull timing through a registry, with the bytes each really moved.
+
+One trial of an image: the registry is emptied (cold) — or emptied and a sibling image that
+shares its base layers pushed first (warm) — then the image is pushed (timed), removed from the
+engine, and pulled back (timed). The user's image always comes back with the same id and tags,
+on every path. Removing it is ``docker rmi``: its classic-builder step images (its build cache)
+go with it unless another image uses them, because while they hold the image's layers the pull
+would download nothing. A rebuild then starts from the cache that is left (the base's steps).
+
+What the byte counts mean:
+
+- ``pushed_bytes``: Σ sizes, from the registry's manifest, of the blobs (config + compressed
+  layers) the registry did not hold before the push. With the kit's own registry that is read
+  from its storage directory, whatever repository a blob was stored under (a blob the engine
+  mounts from a sibling's repository moves no bytes). With an external registry the storage
+  is not visible, so the engine's own per-layer report is used instead ("Pushed" vs "Layer
+  already exists" / "Mounted from"), and the config is always counted.
+- ``pulled_bytes``: Σ manifest sizes of the layers the engine reported downloading, plus the
+  config. Layers another local image still uses (the base image's, typically) stay on the engine
+  when the image is removed, so they are "Already exists" and not counted: this is the pull a
+  host that already runs the base would do, not a pull onto an empty host.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kit.engine import Engine, ImageInfo, TransferLog
+from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
+from kit.errors import EngineGoneError, KitError, RegistryError
+from kit.host.manifest import Manifest
+from kit.host.registry import Registry, slug
+from kit.measure.payoffs.capacity import common_prefix
+from kit.model.samples import DistributionSample, Mode
+
+TAG = "kit"
+
+
+def skipped_sample(variant: str, reason: str, mode: Mode = "cold") -> DistributionSample:
+    """The row for a variant that was not measured (its build failed, no sibling shares it…)."""
+    return DistributionSample(variant, 0, mode, None, None, None, None, "skipped", reason)
+
+
+def failed_sample(variant: str, trial: int, mode: Mode, error: str) -> DistributionSample:
+    return DistributionSample(variant, trial, mode, None, None, None, None, "failed", error)
+
+
+def short(digest: str) -> str:
+    """The 12-hex id the engine prints for a layer in push and pull progress."""
+    return digest.removeprefix("sha256:")[:12]
+
+
+def pushed_bytes_from_storage(manifest: Manifest, before: frozenset[str]) -> int:
+    """Bytes of the manifest's blobs the registry did not already store before the push."""
+    blobs = (manifest.config, *manifest.layers)
+    return sum(
+        blob.size for blob in {b.digest: b for b in blobs}.values() if blob.digest not in before
+    )
+
+
+def pushed_bytes_from_events(manifest: Manifest, diff_ids: Sequence[str], log: TransferLog) -> int:
+    """Bytes the engine said it uploaded; manifest layers are in ``RootFS.Layers`` order."""
+    if len(diff_ids) != len(manifest.layers):
+        raise RegistryError(
+            f"the manifest lists {len(manifest.layers)} layers, the image {len(diff_ids)}"
+        )
+    moved = sum(
+        layer.size
+        for layer, diff_id in zip(manifest.layers, diff_ids, strict=True)
+        if log.moved(short(diff_id), PUSH_SKIPPED)
+    )
+    return manifest.config.size + moved
+
+
+def pulled_bytes(manifest: Manifest, log: TransferLog, *, had_config: bool) -> int:
+    """Bytes of the layers the engine downloaded, plus the config unless it still had it."""
+    moved = sum(
+        layer.size for layer in manifest.layers if log.moved(short(layer.digest), PULL_SKIPPED)
+    )
+    return moved + (0 if had_config else manifest.config.size)
+
+
+def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
+    """For each variant, the other variant sharing the most base layers (None: shares none)."""
+    picked: dict[str, str | None] = {}
+    for name, chain in chains.items():
+        best, best_len = None, 0
+        for other, other_chain in chains.items():
+            shared = common_prefix(chain, other_chain)
+            if other != name and shared > best_len:
+                best, best_len = other, shared
+        picked[name] = best
+    return picked
+
+
+class _Trial:
+    """One image's push and pull, restoring its tags however it ends."""
+
+    def __init__(self, engine: Engine, registry: Registry, variant: str, image: ImageInfo):
+        self.engine = engine
+        self.registry = registry
+        self.variant = variant
+        self.image_id = image.id
+        self.tags = image.repo_tags
+        self.diff_ids = image.layers
+        self.path = slug(variant)
+        self.remote = f"{registry.host}/{self.path}"
+
+    def _alive(self, _event: Mapping[str, Any]) -> None:
+        # The engine retries a dead registry for about a minute; the kit knows sooner.
+        if not self.registry.running():
+            raise RegistryError(f"the registry at {self.registry.url} stopped during the transfer")
+
+    def push_only(self) -> None:
+        """Push untimed (the warm case's sibling), then drop the registry reference again."""
+        try:
+            self.engine.images.tag(self.image_id, self.remote, TAG)
+            self.engine.transfers.push(self.remote, TAG, on_event=self._alive)
+        finally:
+            self._drop_remote_refs()
+
+    def run(self, trial: int, mode: Mode) -> DistributionSample:
+        before = self.registry.blob_digests()
+        self.engine.images.tag(self.image_id, self.remote, TAG)
+        try:
+            started = time.perf_counter()
+            pushed = self.engine.transfers.push(self.remote, TAG, on_event=self._alive)
+            push_s = time.perf_counter() - started
+            manifest = self.registry.manifest(self.path, TAG)
+            push_bytes = (
+                pushed_bytes_from_storage(manifest, before)
+                if before is not None
+                else pushed_bytes_from_events(manifest, self.diff_ids, pushed)
+            )
+            self._remove_image()
+            had_config = self.engine.images.inspect(self.image_id) is not None
+            started = time.perf_counter()
+            pulled = self.engine.transfers.pull(self.remote, TAG, on_event=self._alive)
+            pull_s = time.perf_counter() - started
+            back = self.engine.images.inspect(f"{self.remote}:{TAG}")
+            if back is None or back.id != self.image_id:
+                raise RegistryError(f"the pull of {self.remote}:{TAG} did not give {self.image_id}")
+            pull_bytes = pulled_bytes(manifest, pulled, had_config=had_config)
+        finally:
+            self.restore()
+        return DistributionSample(
+            self.variant, trial, mode, push_s, pull_s, push_bytes, pull_bytes, "ok", None
+        )
+
+    def _remove_image(self) -> None:
+        """Drop references without pruning until one is left, then remove that one as ``docker
+        rmi`` does, so the image's own step images go with it. (Untagging a repository's last
+        tag drops its digest references too, hence the re-inspection each round.) The image is
+        kept when another image is built on it or a container uses it: then the pull moves
+        nothing, and its bytes say so."""
+        for _ in range(64):
+            image = self.engine.images.inspect(self.image_id)
+            if image is None:
+                return
+            tags = list(image.repo_tags)
+            digests = list(image.repo_digests)
+            last_repo = tags[0].rpartition(":")[0] if tags else None
+            others = [d for d in digests if d.partition("@")[0] != last_repo]
+            if len(tags) > 1:
+                step = self.engine.images.untag(tags[0])
+            elif others and (tags or len(others) > 1):
+                step = self.engine.images.untag(others[0])
+            else:
+                self.engine.images.remove(tags[0] if tags else (digests or [self.image_id])[0])
+                return
+            if not step:
+                return
+
+    def restore(self) -> None:
+        """Put the image and its tags back; pull it again if the trial ended between remove and
+        pull (the registry still holds it: only an explicit ``empty()`` wipes storage)."""
+        if self.engine.images.inspect(self.image_id) is None:
+            try:
+                if self.registry.owned and not self.registry.running():
+                    self.registry.restart()
+                self.engine.transfers.pull(self.remote, TAG)
+            except KitError as exc:
+                raise RegistryError(
+                    f"{self.variant}: image {self.image_id} was removed for the pull and could "
+                    f"not be pulled back: {exc.message}",
+                    hint="rebuild it (kit measure)",
+                ) from exc
+        for ref in self.tags:
+            repository, _, tag = ref.rpartition(":")
+            self.engine.images.tag(self.image_id, repository, tag)
+        self._drop_remote_refs()
+
+    def _remote_refs(self) -> list[str]:
+        image = self.engine.images.inspect(self.image_id)
+        refs = [] if image is None else [*image.repo_tags, *image.repo_digests]
+        return [ref for ref in refs if ref.startswith(f"{self.registry.host}/")]
+
+    def _drop_remote_refs(self) -> None:
+        for ref in self._remote_refs():
+            self.engine.images.untag(ref)
+
+
+def measure_distribution(
+    engine: Engine,
+    images: Sequence[tuple[str, str]],
+    trials: int,
+    registry: Registry,
+) -> tuple[DistributionSample, ...]:
+    """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially.
+
+    Cold: the registry is emptied first. Warm: emptied, then the other image sharing the most
+    base layers is pushed (untimed) first, so the shared layers are already there; a variant
+    that shares no layer with any other gets one ``skipped`` warm row. The first failure of an
+    image ends that image's trials with a ``failed`` row; the other images go on. An external
+    registry cannot be emptied, so there "cold" only means the trial's own image was not pushed
+    by the kit before.
+    """
+    found: dict[str, ImageInfo] = {}
+    samples: list[DistributionSample] = []
+    for variant, ref in images:
+        inspected = engine.images.inspect(ref)
+        if inspected is None:
+            samples.append(failed_sample(variant, 0, "cold", f"image {ref} is not on the engine"))
+        else:
+            found[variant] = inspected
+    chains = {v: i.layers for v, i in found.items()}
+    siblings = pick_siblings(chains)
+    for variant, inspected in found.items():
+        sibling = siblings[variant]
+        warm = None if sibling is None else _Trial(engine, registry, sibling, found[sibling])
+        samples.extend(_image_trials(_Trial(engine, registry, variant, inspected), warm, trials))
+    return tuple(samples)
+
+
+def _image_trials(image: _Trial, sibling: _Trial | None, trials: int) -> list[DistributionSample]:
+    """One image's trials, cold then warm in turn; the first failure ends them."""
+    modes: tuple[Mode, ...] = ("cold", "warm")
+    samples: list[DistributionSample] = []
+    if sibling is None:
+        samples.append(skipped_sample(image.variant, "no other image shares a layer", "warm"))
+        modes = ("cold",)
+    for trial in range(trials):
+        for mode in modes:
+            try:
+                if image.registry.owned:
+                    image.registry.empty()
+                if mode == "warm" and sibling is not None:
+                    sibling.push_only()
+                samples.append(image.run(trial, mode))
+            except EngineGoneError:
+                raise
+            except KitError as exc:
+                samples.append(failed_sample(image.variant, trial, mode, str(exc)))
+                return samples
+    return samples

@@ -1,0 +1,147 @@
+"""Rebuild time after a one-line source edit: what Dockerfile step order costs day to day.
+
+The build context is copied to a temp dir (the user's files are never touched), built once so
+the cache is warm, then one application source file gets a comment line appended and the
+variant is built again with the cache: that second build is timed, and its steps that did not
+come from the cache are counted. ``COPY . .`` before ``npm install`` re-runs the install on
+every edit; copying the dependency manifests first does not.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from kit.engine import MANAGED, Engine
+from kit.errors import EngineGoneError, ExperimentConfigError, KitError
+from kit.measure.build import build, build_labels, check_bases, image_tag
+from kit.model.samples import RebuildResult
+from kit.spec.app import App, Variant
+
+#: Tried in order when the caller names no file: the entry points of the bundled app kinds.
+DEFAULT_SOURCES = ("server.js", "app.py", "main.py", "index.js")
+_SLASH_COMMENT = {".js", ".mjs", ".cjs", ".ts", ".go", ".c", ".h", ".cc", ".cpp", ".java", ".rs"}
+_STEP = re.compile(r"^Step \d+/\d+ : (\S+)\s*(.*)$")
+_CACHED = re.compile(r"^\s*---> Using cache\s*$")
+
+
+def pick_source(context: Path, edit: str | None = None) -> Path:
+    """The file to edit: ``edit`` (relative to the context), else the first default entry
+    point, else the first file under ``src/``."""
+    if edit is not None:
+        path = (context / edit).resolve()
+        if not path.is_relative_to(context.resolve()) or not path.is_file():
+            raise ExperimentConfigError(f"{edit} is not a file in the build context", file=edit)
+        return path
+    for name in DEFAULT_SOURCES:
+        if (context / name).is_file():
+            return context / name
+    under_src = sorted(p for p in (context / "src").rglob("*") if p.is_file())
+    if under_src:
+        return under_src[0]
+    raise ExperimentConfigError(
+        f"no source file to edit: none of {', '.join(DEFAULT_SOURCES)} or src/**",
+        file=context,
+        hint="name the file to edit",
+    )
+
+
+def comment_line(path: Path, nonce: str) -> str:
+    """A line that changes the file's bytes but not its meaning, in the file's language."""
+    marker = "//" if path.suffix in _SLASH_COMMENT else "#"
+    return f"{marker} kit rebuild {nonce}\n"
+
+
+def append_comment(path: Path, nonce: str) -> None:
+    data = path.read_bytes()
+    prefix = b"" if not data or data.endswith(b"\n") else b"\n"
+    path.write_bytes(data + prefix + comment_line(path, nonce).encode())
+
+
+class StepCounter:
+    """Counts the classic builder's steps and which of them came from the cache.
+
+    Not counted: ``FROM``, the global ``ARG``s before the first ``FROM`` (never cached, never
+    a layer), and the ``LABEL`` steps the builder appends for the build's own labels
+    (``ignore_labels``): they are the kit's, not the Dockerfile's."""
+
+    def __init__(self, ignore_labels: frozenset[str] = frozenset()) -> None:
+        self.steps = 0
+        self.cached = 0
+        self._skip = False
+        self._seen_from = False
+        self._ignore = ignore_labels
+
+    def __call__(self, line: str) -> None:
+        if started := _STEP.match(line):
+            instruction, rest = started.group(1).upper(), started.group(2)
+            self._seen_from = self._seen_from or instruction == "FROM"
+            self._skip = (
+                instruction == "FROM"
+                or not self._seen_from
+                or (instruction == "LABEL" and rest.partition("=")[0] in self._ignore)
+            )
+            self.steps += 0 if self._skip else 1
+        elif _CACHED.match(line) and not self._skip:
+            self.cached += 1
+
+    @property
+    def rebuilt(self) -> int:
+        return self.steps - self.cached
+
+
+def measure_rebuild(
+    engine: Engine,
+    app: App,
+    variant: Variant,
+    profile: str,
+    *,
+    edit: str | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> RebuildResult:
+    """Warm build of a copy of the context, edit one file, time the rebuild.
+
+    Its image is tagged ``kitexp/<app>:<variant>-<profile>-rebuild`` and removed afterwards,
+    with every image the two builds left untagged; a failure is a ``failed`` result."""
+    variant = variant.for_profile(profile)
+    tag = image_tag(app, variant, profile) + "-rebuild"
+    workdir = Path(tempfile.mkdtemp(prefix="kit-rebuild-"))
+    context = workdir / "context"
+    before = engine.images.ids()
+    edited: str | None = None
+    try:
+        check_bases(engine, app, variant, profile)
+        shutil.copytree(app.directory, context, symlinks=True)
+        copy = replace(app, directory=context)
+        inside = context / variant.dockerfile.relative_to(app.directory)
+        moved = replace(variant, file=replace(variant.file, path=inside))
+        source = pick_source(context, edit)
+        edited = str(source.relative_to(context))
+        build(engine, copy, moved, profile, nocache=False, tag=tag)
+        append_comment(source, secrets.token_hex(4))
+        counter = StepCounter(frozenset({MANAGED, *build_labels(app, variant, profile)}))
+
+        def both(line: str) -> None:
+            counter(line)
+            if on_line is not None:
+                on_line(line)
+
+        again = build(engine, copy, moved, profile, nocache=False, on_line=both, tag=tag)
+        return RebuildResult(variant.name, edited, again.seconds, counter.rebuilt, "ok", None)
+    except EngineGoneError:
+        raise
+    except KitError as exc:
+        return RebuildResult(variant.name, edited, None, None, "failed", str(exc))
+    finally:
+        try:
+            # Untag without pruning, then remove only images that are new since `before`: a
+            # parent the user had before must never go as a side effect.
+            engine.images.untag(tag)
+            engine.images.remove_dangling_since(before)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)

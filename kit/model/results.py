@@ -1,0 +1,105 @@
+"""What one run of one app measured: :class:`Results`, every table's rows and the run's envelope.
+
+Rows keep raw samples (every trial, warm-ups flagged); statistics are derived from them. Each
+table is a DataFrame on demand (:meth:`Results.table`), made at the one boundary in
+:mod:`kit.model.tables`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kit.model.claims import DeclaredClaim
+from kit.model.rows import (
+    CapacityTableRow,
+    DistributionRow,
+    FloorRow,
+    ImageResult,
+    LayerRow,
+    RebuildRow,
+    RuleBytes,
+    RunInfo,
+    TrialResult,
+    WastedRow,
+)
+from kit.model.samples import LintFinding, LintStatus, StageSize
+from kit.model.tables import TABLES, table_spec, to_frame, write_atomic, write_parquet
+
+
+@dataclass(frozen=True)
+class Results:
+    """What :func:`kit.run_experiment` returns; each table is a DataFrame property."""
+
+    run: RunInfo
+    app: str
+    title: str
+    image_rows: tuple[ImageResult, ...]
+    trial_rows: tuple[TrialResult, ...]
+    claims: tuple[DeclaredClaim, ...] = ()
+    lint_rows: tuple[LintFinding, ...] = ()
+    lint_statuses: tuple[LintStatus, ...] = ()
+    layer_rows: tuple[LayerRow, ...] = ()
+    wasted_rows: tuple[WastedRow, ...] = ()
+    rule_bytes: tuple[RuleBytes, ...] = ()
+    stage_rows: tuple[StageSize, ...] = ()
+    floor_rows: tuple[FloorRow, ...] = ()
+    distribution_rows: tuple[DistributionRow, ...] = ()
+    rebuild_rows: tuple[RebuildRow, ...] = ()
+    capacity_rows: tuple[CapacityTableRow, ...] = ()
+
+    def table(self, name: str) -> pd.DataFrame:
+        spec = table_spec(name)
+        return to_frame(getattr(self, spec.field), spec.row, self.run)
+
+    @property
+    def images(self) -> pd.DataFrame:
+        return self.table("images")
+
+    @property
+    def trials(self) -> pd.DataFrame:
+        return self.table("trials")
+
+    @property
+    def lint(self) -> pd.DataFrame:
+        return self.table("lint")
+
+    @property
+    def layers(self) -> pd.DataFrame:
+        return self.table("layers")
+
+    @property
+    def ok(self) -> tuple[ImageResult, ...]:
+        return tuple(r for r in self.image_rows if r.status == "ok")
+
+    @property
+    def failed(self) -> tuple[ImageResult, ...]:
+        return tuple(r for r in self.image_rows if r.status != "ok")
+
+    @property
+    def reused(self) -> tuple[ImageResult, ...]:
+        """Rows whose measurements came from an earlier run (their inputs had not changed)."""
+        return tuple(r for r in self.image_rows if r.cached_from)
+
+    def meta(self) -> dict[str, object]:
+        """The run's envelope and claims, as ``run.json`` holds them."""
+        return {
+            "app": self.app,
+            "title": self.title,
+            "run": dataclasses.asdict(self.run),
+            "claims": [dataclasses.asdict(c) for c in self.claims],
+        }
+
+    def save(self, directory: str | Path) -> Path:
+        """Write every table as ``<name>.parquet`` plus ``run.json``, each file atomically."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for spec in TABLES:
+            write_parquet(out / f"{spec.name}.parquet", self.table(spec.name))
+        body = json.dumps(self.meta(), indent=2)
+        write_atomic(out / "run.json", lambda p: Path(p).write_text(body))
+        return out

@@ -1,0 +1,121 @@
+"""The one boundary where typed rows become DataFrames and back, and the registry of the tables
+a run has: each table's name, the :class:`~kit.model.results.Results` field holding its rows, and
+its row class.
+
+Each row is written with the run's envelope (run id, kit and engine versions, storage driver,
+profile, UTC times) so that a table read on its own still says where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pandas as pd
+
+from kit.model.rows import (
+    CapacityTableRow,
+    DistributionRow,
+    FloorRow,
+    ImageResult,
+    LayerRow,
+    RebuildRow,
+    RuleBytes,
+    RunInfo,
+    TrialResult,
+    WastedRow,
+)
+from kit.model.samples import LintFinding, LintStatus, StageSize
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Row = TypeVar("Row", bound="DataclassInstance")
+LEADING = ("app", "variant", "status")
+RUN_FIELDS = {f.name: f for f in dataclasses.fields(RunInfo)}
+
+
+def default(field: dataclasses.Field[Any]) -> Any:
+    return None if field.default is dataclasses.MISSING else field.default
+
+
+def blank_run() -> RunInfo:
+    """An envelope of defaults: the columns of an empty table."""
+    return RunInfo(**{k: default(f) for k, f in RUN_FIELDS.items()})
+
+
+def to_frame(rows: tuple[Row, ...], cls: type[Row], run: RunInfo) -> pd.DataFrame:
+    names = [f.name for f in dataclasses.fields(cls)]
+    # Identity first, whatever the dataclass's field order (TrialResult inherits its samples').
+    columns = [n for n in LEADING if n in names] + [n for n in names if n not in LEADING]
+    frame = pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
+    for f in dataclasses.fields(cls):
+        if f.type in ("int", "int | None"):
+            # Nullable ints: a missing value must not turn the column (and reloaded rows) float.
+            frame[f.name] = frame[f.name].astype("Int64")
+    for name, value in dataclasses.asdict(run).items():
+        frame[name] = value
+    return frame
+
+
+def from_frame(frame: pd.DataFrame, cls: type[Row]) -> tuple[Row, ...]:
+    names = [f.name for f in dataclasses.fields(cls)]
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return tuple(cls(**{k: rec.get(k) for k in names}) for rec in records)
+
+
+def write_atomic(path: Path, write: Callable[[str], object]) -> None:
+    """``write(tmp)`` into a temp file beside ``path``, then rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    def write(tmp: str) -> None:
+        frame.to_parquet(tmp, index=False)
+
+    write_atomic(path, write)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a run: its row class, the Results field holding its rows, its file."""
+
+    name: str
+    field: str
+    row: type[Any]
+    required: bool = True  # older result directories lack the tables added since
+
+
+TABLES = (
+    Table("images", "image_rows", ImageResult),
+    Table("trials", "trial_rows", TrialResult),
+    Table("lint", "lint_rows", LintFinding, required=False),
+    Table("lint_status", "lint_statuses", LintStatus, required=False),
+    Table("layers", "layer_rows", LayerRow, required=False),
+    Table("wasted", "wasted_rows", WastedRow, required=False),
+    Table("rule_bytes", "rule_bytes", RuleBytes, required=False),
+    Table("stages", "stage_rows", StageSize, required=False),
+    Table("floor", "floor_rows", FloorRow, required=False),
+    Table("distribution", "distribution_rows", DistributionRow, required=False),
+    Table("rebuild", "rebuild_rows", RebuildRow, required=False),
+    Table("capacity", "capacity_rows", CapacityTableRow, required=False),
+)
+
+
+def table_spec(name: str) -> Table:
+    spec = next((t for t in TABLES if t.name == name), None)
+    if spec is None:
+        raise KeyError(f"no table {name!r}; tables are {', '.join(t.name for t in TABLES)}")
+    return spec

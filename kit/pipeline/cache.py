@@ -1,0 +1,133 @@
+"""Cache keys: a digest of everything a variant's measurements depend on.
+
+A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the build
+context as the engine receives it (``.dockerignore`` applied the way docker-py applies it), the
+base images' ids, the build args, the probe, the kit's version and the measurement parameters.
+What is not in the key cannot invalidate a result: a change inside the engine itself (a newer
+dockerd, another storage driver) is recorded in each row's envelope but does not force a rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from kit.engine import Engine
+from kit.engine.context import context_files
+from kit.errors import ExperimentConfigError
+from kit.model.results import Results
+from kit.model.rows import FloorRow, ImageResult
+from kit.pipeline.variant import VariantOutcome
+from kit.spec.app import App, Variant
+
+#: Bump when the meaning of a cached row changes without the kit's version changing.
+CACHE_FORMAT = 1
+_CHUNK = 1 << 20
+
+
+def context_digest(directory: Path, dockerfile: str) -> str:
+    """Digest of the build context's paths, modes and contents as the engine would get them."""
+    digest = hashlib.sha256()
+    try:
+        paths = context_files(directory, dockerfile)
+    except OSError as exc:
+        raise ExperimentConfigError(
+            f"cannot read the build context: {exc}", file=directory
+        ) from exc
+    for rel in paths:
+        full = directory / rel
+        stat = full.lstat()
+        digest.update(f"{rel}\0{stat.st_mode:o}\0".encode())
+        if full.is_symlink():
+            digest.update(os.readlink(full).encode())
+        elif full.is_file():
+            with full.open("rb") as f:
+                while chunk := f.read(_CHUNK):
+                    digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _base_ids(engine: Engine, app: App, variant: Variant, profile: str) -> dict[str, str | None]:
+    found = {}
+    for ref in app.bases(variant, profile):
+        image = engine.images.inspect(ref)
+        # An absent base gives a key no stored run has: the variant is measured (and fails there).
+        found[ref] = None if image is None else image.id
+    return found
+
+
+def variant_key(
+    engine: Engine,
+    app: App,
+    variant: Variant,
+    profile: str,
+    *,
+    kit_version: str,
+    parameters: Mapping[str, Any],
+) -> str:
+    """The cache key of one variant's measurements under ``profile`` with ``parameters``."""
+    rel = str(variant.dockerfile.relative_to(app.directory))
+    inputs = {
+        "format": CACHE_FORMAT,
+        "kit": kit_version,
+        "dockerfile": hashlib.sha256(variant.dockerfile.read_bytes()).hexdigest(),
+        "context": context_digest(app.directory, rel),
+        "bases": _base_ids(engine, app, variant, profile),
+        "build_args": app.build_args(variant, profile),
+        "profile": profile,
+        "probe": repr(app.probe),
+        "parameters": dict(parameters),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def step_key(keys: Mapping[str, str], **inputs: Any) -> str:
+    """An app-level step (the floor, the payoffs) compares variants: it depends on every key."""
+    body = json.dumps({"variants": dict(keys), **inputs}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def reused(hit: Results, variant: str) -> VariantOutcome:
+    """A stored variant's measurements, marked with the run that really measured them."""
+    row = next(r for r in hit.image_rows if r.variant == variant and r.status == "ok")
+    origin = row.cached_from or hit.run.run_id
+    # The floor is decided for the app as a whole, after every variant, so it is not carried.
+    row = replace(row, cached_from=origin, floor_bytes=None, x_floor=None, floor_note=None)
+
+    def mine(rows: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(r for r in rows if r.variant == variant)
+
+    return VariantOutcome(
+        row,
+        mine(hit.trial_rows),
+        mine(hit.layer_rows),
+        mine(hit.wasted_rows),
+        mine(hit.rule_bytes),
+        mine(hit.stage_rows),
+    )
+
+
+def reused_floor(hit: Results, rows: list[ImageResult]) -> tuple[list[ImageResult], list[FloorRow]]:
+    """The stored floor applied to this run's rows (x_floor recomputed from each size)."""
+    traced = next((r for r in hit.image_rows if r.floor_bytes), None)
+    if traced is None:
+        return rows, []
+    floor = int(traced.floor_bytes or 0)
+    measured = [
+        replace(
+            r,
+            floor_bytes=floor,
+            x_floor=r.size_bytes / floor if r.size_bytes else None,
+            floor_note=traced.floor_note,
+        )
+        if r.status == "ok"
+        else r
+        for r in rows
+    ]
+    return measured, list(hit.floor_rows)

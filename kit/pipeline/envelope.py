@@ -1,0 +1,70 @@
+"""The envelope every row of a run carries: which run, which kit, which engine and host, which
+commit of the app, with which parameters, when."""
+
+from __future__ import annotations
+
+import platform
+import secrets
+import subprocess
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from kit.config import settings
+from kit.engine import EngineInfo
+from kit.model.rows import RunInfo
+
+
+def kit_version() -> str:
+    try:
+        return version("image-diet-kit")
+    except Exception:  # not installed (a source checkout on sys.path)
+        return "0+unknown"
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def git_commit(directory: Path) -> str | None:
+    """The checkout's commit, "+dirty" when files under ``directory`` differ from it."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    return commit + ("+dirty" if git("status", "--porcelain", "--", ".") else "")
+
+
+def run_info(
+    info: EngineInfo, *, profile: str, requested: str, directory: Path, parameters: str
+) -> RunInfo:
+    """A new run's envelope (``finished_utc`` is set when it ends)."""
+    return RunInfo(
+        run_id=new_run_id(),
+        kit_version=kit_version(),
+        engine_version=info.version,
+        engine_api=info.api_version,
+        storage_driver=info.storage_driver,
+        containerd_store=info.containerd_store,
+        engine_host=info.host,
+        host=platform.node(),
+        profile=profile,
+        requested_profile=requested,
+        timestamp_utc=now(),
+        git_commit=git_commit(directory),
+        batch_id=settings().batch_id,
+        parameters=parameters,
+    )

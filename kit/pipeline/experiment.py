@@ -1,0 +1,250 @@
+"""The experiment pipeline: one app directory → every variant built, measured and started →
+typed :class:`~kit.model.results.Results`, appended to the store.
+
+Read top to bottom, :func:`run_experiment` is the pipeline: options → app → run (engine, profile,
+envelope) → lint → variants (each measured, or reused from the store) → floor → payoffs →
+results → store. A failing variant becomes a failed row with its error and log tail; the other
+variants are still measured. Whatever the kit creates is removed on every exit path, Ctrl-C
+included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from kit.config import settings
+from kit.engine import Engine, EngineInfo
+from kit.errors import UsageError
+from kit.measure.lint import LintReport, lint_app_or_none
+from kit.model.results import Results
+from kit.model.rows import FloorRow, ImageResult, RunInfo
+from kit.model.store import Store
+from kit.pipeline.cache import reused, reused_floor, step_key, variant_key
+from kit.pipeline.envelope import now, run_info
+from kit.pipeline.floor import with_floor
+from kit.pipeline.options import Options
+from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
+from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
+from kit.spec import profiles
+from kit.spec.app import App, Variant, load_app
+from kit.util.locks import engine_lock
+from kit.util.progress import bar_options, tqdm
+
+log = logging.getLogger("kit")
+
+
+@dataclass
+class Run:
+    """One run of one app, as the steps fill it in."""
+
+    app: App
+    engine: Engine
+    info: EngineInfo
+    options: Options
+    profile: str  # the resolved one: local or hub
+    envelope: RunInfo
+    chosen: tuple[Variant, ...]  # the variants measured, as built under ``profile``
+    reuse: Store | None  # where earlier measurements may come from (None: forced or no store)
+    lint: LintReport | None = None
+    outcomes: list[VariantOutcome] = field(default_factory=list)
+    rows: list[ImageResult] = field(default_factory=list)
+    floor_rows: list[FloorRow] = field(default_factory=list)
+    payoffs: Payoffs = field(default_factory=Payoffs)
+    #: App-level steps measured in this run, by the cache key of their inputs.
+    steps: dict[str, str] = field(default_factory=dict)
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Timed steps never overlap on one engine (keyed by the daemon, not the socket)."""
+        return engine_lock(self.info.daemon_id or self.info.host)
+
+
+def run_experiment(
+    app_dir: str | Path,
+    options: Options | None = None,
+    /,
+    *,
+    store: str | Path | Store | None = None,
+    engine: Engine | None = None,
+    progress: bool = True,
+    **choices: Any,
+) -> Results:
+    """Build, measure and start every variant of one app; one row per variant, failed or not.
+
+    ``options`` (or its fields as keywords: ``profile``, ``trials``, ``distribution`` …, see
+    :class:`~kit.pipeline.options.Options`) say what to measure. With a ``store``, the run is
+    appended to it, and a variant whose inputs are unchanged since a stored run reuses that
+    run's measurements (``force=True``, or KIT_FORCE=1, measures anew).
+    """
+    chosen = Options.of(options, **choices)
+    app = _load(app_dir, chosen)
+    stored = store if store is None or isinstance(store, Store) else Store(store)
+    with _connected(engine) as connected:
+        run = _start(app, connected, chosen, stored)
+        run.lint = lint_app_or_none(replace(app, variants=run.chosen))
+        with tqdm(
+            run.chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
+        ) as bar:
+            for variant in bar:
+                run.outcomes.append(_variant(run, variant, bar))
+            run.rows = [o.row for o in run.outcomes]
+            if chosen.floor:
+                _floor(run)
+            if chosen.distribution or chosen.rebuild or chosen.capacity:
+                _payoffs(run, bar)
+        results = _results(run)
+    if stored is not None:
+        stored.append(results, steps=run.steps)
+    return results
+
+
+@contextlib.contextmanager
+def _connected(engine: Engine | None) -> Iterator[Engine]:
+    if engine is not None:
+        yield engine
+        return
+    own = Engine.connect()
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def _load(app_dir: str | Path, options: Options) -> App:
+    app = load_app(app_dir)
+    unknown = set(options.variants) - {v.name for v in app.variants}
+    if unknown:
+        raise UsageError(f"no such variant(s): {', '.join(sorted(unknown))}", app=app.name)
+    return app
+
+
+def _start(app: App, engine: Engine, options: Options, store: Store | None) -> Run:
+    """The profile resolved, the envelope made, the variants chosen."""
+    force = settings().force if options.force is None else options.force
+    profile = profiles.resolve(options.profile, engine)
+    info = engine.info()
+    envelope = run_info(
+        info,
+        profile=profile,
+        requested=options.profile,
+        directory=app.directory,
+        parameters=options.as_json(force),
+    )
+    chosen = tuple(
+        v.for_profile(profile)
+        for v in app.variants
+        if not options.variants or v.name in options.variants
+    )
+    return Run(app, engine, info, options, profile, envelope, chosen, None if force else store)
+
+
+def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
+    """One variant: reused from the store when its inputs are unchanged, else measured."""
+    key = variant_key(
+        run.engine,
+        run.app,
+        variant,
+        run.profile,
+        kit_version=run.envelope.kit_version,
+        parameters=run.options.keyed(),
+    )
+    found = run.reuse.find(run.app.name, variant_key=(variant.name, key)) if run.reuse else None
+    if found is not None:
+        log.info("%s: unchanged since run %s, reused", variant.name, found.run.run_id)
+        outcome = reused(found, variant.name)
+    else:
+        with run.lock():
+            outcome = measure_variant(
+                run.engine,
+                run.app,
+                variant,
+                run.profile,
+                trials=run.options.trials,
+                warmups=run.options.warmups,
+                run_id=run.envelope.run_id,
+                anatomy=run.options.anatomy,
+                bar=bar,
+            )
+    row = replace(outcome.row, cache_key=key)
+    if run.lint is not None and any(
+        s.variant == variant.name and s.status == "ok" for s in run.lint.statuses
+    ):
+        row = replace(row, lint_findings=run.lint.count(variant.name))
+    return replace(outcome, row=row)
+
+
+def _keys(run: Run) -> dict[str, str]:
+    return {r.variant: str(r.cache_key) for r in run.rows if r.status == "ok"}
+
+
+def _floor(run: Run) -> None:
+    key = step_key(_keys(run), probe=repr(run.app.probe))
+    hit = run.reuse.find_step(run.app.name, "floor", key) if run.reuse else None
+    if hit is not None:
+        run.rows, run.floor_rows = reused_floor(hit, run.rows)
+    else:
+        with run.lock():
+            run.rows, run.floor_rows = with_floor(run.engine, run.app, run.rows)
+    if any(r.floor_bytes for r in run.rows):
+        run.steps["floor"] = key  # an unknown floor is retried next time, not reused
+
+
+def _payoffs(run: Run, bar: tqdm) -> None:
+    options = run.options
+    key = step_key(
+        _keys(run),
+        registry=options.registry,
+        distribution=options.distribution,
+        rebuild=options.rebuild,
+        capacity=options.capacity,
+    )
+    hit = run.reuse.find_step(run.app.name, "payoffs", key) if run.reuse else None
+    if hit is not None:
+        run.payoffs = Payoffs(hit.distribution_rows, hit.rebuild_rows, hit.capacity_rows)
+    else:
+        with run.lock():
+            run.payoffs = measure_payoffs(
+                run.engine,
+                run.app,
+                run.profile,
+                run.rows,
+                run.chosen,
+                distribution=options.distribution,
+                rebuild=options.rebuild,
+                capacity=options.capacity,
+                registry_url=options.registry,
+                bar=bar,
+            )
+    failed = any(x.status == "failed" for x in run.payoffs.distribution) or any(
+        x.status == "failed" for x in run.payoffs.rebuild
+    )
+    if not failed:
+        run.steps["payoffs"] = key  # a registry that was down is retried next time
+    run.rows = with_payoffs(run.rows, run.payoffs)
+
+
+def _results(run: Run) -> Results:
+    rejected = tuple(failed_row(run.app, r, r.error) for r in run.app.rejected)
+    outcomes, lint = run.outcomes, run.lint
+    return Results(
+        replace(run.envelope, finished_utc=now()),
+        run.app.name,
+        run.app.title,
+        rejected + tuple(run.rows),
+        tuple(t for o in outcomes for t in o.trials),
+        run.app.claims,
+        lint_rows=lint.findings if lint else (),
+        lint_statuses=lint.statuses if lint else (),
+        layer_rows=tuple(x for o in outcomes for x in o.layers),
+        wasted_rows=tuple(x for o in outcomes for x in o.wasted),
+        rule_bytes=tuple(x for o in outcomes for x in o.rule_bytes),
+        stage_rows=tuple(x for o in outcomes for x in o.stages),
+        floor_rows=tuple(run.floor_rows),
+        distribution_rows=run.payoffs.distribution,
+        rebuild_rows=run.payoffs.rebuild,
+        capacity_rows=run.payoffs.capacity,
+    )

@@ -1,0 +1,73 @@
+"""What an experiment measures, and how much: the options of :func:`kit.run_experiment`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from kit.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every choice of an experiment run; the defaults are the notebooks' 01 defaults.
+
+    ``distribution``, ``rebuild``: trials of push/pull through a registry (the local one, or the
+    one at ``registry``, a URL) and of a rebuild after a source edit; 0 skips them.
+    ``force`` (None: ``KIT_FORCE``) measures again what the store could reuse.
+    """
+
+    profile: str = "auto"
+    trials: int = 5
+    warmups: int = 1
+    variants: tuple[str, ...] = ()
+    anatomy: bool = True
+    floor: bool = True
+    distribution: int = 0
+    rebuild: int = 0
+    capacity: bool = False
+    registry: str | None = None
+    force: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.trials < 1 or self.warmups < 0:
+            raise UsageError(
+                f"trials must be ≥ 1 and warmups ≥ 0 (got {self.trials}, {self.warmups})"
+            )
+        if self.distribution < 0 or self.rebuild < 0:
+            raise UsageError("distribution and rebuild are numbers of trials: 0 or more")
+
+    @classmethod
+    def of(cls, base: Options | None = None, **changes: Any) -> Options:
+        """``base`` (default: the defaults) with ``changes``; an unknown name is an error."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(changes) - known
+        if unknown:
+            raise UsageError(
+                f"unknown option(s) {', '.join(sorted(unknown))}; options are "
+                + ", ".join(sorted(known))
+            )
+        if "variants" in changes:
+            changes["variants"] = tuple(changes["variants"] or ())
+        return dataclasses.replace(base or cls(), **changes)
+
+    def keyed(self) -> dict[str, Any]:
+        """The parameters a variant's measurements depend on (part of its cache key)."""
+        return {"trials": self.trials, "warmups": self.warmups, "anatomy": self.anatomy}
+
+    def as_json(self, force: bool) -> str:
+        """The parameters as each row's envelope records them."""
+        return json.dumps(
+            {
+                **self.keyed(),
+                "floor": self.floor,
+                "variants": list(self.variants),
+                "force": force,
+                "distribution": self.distribution,
+                "rebuild": self.rebuild,
+                "capacity": self.capacity,
+                "registry": self.registry,
+            }
+        )

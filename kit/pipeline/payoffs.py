@@ -1,0 +1,155 @@
+"""The payoffs the advice promises, measured once every variant of an app is built.
+
+Push and pull through a real registry, the rebuild after a one-line source edit, and how many
+images fit on a host. They run after the variants because they compare them: a warm push needs
+a sibling's layers in the registry, and shared disk is a property of the set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import statistics
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from kit.engine import Engine
+from kit.errors import KitError
+from kit.host.registry import Registry, local_registry
+from kit.measure.payoffs.capacity import DEFAULT_CAPACITY, measure_capacity
+from kit.measure.payoffs.distribution import measure_distribution, skipped_sample
+from kit.measure.payoffs.rebuild import measure_rebuild
+from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
+from kit.spec.app import App, Variant
+from kit.util.progress import phase, tqdm
+
+log = logging.getLogger("kit")
+
+
+@dataclass(frozen=True)
+class Payoffs:
+    distribution: tuple[DistributionRow, ...] = ()
+    rebuild: tuple[RebuildRow, ...] = ()
+    capacity: tuple[CapacityTableRow, ...] = ()
+
+
+@contextlib.contextmanager
+def _registry(url: str | None) -> Iterator[Registry]:
+    if url:
+        yield Registry.external(url)
+    else:
+        with local_registry() as registry:
+            yield registry
+
+
+def _distribution(
+    engine: Engine, app: App, rows: Sequence[ImageResult], trials: int, url: str | None
+) -> list[DistributionRow]:
+    samples = [skipped_sample(r.variant, f"not built: {r.error}") for r in rows if r.status != "ok"]
+    images = [(r.variant, str(r.tag)) for r in rows if r.status == "ok" and r.tag]
+    if images:
+        with _registry(url) as registry:
+            samples.extend(measure_distribution(engine, images, trials, registry))
+    return [DistributionRow(**dataclasses.asdict(s), app=app.name) for s in samples]
+
+
+def _rebuild(
+    engine: Engine,
+    app: App,
+    rows: Sequence[ImageResult],
+    variants: Sequence[Variant],
+    profile: str,
+    trials: int,
+) -> list[RebuildRow]:
+    ok = {r.variant for r in rows if r.status == "ok"}
+    found = []
+    for variant in variants:
+        if variant.name not in ok:
+            continue
+        for trial in range(trials):
+            result = measure_rebuild(engine, app, variant, profile)
+            found.append(RebuildRow(**dataclasses.asdict(result), app=app.name, trial=trial))
+            if result.status != "ok":
+                break  # the same edit fails the same way; one failed row says why
+    return found
+
+
+def _capacity(engine: Engine, app: App, rows: Sequence[ImageResult]) -> list[CapacityTableRow]:
+    images = [(r.variant, str(r.tag)) for r in rows if r.status == "ok" and r.tag]
+    if not images:
+        return []
+    try:
+        found = measure_capacity(engine, app.name, images, DEFAULT_CAPACITY)
+    except KitError as exc:
+        # A reused variant whose image was removed since: the rest of the run still stands.
+        log.warning("images per host not measured: %s", exc, extra=exc.context())
+        return []
+    return [
+        CapacityTableRow(
+            **dataclasses.asdict(row),
+            capacity_bytes=found.capacity_bytes,
+            app_separate_bytes=found.separate_bytes,
+            app_together_bytes=found.together_bytes,
+        )
+        for row in found.rows
+    ]
+
+
+def measure_payoffs(
+    engine: Engine,
+    app: App,
+    profile: str,
+    rows: Sequence[ImageResult],
+    variants: Sequence[Variant],
+    *,
+    distribution: int,
+    rebuild: int,
+    capacity: bool,
+    registry_url: str | None = None,
+    bar: tqdm | None = None,
+) -> Payoffs:
+    """Each part only when asked for (``distribution``/``rebuild``: trials, 0 skips)."""
+    pushed: list[DistributionRow] = []
+    rebuilt: list[RebuildRow] = []
+    fits: list[CapacityTableRow] = []
+    if capacity:
+        phase(bar, "images per host")
+        fits = _capacity(engine, app, rows)
+    if rebuild:
+        phase(bar, "rebuild after an edit")
+        rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild)
+    if distribution:
+        phase(bar, "push and pull")
+        pushed = _distribution(engine, app, rows, distribution, registry_url)
+    return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits))
+
+
+def _median(values: Sequence[float | int | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def with_payoffs(rows: Sequence[ImageResult], payoffs: Payoffs) -> list[ImageResult]:
+    """Each variant's medians: cold pushes and pulls, rebuilds."""
+    out = []
+    for row in rows:
+        cold = [
+            d
+            for d in payoffs.distribution
+            if d.variant == row.variant and d.mode == "cold" and d.status == "ok"
+        ]
+        again = [r for r in payoffs.rebuild if r.variant == row.variant and r.status == "ok"]
+        pushed = _median([d.pushed_bytes for d in cold])
+        steps = _median([r.steps_rebuilt for r in again])
+        out.append(
+            replace(
+                row,
+                push_median_s=_median([d.push_s for d in cold]),
+                pull_median_s=_median([d.pull_s for d in cold]),
+                pushed_bytes=None if pushed is None else int(pushed),
+                rebuild_s=_median([r.rebuild_s for r in again]),
+                rebuild_steps=None if steps is None else int(steps),
+            )
+        )
+    return out

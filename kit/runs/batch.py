@@ -1,0 +1,296 @@
+"""``kit batch``: run every cell of a matrix (see :mod:`kit.runs.matrix`) with papermill.
+
+Each cell's executed notebook goes to ``<runs>/<run_id>/<cell name>.ipynb``; a failing notebook
+is kept and recorded, and the batch goes on. After every change the run dir's ``batch.json`` is
+replaced atomically, one record per cell: notebook, parameters, output, status (``pending``,
+``running``, ``submitted`` to an executor, ``ok``, ``failed``, ``interrupted``), error, started
+and finished UTC, seconds. Running the same run id again skips the cells that are ``ok`` (and
+whose notebook is still there) and runs the rest. A lock in the run dir keeps a second batch off
+the same run id.
+
+Each kernel gets ``KIT_BATCH_ID=<run id>`` (the kit labels the containers it creates with it, so
+an interrupted batch can remove them), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
+as ``TMPDIR``. How a cell runs, and what Ctrl-C does to it, is in :mod:`kit.runs.cell`. With an
+executor, Ctrl-C is best effort: the batch records the unfinished cells as interrupted and removes
+the batch's containers, but the cells already on workers stop only if the workers see the signal
+too (a local process pool does; a remote cluster's kernels end with their worker).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import functools
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kit.errors import BatchError, KitError, UsageError
+from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, utc_now
+from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
+from kit.util.locks import file_lock
+from kit.util.progress import bar_options, tqdm
+
+log = logging.getLogger("kit.runs.batch")
+STATE = "batch.json"
+SCHEMA = 1
+_UNTIMED = {"started_utc": None, "finished_utc": None, "seconds": None}
+
+
+@dataclass(frozen=True)
+class CellResult:
+    notebook: Path
+    parameters: Parameters
+    output: Path
+    status: str  # "ok" | "failed" | "interrupted", as batch.json records it
+    error: CellError | None
+    seconds: float | None
+    skipped: bool  # ok in an earlier run of the same run id, so not run again
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    run_id: str
+    run_dir: Path
+    cells: tuple[CellResult, ...]
+
+    @property
+    def ok(self) -> tuple[CellResult, ...]:
+        return tuple(c for c in self.cells if c.status == "ok")
+
+    @property
+    def failed(self) -> tuple[CellResult, ...]:
+        return tuple(c for c in self.cells if c.status != "ok")
+
+
+class _State:
+    """``batch.json``: one record per cell, keyed by the cell's name."""
+
+    def __init__(self, path: Path, run_id: str, matrix: Path) -> None:
+        self.path = path
+        self.cells: dict[str, dict[str, Any]] = {}
+        if path.exists():
+            try:
+                saved = json.loads(path.read_text(encoding="utf-8"))
+                self.cells = dict(saved["cells"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise BatchError(
+                    f"the batch state file cannot be read: {exc}",
+                    file=path,
+                    hint="it is only ever replaced whole; remove it to run every cell again",
+                ) from exc
+        self.head = {"schema": SCHEMA, "run_id": run_id, "matrix": str(matrix)}
+
+    def record(self, cell: Cell, output: Path, **fields: Any) -> None:
+        entry = self.cells.setdefault(cell.name, {})
+        entry.update(notebook=str(cell.notebook), parameters=dict(cell.parameters))
+        entry.update(output=str(output), **fields)
+
+    def finish(self, cell: Cell, output: Path, outcome: CellOutcome) -> None:
+        error = outcome.error
+        self.record(
+            cell,
+            output,
+            status=outcome.status,
+            error=None if error is None else vars(error),
+            started_utc=outcome.started_utc,
+            finished_utc=outcome.finished_utc,
+            seconds=outcome.seconds,
+        )
+
+    def save(self) -> None:
+        body = json.dumps({**self.head, "updated_utc": utc_now(), "cells": self.cells}, indent=2)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(body + "\n", encoding="utf-8")
+        # A reader (or a killed batch) sees the old file or the new one, never half of one.
+        os.replace(tmp, self.path)
+
+
+def default_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _result(cell: Cell, output: Path, entry: dict[str, Any], *, skipped: bool) -> CellResult:
+    error = entry.get("error")
+    return CellResult(
+        notebook=cell.notebook,
+        parameters=cell.parameters,
+        output=output,
+        status=str(entry.get("status")),
+        error=CellError(**error) if isinstance(error, dict) else None,
+        seconds=entry.get("seconds"),
+        skipped=skipped,
+    )
+
+
+def _remove_batch_containers(run_id: str) -> None:
+    """Remove the containers of an interrupted batch: what a killed kernel could not remove."""
+    from kit.engine import BATCH_LABEL, Engine
+    from kit.errors import EngineError
+
+    try:
+        engine = Engine.connect(timeout=30)
+    except EngineError:
+        return  # no engine, so no containers to remove
+    try:
+        for container in engine.containers.kit_containers():
+            if engine.containers.inspect(container).labels.get(BATCH_LABEL) == run_id:
+                log.info("removing container %s left by batch %s", container[:12], run_id)
+                engine.containers.remove(container)
+    except KitError as exc:
+        log.warning("could not remove the containers of batch %s: %s", run_id, exc)
+    finally:
+        engine.close()
+
+
+def _outcome(run: Callable[[], CellOutcome]) -> CellOutcome:
+    """A cell's outcome; a failure outside the notebook (a lost worker, say) fails the cell."""
+    started = utc_now()
+    try:
+        return run()
+    except Exception as exc:
+        return CellOutcome(
+            "failed", CellError(type(exc).__name__, str(exc)), started, utc_now(), 0.0
+        )
+
+
+@contextlib.contextmanager
+def _interrupt_cleanup(
+    run_id: str, state: _State, pending: dict[str, tuple[Cell, Path]], run_dir: Path
+) -> Iterator[None]:
+    """On Ctrl-C (or any escape): cells not finished are ``interrupted``, state saved, the
+    batch's containers removed, and the exception goes on."""
+    try:
+        yield
+    except BaseException:
+        for name, (cell, output) in pending.items():
+            if state.cells[name]["status"] in ("running", "submitted"):
+                state.record(cell, output, status="interrupted", finished_utc=utc_now())
+        state.save()
+        _remove_batch_containers(run_id)
+        raise
+    finally:
+        # .tmp only holds the temp dirs of running cells, each removed by its cell.
+        with contextlib.suppress(OSError):
+            (run_dir / ".tmp").rmdir()
+
+
+def run_batch(
+    matrix: str | Path | Matrix,
+    *,
+    run_id: str | None = None,
+    runs_dir: str | Path = "runs",
+    store: str | Path = "results",
+    force: bool = False,
+    executor: concurrent.futures.Executor | None = None,
+    quiet: bool = False,
+) -> BatchResult:
+    """Run every cell of ``matrix`` not already ``ok`` under ``run_id`` (``force``: every cell).
+
+    ``run_id`` defaults to the matrix's, else a new UTC timestamp. ``store`` is passed to the
+    notebooks that declare a ``store`` parameter the matrix does not set. With an ``executor``,
+    cells run on it in parallel; without one, one after the other in this process.
+    """
+    loaded = matrix if isinstance(matrix, Matrix) else load_matrix(matrix)
+    rid = run_id or loaded.run_id or default_run_id()
+    if not RUN_ID.fullmatch(rid):
+        raise UsageError(f"run id {rid!r} is not a safe name ({RUN_ID.pattern})")
+    run_dir = Path(runs_dir).resolve() / rid
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with file_lock(run_dir / "batch.lock", what=f"the batch run dir {run_dir}", timeout_s=0):
+        return _run_locked(loaded, rid, run_dir, Path(store).resolve(), force, executor, quiet)
+
+
+def _spec(
+    cell: Cell, output: Path, run_id: str, run_dir: Path, store: Path, force: bool, progress: bool
+) -> CellSpec:
+    parameters = dict(cell.parameters)
+    if "store" in cell.declared and "store" not in parameters:
+        parameters["store"] = str(store)
+    return CellSpec(
+        notebook=str(cell.notebook),
+        output=str(output),
+        parameters=tuple(parameters.items()),
+        timeout_s=cell.timeout_s,
+        env=(("KIT_BATCH_ID", run_id),) + ((("KIT_FORCE", "1"),) if force else ()),
+        unset=() if force else ("KIT_FORCE",),
+        tmp_root=str(run_dir / ".tmp"),
+        progress=progress,
+    )
+
+
+def _run_locked(
+    matrix: Matrix,
+    run_id: str,
+    run_dir: Path,
+    store: Path,
+    force: bool,
+    executor: concurrent.futures.Executor | None,
+    quiet: bool,
+) -> BatchResult:
+    state = _State(run_dir / STATE, run_id, matrix.path)
+    # Under the lock no cell of this run is running: what is in .tmp was left by a killed batch.
+    shutil.rmtree(run_dir / ".tmp", ignore_errors=True)
+    done: dict[str, CellResult] = {}
+    todo: dict[str, tuple[Cell, Path]] = {}
+    for cell in matrix.cells:
+        output = run_dir / f"{cell.name}.ipynb"
+        entry = state.cells.get(cell.name, {})
+        if not force and entry.get("status") == "ok" and output.exists():
+            done[cell.name] = _result(cell, output, entry, skipped=True)
+        else:
+            todo[cell.name] = (cell, output)
+            state.record(cell, output, status="pending", error=None, **_UNTIMED)
+    state.save()
+    if done:
+        log.info("batch %s: %d cell(s) already ok, %d to run", run_id, len(done), len(todo))
+    specs = {
+        name: _spec(cell, out, run_id, run_dir, store, force, not quiet and executor is None)
+        for name, (cell, out) in todo.items()
+    }
+    bar = tqdm(
+        total=len(matrix.cells), initial=len(done), unit="cell", disable=quiet, **bar_options()
+    )
+
+    def finished(name: str, outcome: CellOutcome) -> None:
+        cell, output = todo.pop(name)
+        state.finish(cell, output, outcome)
+        state.save()
+        done[name] = _result(cell, output, state.cells[name], skipped=False)
+        if outcome.status == "ok":
+            log.info("%s: ok in %.1f s", name, outcome.seconds)
+        else:
+            kept = f"; kept: {output}" if output.exists() else ""
+            log.warning("%s: %s (%s)%s", name, outcome.status, outcome.error, kept)
+        bar.update(1)
+        if outcome.status == "interrupted":
+            raise KeyboardInterrupt
+
+    with bar, _interrupt_cleanup(run_id, state, todo, run_dir):
+        if executor is None:
+            for name in list(todo):
+                cell, output = todo[name]
+                bar.set_description(name)
+                log.info("%s: started", name)
+                state.record(cell, output, status="running", started_utc=utc_now())
+                state.save()
+                finished(name, _outcome(functools.partial(run_cell, specs[name])))
+        else:
+            futures = {executor.submit(run_cell, specs[name]): name for name in todo}
+            for cell, output in todo.values():
+                state.record(cell, output, status="submitted")
+            state.save()
+            log.info("batch %s: %d cell(s) submitted", run_id, len(futures))
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    finished(futures[future], _outcome(future.result))
+            finally:
+                for future in futures:
+                    future.cancel()
+    return BatchResult(run_id, run_dir, tuple(done[cell.name] for cell in matrix.cells))

@@ -1,0 +1,174 @@
+"""Read an app directory in the experiment format into typed specs.
+
+``dockerfiles/<app>/`` is the build context; each ``Dockerfile.<variant>`` is one variant, read
+and parsed once (:mod:`kit.spec.dockerfile`); an optional ``experiment.toml``
+(:mod:`kit.spec.experiment`) names the probe, descriptions and build args per profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+
+from kit.config import dockerfiles_dir
+from kit.errors import ExperimentConfigError, InvalidVariantError
+from kit.model.claims import DeclaredClaim
+from kit.spec import experiment
+from kit.spec.claims import parse_claims
+from kit.spec.dockerfile import Dockerfile
+from kit.spec.experiment import Probe
+
+VARIANT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    file: Dockerfile
+    description: str = ""
+    args: Mapping[str, str] = field(default_factory=_empty)
+    #: Dockerfiles that replace this one under a profile (e.g. an apk version for ``hub``).
+    overrides: Mapping[str, Path] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def dockerfile(self) -> Path:
+        return self.file.path
+
+    @property
+    def sha256(self) -> str:
+        return self.file.sha256
+
+    @property
+    def stages(self) -> int:
+        """Number of ``FROM`` instructions: more than one means a multi-stage build."""
+        return len(self.file.stages)
+
+    def for_profile(self, profile: str) -> Variant:
+        """This variant as it is built under ``profile``."""
+        path = self.overrides.get(profile)
+        return self if path is None else replace(self, file=Dockerfile.read(path))
+
+
+@dataclass(frozen=True)
+class RejectedVariant:
+    """A ``Dockerfile.*`` that cannot be a variant; it becomes a failed row, not a crash."""
+
+    name: str
+    dockerfile: Path
+    sha256: str
+    error: ExperimentConfigError
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    directory: Path
+    title: str
+    probe: Probe
+    variants: tuple[Variant, ...]
+    rejected: tuple[RejectedVariant, ...]
+    profile_args: Mapping[str, Mapping[str, str]]
+    claims: tuple[DeclaredClaim, ...] = ()
+
+    def build_args(self, variant: Variant, profile: str) -> dict[str, str]:
+        return {**self.profile_args.get(profile, {}), **variant.args}
+
+    def bases(self, variant: Variant, profile: str) -> list[str]:
+        """The images ``variant``'s FROM lines name under ``profile`` (not stages, not scratch)."""
+        return variant.file.base_images(self.build_args(variant, profile))
+
+    def release_base(self, variant: Variant, profile: str) -> str | None:
+        return variant.file.release_base(self.build_args(variant, profile))
+
+    def stages(self, variant: Variant, profile: str) -> list[tuple[str | None, str]]:
+        """(stage name, FROM reference) of each stage under ``profile``."""
+        return variant.file.resolved(self.build_args(variant, profile))
+
+
+def _rejected(root: Path, dockerfile: Path, vname: str, app: str) -> RejectedVariant:
+    return RejectedVariant(
+        vname,
+        dockerfile,
+        hashlib.sha256(dockerfile.read_bytes()).hexdigest(),
+        InvalidVariantError(
+            f"invalid variant name {vname!r}: must match {VARIANT_NAME.pattern}",
+            app=app,
+            variant=vname,
+            file=dockerfile,
+        ),
+    )
+
+
+def app_directory(directory: str | Path) -> Path:
+    """``directory``, or the bundled app of that name (``node-server``) when no such folder
+    exists here: the bundled apps ship with the kit."""
+    given = Path(directory)
+    bundled = dockerfiles_dir() / given.name
+    if (
+        not given.exists()
+        and given.name == str(directory)
+        and (bundled / "experiment.toml").exists()
+    ):
+        return bundled.resolve()
+    return given.resolve()
+
+
+def load_app(directory: str | Path) -> App:
+    """Discover the variants of one app directory (or bundled app); raise only for app-level
+    problems."""
+    root = app_directory(directory)
+    name = root.name
+    if not root.is_dir():
+        raise ExperimentConfigError(f"{root} is not a directory", app=name, file=root)
+    config = root / "experiment.toml"
+    doc = experiment.read(config, name)
+    probe = experiment.probe(doc, config, name)
+    title = experiment.title(doc, config, name)
+    profile_args = experiment.profile_args(doc, config, name)
+    variants_doc = experiment.table(doc, "variants", "variants", config, name)
+    variants: list[Variant] = []
+    rejected: list[RejectedVariant] = []
+    for dockerfile in sorted(root.glob("Dockerfile.*")):
+        vname = dockerfile.name.removeprefix("Dockerfile.")
+        if not VARIANT_NAME.fullmatch(vname):
+            rejected.append(_rejected(root, dockerfile, vname, name))
+            continue
+        body = experiment.variant_table(variants_doc, vname, root, config, name)
+        variants.append(
+            Variant(
+                name=vname,
+                file=Dockerfile.read(dockerfile),
+                description=body.description,
+                args=body.args,
+                overrides=body.overrides,
+            )
+        )
+    unknown = set(variants_doc) - {v.name for v in variants} - {r.name for r in rejected}
+    if unknown:
+        raise ExperimentConfigError(
+            f"[variants.*] name variants with no Dockerfile: {', '.join(sorted(unknown))}",
+            app=name,
+            file=config,
+        )
+    if not variants and not rejected:
+        raise ExperimentConfigError(
+            "no Dockerfile.<variant> files in the app directory", app=name, file=root
+        )
+    return App(
+        name=name,
+        directory=root,
+        title=title,
+        probe=probe,
+        variants=tuple(variants),
+        rejected=tuple(rejected),
+        profile_args=profile_args,
+        claims=parse_claims(doc.get("claims"), [v.name for v in variants], app=name, file=config),
+    )

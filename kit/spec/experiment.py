@@ -1,0 +1,176 @@
+"""The ``experiment.toml`` format: an app's title, readiness probe, build args per profile, one
+table per variant (description, args, per-profile Dockerfile overrides) and declared claims
+(:mod:`kit.spec.claims`). Every problem is an :class:`~kit.errors.ExperimentConfigError` naming
+the file and what is wrong."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from kit.errors import ExperimentConfigError
+
+PROBE_KINDS = ("exit", "log", "http")
+PROFILES = ("local", "hub")
+TOP_KEYS = ("title", "probe", "variants", "profiles", "claims")
+VARIANT_KEYS = ("description", "args", "profiles")
+ProbeKind = Literal["exit", "log", "http"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How the kit knows a started container is up."""
+
+    kind: ProbeKind = "exit"
+    path: str = "/"
+    pattern: str | None = None
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class VariantTable:
+    """``[variants.<name>]``: all optional."""
+
+    description: str
+    args: Mapping[str, str]
+    overrides: Mapping[str, Path]  # profile → a Dockerfile that replaces the variant's
+
+
+def read(config: Path, app: str) -> dict[str, Any]:
+    """The parsed file (empty when there is none), its top-level keys checked."""
+    doc: dict[str, Any] = {}
+    if config.exists():
+        try:
+            doc = tomllib.loads(config.read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ExperimentConfigError(
+                f"experiment.toml is not valid TOML: {exc}", app=app, file=config
+            ) from exc
+    unknown_top = set(doc) - set(TOP_KEYS)
+    if unknown_top:
+        raise ExperimentConfigError(
+            f"unknown keys in experiment.toml: {', '.join(sorted(unknown_top))}",
+            app=app,
+            file=config,
+        )
+    return doc
+
+
+def title(doc: Mapping[str, Any], config: Path, app: str) -> str:
+    value = doc.get("title", app)
+    if not isinstance(value, str):
+        raise ExperimentConfigError("title must be a string", app=app, file=config)
+    return value
+
+
+def table(doc: Mapping[str, Any], key: str, where: str, path: Path, app: str) -> dict[str, Any]:
+    value = doc.get(key, {})
+    if not isinstance(value, dict):
+        raise ExperimentConfigError(f"[{where}] must be a table", app=app, file=path)
+    return value
+
+
+def _str_map(value: Any, where: str, path: Path, app: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int | float) for v in value.values()
+    ):
+        raise ExperimentConfigError(f"[{where}] must map names to strings", app=app, file=path)
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def probe(doc: Mapping[str, Any], path: Path, app: str) -> Probe:
+    raw = table(doc, "probe", "probe", path, app)
+    unknown = set(raw) - {"kind", "path", "pattern", "timeout_s"}
+    if unknown:
+        raise ExperimentConfigError(
+            f"unknown keys in [probe]: {', '.join(sorted(unknown))}", app=app, file=path
+        )
+    kind = raw.get("kind", "exit")
+    if kind not in PROBE_KINDS:
+        raise ExperimentConfigError(
+            f"probe.kind must be one of {', '.join(PROBE_KINDS)}, not {kind!r}", app=app, file=path
+        )
+    pattern = raw.get("pattern")
+    if kind == "log":
+        if not isinstance(pattern, str):
+            raise ExperimentConfigError("probe.kind = 'log' needs a pattern", app=app, file=path)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ExperimentConfigError(
+                f"probe.pattern is not a valid regex: {exc}", app=app, file=path
+            ) from exc
+    timeout = raw.get("timeout_s", 30)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        raise ExperimentConfigError("probe.timeout_s must be a positive number", app=app, file=path)
+    probe_path = raw.get("path", "/")
+    if not isinstance(probe_path, str) or not probe_path.startswith("/"):
+        raise ExperimentConfigError("probe.path must start with '/'", app=app, file=path)
+    return Probe(kind=kind, path=probe_path, pattern=pattern, timeout_s=float(timeout))
+
+
+def profile_args(doc: Mapping[str, Any], config: Path, app: str) -> Mapping[str, Mapping[str, str]]:
+    """``[profiles.<p>] args = {...}``: build args for every variant under a profile."""
+    found = {}
+    for profile, body in table(doc, "profiles", "profiles", config, app).items():
+        if profile not in PROFILES or not isinstance(body, dict):
+            raise ExperimentConfigError(
+                f"[profiles.{profile}]: profiles are {', '.join(PROFILES)}", app=app, file=config
+            )
+        found[profile] = MappingProxyType(
+            _str_map(body.get("args", {}), f"profiles.{profile}.args", config, app)
+        )
+    return MappingProxyType(found)
+
+
+def variant_table(
+    variants: Mapping[str, Any], vname: str, root: Path, config: Path, app: str
+) -> VariantTable:
+    body = variants.get(vname, {})
+    if not isinstance(body, dict):
+        raise ExperimentConfigError(f"[variants.{vname}] must be a table", app=app, file=config)
+    extra = set(body) - set(VARIANT_KEYS)
+    if extra:
+        raise ExperimentConfigError(
+            f"unknown keys in [variants.{vname}]: {', '.join(sorted(extra))}",
+            app=app,
+            file=config,
+        )
+    return VariantTable(
+        description=str(body.get("description", "")),
+        args=MappingProxyType(
+            _str_map(body.get("args", {}), f"variants.{vname}.args", config, app)
+        ),
+        overrides=MappingProxyType(_overrides(body, vname, root, config, app)),
+    )
+
+
+def _overrides(
+    body: Mapping[str, Any], vname: str, root: Path, config: Path, app: str
+) -> dict[str, Path]:
+    """``[variants.<v>.profiles.<p>] dockerfile = "..."``: a Dockerfile inside the context."""
+    found = {}
+    for profile, entry in table(
+        body, "profiles", f"variants.{vname}.profiles", config, app
+    ).items():
+        where = f"[variants.{vname}.profiles.{profile}]"
+        if profile not in PROFILES or not isinstance(entry, dict) or set(entry) != {"dockerfile"}:
+            raise ExperimentConfigError(
+                f"{where}: profiles are {', '.join(PROFILES)}, each with one key `dockerfile`",
+                app=app,
+                file=config,
+            )
+        path = (root / str(entry["dockerfile"])).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise ExperimentConfigError(
+                f"{where}: {entry['dockerfile']} is not a file inside the app directory",
+                app=app,
+                file=config,
+            )
+        found[profile] = path
+    return found

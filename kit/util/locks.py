@@ -1,0 +1,74 @@
+"""Advisory file locks: one writer per result store, one timed measurement per engine.
+
+``fcntl`` locks die with their process, so a crashed batch never leaves a lock that blocks the
+next one; the holder's pid and host are written into the file only to name it in the error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import platform
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from kit.config import state_dir
+from kit.errors import LockedError
+
+log = logging.getLogger("kit.util.locks")
+POLL_S = 0.2
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, what: str, timeout_s: float | None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``; wait up to ``timeout_s`` (None: for ever)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise LockedError(
+                        f"{what} is locked by {_holder(path)} (waited {timeout_s:.0f} s)",
+                        file=path,
+                        hint="wait for the other run to finish, or point this one elsewhere",
+                    ) from None
+                if not told:
+                    log.info("waiting for %s, held by %s", what, _holder(path))
+                    told = True
+                time.sleep(POLL_S)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {platform.node()}".encode())
+        yield
+    finally:
+        # Closing the descriptor releases the lock.
+        os.close(fd)
+
+
+def engine_lock(engine_host: str) -> contextlib.AbstractContextManager[None]:
+    """Serialise the timed steps on one engine: parallel builds or starts would skew each other.
+
+    Keyed by the engine's address, so workers driving different engines never wait on each other.
+    """
+    digest = hashlib.sha256(engine_host.encode()).hexdigest()[:16]
+    return file_lock(
+        state_dir() / "locks" / f"engine-{digest}.lock",
+        what=f"the engine at {engine_host}",
+        timeout_s=None,
+    )

@@ -1,0 +1,38 @@
+"""What a run (or the whole store) shows: tables, narration, claims, stable facts and figures,
+one topic per notebook, each with the same names.
+
+=================  ===================================================================
+``images``         size, layers, builds and starts of each variant (notebook 01)
+``layers``         layer anatomy, waste and lint costs (02)
+``floor``          the size floor, attack surface and build stages (03)
+``distribution``   push and pull, rebuild after an edit, images per host (04)
+``overview``       every app and variant in a store, and their history (00)
+=================  ===================================================================
+
+Each topic has ``table``, ``narrate`` (Markdown, rendered in Jupyter), ``claims`` (a table of
+verdicts), ``facts`` (the stable lines a regression check compares) and ``plot_*`` figures;
+``overview`` takes a store instead of a run. Views read :mod:`kit.model` only: never the engine.
+Topics are imported on first use, so a view of layers does not pay for the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kit.views import distribution, floor, images, layers, overview
+
+TOPICS = ("images", "layers", "floor", "distribution", "overview")
+__all__ = ["distribution", "floor", "images", "layers", "overview"]
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name not in TOPICS:
+        raise AttributeError(f"module 'kit.views' has no attribute {name!r}")
+    return importlib.import_module(f"kit.views.{name}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(TOPICS))
