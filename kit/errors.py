@@ -63,6 +63,11 @@ class EngineError(KitError):
     """No engine answers, or it could not be started."""
 
 
+class BuilderUnavailableError(EngineError):
+    """The builder asked for cannot be driven on this engine (no docker CLI that can drive
+    BuildKit, for instance)."""
+
+
 class EngineGoneError(EngineError):
     """The engine stopped answering in the middle of work."""
 
@@ -85,6 +90,11 @@ class BuildError(KitError):
 
 class BaseImageError(BuildError):
     """A base image named by FROM cannot be had (offline, or never built)."""
+
+
+class BuilderSyntaxError(BuildError):
+    """A Dockerfile uses syntax its builder cannot build: BuildKit-only instructions under the
+    classic builder, or what this engine's BuildKit frontend lacks (heredocs on Docker 20.10)."""
 
 
 class StartError(KitError):

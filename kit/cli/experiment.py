@@ -12,6 +12,7 @@ def measure(args: argparse.Namespace) -> int:
     results = run_experiment(
         args.app_dir,
         profile=args.profile,
+        builder=args.builder,
         trials=args.trials,
         warmups=args.warmups,
         variants=tuple(args.variant or ()),

@@ -40,6 +40,12 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser("measure", help="build, size and start every variant of an app")
     m.add_argument("app_dir", type=Path)
     m.add_argument("--profile", default="auto", choices=["auto", "local", "hub"])
+    m.add_argument(
+        "--builder",
+        default="auto",
+        choices=["auto", "buildkit", "classic"],
+        help="auto: BuildKit where the engine supports it, else classic (with a note)",
+    )
     m.add_argument("--trials", type=int, default=5)
     m.add_argument("--warmups", type=int, default=1)
     m.add_argument("--variant", action="append", help="only this variant (repeatable)")

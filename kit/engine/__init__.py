@@ -1,7 +1,9 @@
 """The engine layer: the only place that imports the Docker SDK.
 
 ``Engine`` (``client``) is made of parts, each a module: ``images``, ``containers``, ``builds``,
-``files`` (reading an image's files without running it), ``transfers`` (push, pull), and
+``files`` (reading an image's files without running it), ``transfers`` (push, pull),
+``buildkit`` (BuildKit builds through a docker CLI, the one engine call not made through the
+SDK) with ``buildlog`` (a build log's steps), and
 ``context`` (the build context as the engine receives it). Every part returns the typed models
 of ``models``; ``labels`` names what the kit puts on the objects it creates; ``session`` is the
 one wrapper every call goes through.
@@ -10,6 +12,7 @@ one wrapper every call goes through.
 from kit.engine.client import Engine
 from kit.engine.labels import BATCH_LABEL, MANAGED, REPOSITORIES, RUN_LABEL
 from kit.engine.models import (
+    BuildStep,
     BuildStream,
     ContainerInfo,
     DiskUsage,
@@ -24,6 +27,7 @@ __all__ = [
     "MANAGED",
     "REPOSITORIES",
     "RUN_LABEL",
+    "BuildStep",
     "BuildStream",
     "ContainerInfo",
     "DiskUsage",

@@ -1,5 +1,6 @@
-"""Building an image with the classic builder: streaming its log, and cancelling it on the
-engine when the caller stops."""
+"""Building an image: the classic builder through the SDK (streaming its log, cancelling it on
+the engine when the caller stops), or BuildKit through a docker CLI (:mod:`kit.engine.buildkit`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 import docker.errors
 import requests
 
+from kit.engine.buildkit import BuildKitCli
+from kit.engine.buildlog import ClassicSteps
 from kit.engine.labels import LOG_TAIL_LINES, MANAGED
 from kit.engine.models import BuildStream
 from kit.engine.session import Session, transport_errors
@@ -22,9 +25,13 @@ BUILD_CANCEL_S = 10.0
 _RUNNING_IN = re.compile(r"\s*---> Running in ([0-9a-f]{12,64})\s*$")
 
 
+BUILDERS = ("buildkit", "classic")
+
+
 class Builds:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, buildkit: Callable[[], BuildKitCli]) -> None:
         self._s = session
+        self._buildkit = buildkit
 
     def build(
         self,
@@ -35,13 +42,56 @@ class Builds:
         buildargs: Mapping[str, str],
         labels: Mapping[str, str],
         nocache: bool,
+        builder: str = "classic",
         network_mode: str = "host",
         managed: bool = True,
         target: str | None = None,
         on_line: Callable[[str], None] | None = None,
     ) -> BuildStream:
+        """Build with ``builder`` ("buildkit" or "classic"); never raises for a failed build
+        (its error and log tail are in the result). Builds use the host network by default:
+        the engine runs without a bridge, and apt, npm and pip must reach their mirrors."""
+        all_labels = {**({MANAGED: "1"} if managed else {}), **labels}
+        if builder == "buildkit":
+            return self._buildkit().build(
+                context,
+                dockerfile,
+                tag=tag,
+                buildargs=buildargs,
+                labels=all_labels,
+                nocache=nocache,
+                network=network_mode,
+                target=target,
+                on_line=on_line,
+            )
+        return self.classic(
+            context,
+            dockerfile,
+            tag=tag,
+            buildargs=buildargs,
+            labels=all_labels,
+            nocache=nocache,
+            network_mode=network_mode,
+            target=target,
+            on_line=on_line,
+        )
+
+    def classic(
+        self,
+        context: str,
+        dockerfile: str,
+        *,
+        tag: str,
+        buildargs: Mapping[str, str],
+        labels: Mapping[str, str],
+        nocache: bool,
+        network_mode: str = "host",
+        target: str | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> BuildStream:
         """Build with the classic builder, streaming its log; never raises for a failed build."""
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        steps = ClassicSteps()
         image_id: str | None = None
         error: str | None = None
         # The HTTP response behind the stream: closing it is what cancels a classic build. The
@@ -62,7 +112,7 @@ class Builds:
                 dockerfile=dockerfile,
                 tag=tag,
                 buildargs=dict(buildargs),
-                labels={**({MANAGED: "1"} if managed else {}), **labels},
+                labels=dict(labels),
                 nocache=nocache,
                 # Without rm/forcerm the classic builder leaves intermediate containers behind.
                 rm=True,
@@ -77,6 +127,7 @@ class Builds:
                 for line in str(event.get("stream", "")).splitlines():
                     if line.strip():
                         tail.append(line.rstrip())
+                        steps(line.rstrip())
                         if started := _RUNNING_IN.match(line):
                             running = started.group(1)
                         if on_line:
@@ -103,7 +154,7 @@ class Builds:
                 self._s.api.hooks["response"].remove(keep)
         if error is not None:
             image_id = None
-        return BuildStream(image_id=image_id, error=error, log_tail=tuple(tail))
+        return BuildStream(image_id, error, tuple(tail), steps.finish(), "classic")
 
     def _cancel_build(
         self, events: Any, responses: list[requests.Response], running: str | None

@@ -8,11 +8,15 @@ inspect, a log attach and a wait inside what we time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import docker
 import docker.errors
+from docker.context import ContextAPI
+from docker.utils import kwargs_from_env
 
+from kit.engine.buildkit import BuildKitCli, find_cli
 from kit.engine.builds import Builds
 from kit.engine.containers import Containers
 from kit.engine.files import Files
@@ -23,21 +27,35 @@ from kit.engine.transfers import Transfers
 from kit.errors import EngineError
 
 
+def docker_host() -> str:
+    """Where the SDK connects, as ``DOCKER_HOST`` would say it: the variable, else the current
+    docker context's endpoint, else the default socket."""
+    params = kwargs_from_env()
+    if "base_url" not in params:
+        with contextlib.suppress(Exception):
+            params.update(ContextAPI.kwargs_from_context())
+    host = str(params.get("base_url") or "unix:///var/run/docker.sock")
+    return host.replace("http+unix://", "unix://", 1)
+
+
 class Engine:
     """A connected engine (create with :meth:`connect`), made of its parts:
 
     ``images`` (inspect, history, save, tag, remove), ``containers`` (create, start, wait,
     inspect, logs), ``builds``, ``files`` (an image's files read without running it) and
-    ``transfers`` (push, pull).
+    ``transfers`` (push, pull). ``host`` is the engine's address as a docker CLI takes it
+    (``DOCKER_HOST``): BuildKit builds go through the CLI (:mod:`kit.engine.buildkit`).
     """
 
-    def __init__(self, client: docker.DockerClient) -> None:
+    def __init__(self, client: docker.DockerClient, host: str | None = None) -> None:
         self._client = client
         self.api = client.api
+        self.host = host or docker_host()
         session = Session(client.api)
         self.images = Images(session)
         self.containers = Containers(session)
-        self.builds = Builds(session)
+        self.builds = Builds(session, self.buildkit)
+        self._buildkit: BuildKitCli | None = None
         self.files = Files(session)
         self.transfers = Transfers(session)
         self._session = session
@@ -55,7 +73,13 @@ class Engine:
                 f"no Docker engine answers at {where}",
                 hint="run `kit engine up` (starts Debian's dockerd as root), or set DOCKER_HOST",
             ) from exc
-        return cls(client)
+        return cls(client, docker_host())
+
+    def buildkit(self) -> BuildKitCli:
+        """The docker CLI that drives BuildKit on this engine (asked once), or why none can."""
+        if self._buildkit is None:
+            self._buildkit = find_cli(self.host, self.info().version)
+        return self._buildkit
 
     def close(self) -> None:
         self._client.close()

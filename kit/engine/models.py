@@ -141,12 +141,33 @@ class DiskUsage:
 
 
 @dataclass(frozen=True)
+class BuildStep:
+    """One step of a build as its log reports it: the instruction, whether it came from the
+    cache, and its time (BuildKit's own figure; the classic builder's, from when its lines
+    arrived). ``number`` is the classic builder's step number (None under BuildKit), ``stage``
+    BuildKit's stage label (``build``, ``stage-2``; None under the classic builder)."""
+
+    instruction: str  # as the log shows it, e.g. "RUN npm ci"
+    cached: bool
+    seconds: float | None = None
+    number: int | None = None
+    stage: str | None = None
+
+    @property
+    def keyword(self) -> str:
+        return self.instruction.split(" ", 1)[0].upper()
+
+
+@dataclass(frozen=True)
 class BuildStream:
-    """The outcome of one build call: the image id on success, else the error and log tail."""
+    """The outcome of one build call: the image id on success, else the error and log tail;
+    the steps the log reported either way, and which builder ran it."""
 
     image_id: str | None
     error: str | None
     log_tail: tuple[str, ...]
+    steps: tuple[BuildStep, ...] = ()
+    builder: str = "classic"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,12 @@
-"""Build one variant's image, cold then warm, and classify what went wrong when it fails.
+"""Build one variant's image, cold then warm, with either builder, and classify what went wrong
+when it fails.
 
-A failed classic build leaves the images of its finished steps behind as dangling images; they
-are removed here, so a bad Dockerfile never leaves a half-built image on the engine.
+Before a build, what cannot work is refused with a clear error naming the line: BuildKit-only
+syntax under the classic builder, a local-profile image that is not on the engine. After a failed
+build, the engine's message is explained by the line that caused it where the parsed Dockerfile
+can tell (:func:`kit.spec.features.explain`). A failed classic build leaves the images of its
+finished steps behind as dangling images; they are removed here, so a bad Dockerfile never leaves
+a half-built image on the engine (a BuildKit build makes no image until it succeeds).
 """
 
 from __future__ import annotations
@@ -12,16 +17,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kit.engine import Engine
-from kit.errors import BaseImageError, BuildError
+from kit.engine import BuildStep, Engine
+from kit.errors import BaseImageError, BuildError, BuilderSyntaxError
 from kit.spec.app import App, Variant
+from kit.spec.features import buildkit_only, explain, unreachable
 
-# Engine messages that mean "a FROM image is not here and cannot be fetched".
-_UNREACHABLE = re.compile(
-    r"pull access denied|repository does not exist|no such host|dial tcp|"
-    r"i/o timeout|TLS handshake timeout|manifest unknown|not found: manifest",
-    re.IGNORECASE,
-)
 _OFFLINE_HINT = "use profile `local` (the kit's embedded bases) or run `kit bases` to make them"
 
 
@@ -30,26 +30,48 @@ class BuildOutcome:
     image_id: str
     tag: str
     seconds: float
+    steps: tuple[BuildStep, ...] = ()
 
 
-def image_tag(app: App, variant: Variant, profile: str) -> str:
+def image_tag(app: App, variant: Variant, profile: str, builder: str = "buildkit") -> str:
+    """``kitexp/<app>:<variant>-<profile>``; ``-classic`` appended for the classic builder, so
+    both builders' images of one variant can stand side by side."""
     repo = re.sub(r"[^a-z0-9_.-]+", "-", app.name.lower()).strip("-._") or "app"
-    return f"kitexp/{repo}:{variant.name}-{profile}"
+    return f"kitexp/{repo}:{variant.name}-{profile}" + ("-classic" if builder == "classic" else "")
 
 
 def check_bases(engine: Engine, app: App, variant: Variant, profile: str) -> None:
-    """Fail fast, with advice, when a local-profile base is missing (no pull will save it)."""
+    """Fail fast, with advice, when a local-profile image (a FROM base, a ``COPY --from``
+    image) is missing: no pull will save it."""
     if profile != "local":
         return
-    for ref in app.bases(variant, profile):
+    for line, ref in app.images(variant, profile):
         if engine.images.inspect(ref) is None:
             raise BaseImageError(
-                f"base image {ref!r} is not on the engine and cannot be pulled offline",
+                f"{variant.dockerfile.name}, line {line}: image {ref!r} is not on the engine "
+                "and cannot be pulled offline",
                 app=app.name,
                 variant=variant.name,
                 file=variant.dockerfile,
                 hint=_OFFLINE_HINT,
             )
+
+
+def check_builder(app: App, variant: Variant, builder: str) -> None:
+    """Refuse, naming the line, what the classic builder cannot build (before it says so in
+    its own words, or misreads a heredoc's lines as instructions)."""
+    if builder != "classic":
+        return
+    found = buildkit_only(variant.file)
+    if found:
+        where = "; ".join(f"line {f.line}: {f.what}" for f in found)
+        raise BuilderSyntaxError(
+            f"{variant.dockerfile.name} needs BuildKit, which the classic builder is not: {where}",
+            app=app.name,
+            variant=variant.name,
+            file=variant.dockerfile,
+            hint="build with --builder buildkit (the default where the engine supports it)",
+        )
 
 
 def build_labels(app: App, variant: Variant, profile: str) -> dict[str, str]:
@@ -63,11 +85,14 @@ def build(
     profile: str,
     *,
     nocache: bool,
+    builder: str = "classic",
     on_line: Callable[[str], None] | None = None,
     tag: str | None = None,
+    target: str | None = None,
 ) -> BuildOutcome:
     """Build one variant (tagged ``tag``, by default its experiment tag); raise when it fails."""
-    tag = tag or image_tag(app, variant, profile)
+    tag = tag or image_tag(app, variant, profile, builder)
+    check_builder(app, variant, builder)
     before = engine.images.ids()
     started = time.perf_counter()
     try:
@@ -78,6 +103,8 @@ def build(
             buildargs=app.build_args(variant, profile),
             labels=build_labels(app, variant, profile),
             nocache=nocache,
+            builder=builder,
+            target=target,
             on_line=on_line,
         )
     except BaseException:
@@ -88,21 +115,38 @@ def build(
     seconds = time.perf_counter() - started
     if stream.image_id is None:
         engine.images.remove_dangling_since(before)
-        error = (stream.error or "the build produced no image").strip()
-        cls = BaseImageError if _UNREACHABLE.search(error) else BuildError
-        if cls is BaseImageError:
-            # With FROM ${BASE} neither the engine's message nor the log names the image.
-            refs = app.bases(variant, profile)
-            error = f"base image(s) {', '.join(refs)} cannot be had: {error}"
-        raise cls(
-            f"build failed: {error}",
-            app=app.name,
-            variant=variant.name,
-            file=variant.dockerfile,
-            log_tail=stream.log_tail,
-            hint=_OFFLINE_HINT if cls is BaseImageError else None,
-        )
-    return BuildOutcome(image_id=stream.image_id, tag=tag, seconds=seconds)
+        raise _failure(app, variant, profile, builder, stream.error, stream.log_tail)
+    return BuildOutcome(stream.image_id, tag, seconds, stream.steps)
+
+
+def _failure(
+    app: App,
+    variant: Variant,
+    profile: str,
+    builder: str,
+    error: str | None,
+    log_tail: tuple[str, ...],
+) -> BuildError:
+    """The error of a failed build, explained by its line where the Dockerfile tells."""
+    error = (error or "the build produced no image").strip()
+    args = app.build_args(variant, profile)
+    why = explain(variant.file, builder, error, "\n".join(log_tail), args)
+    cls: type[BuildError] = BuildError
+    if unreachable(error):
+        cls = BaseImageError
+        # With FROM ${BASE} neither the engine's message nor the log may name the image.
+        refs = [ref for _, ref in app.images(variant, profile)]
+        why = why or f"image(s) {', '.join(refs)} cannot be had"
+    elif why is not None and "not supported by" in why:
+        cls = BuilderSyntaxError
+    return cls(
+        f"build failed: {why}: {error}" if why else f"build failed: {error}",
+        app=app.name,
+        variant=variant.name,
+        file=variant.dockerfile,
+        log_tail=log_tail,
+        hint=_OFFLINE_HINT if cls is BaseImageError else None,
+    )
 
 
 def build_cold_and_warm(
@@ -112,17 +156,20 @@ def build_cold_and_warm(
     profile: str,
     on_line: Callable[[str], None] | None = None,
     while_cached: Callable[[], None] | None = None,
+    *,
+    builder: str = "classic",
 ) -> tuple[BuildOutcome, BuildOutcome]:
     """Cold: the variant's previous image removed and no cache; warm: the same build again.
 
-    ``while_cached`` runs after the warm build, while the earlier stages' images still serve
-    as cache (building a single stage then costs no step)."""
+    ``while_cached`` runs after the warm build, while the earlier stages' images (classic) or
+    BuildKit's cache still serve as cache (building a single stage then costs no step)."""
+    check_builder(app, variant, builder)
     check_bases(engine, app, variant, profile)
-    engine.images.remove(image_tag(app, variant, profile), force=True)
+    engine.images.remove(image_tag(app, variant, profile, builder), force=True)
     before = engine.images.ids()
     try:
-        cold = build(engine, app, variant, profile, nocache=True, on_line=on_line)
-        warm = build(engine, app, variant, profile, nocache=False, on_line=on_line)
+        cold = build(engine, app, variant, profile, nocache=True, builder=builder, on_line=on_line)
+        warm = build(engine, app, variant, profile, nocache=False, builder=builder, on_line=on_line)
         if while_cached is not None:
             while_cached()
     finally:

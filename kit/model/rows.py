@@ -17,8 +17,9 @@ from kit.model.samples import (
     Status,
 )
 
-#: 2 added git_commit, batch_id, parameters, finished_utc (envelope) and the cache columns.
-SCHEMA_VERSION = 2
+#: 2 added git_commit, batch_id, parameters, finished_utc (envelope) and the cache columns;
+#: 3 added builder, requested_builder and builder_note (envelope).
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class RunInfo:
     batch_id: str | None = None  # the `kit batch` run that executed this, if any
     parameters: str = "{}"  # the measurement parameters, as JSON
     finished_utc: str | None = None
+    # Which builder built the images: "buildkit" or "classic" (every run before schema 3 was
+    # classic, so that is what an older row reads back as).
+    builder: str = "classic"
+    requested_builder: str | None = None  # auto | buildkit | classic
+    builder_note: str | None = None  # why auto did not use BuildKit, when it did not
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the build
 context as the engine receives it (``.dockerignore`` applied the way docker-py applies it), the
-base images' ids, the build args, the probe, the kit's version and the measurement parameters.
+ids of the images the parsed Dockerfile names (FROM bases under the build args, ``COPY --from``
+images), the build args, the builder, the probe, the kit's version and the measurement
+parameters.
 What is not in the key cannot invalidate a result: a change inside the engine itself (a newer
 dockerd, another storage driver) is recorded in each row's envelope but does not force a rerun.
 """
@@ -55,7 +57,7 @@ def context_digest(directory: Path, dockerfile: str) -> str:
 
 def _base_ids(engine: Engine, app: App, variant: Variant, profile: str) -> dict[str, str | None]:
     found = {}
-    for ref in app.bases(variant, profile):
+    for _, ref in app.images(variant, profile):
         image = engine.images.inspect(ref)
         # An absent base gives a key no stored run has: the variant is measured (and fails there).
         found[ref] = None if image is None else image.id
@@ -70,6 +72,7 @@ def variant_key(
     *,
     kit_version: str,
     parameters: Mapping[str, Any],
+    builder: str = "classic",
 ) -> str:
     """The cache key of one variant's measurements under ``profile`` with ``parameters``."""
     rel = str(variant.dockerfile.relative_to(app.directory))
@@ -81,6 +84,7 @@ def variant_key(
         "bases": _base_ids(engine, app, variant, profile),
         "build_args": app.build_args(variant, profile),
         "profile": profile,
+        "builder": builder,
         "probe": repr(app.probe),
         "parameters": dict(parameters),
     }

@@ -1,5 +1,5 @@
-"""The envelope every row of a run carries: which run, which kit, which engine and host, which
-commit of the app, with which parameters, when."""
+"""The envelope every row of a run carries: which run, which kit, which engine, builder and host,
+which commit of the app, with which parameters, when."""
 
 from __future__ import annotations
 
@@ -49,7 +49,15 @@ def git_commit(directory: Path) -> str | None:
 
 
 def run_info(
-    info: EngineInfo, *, profile: str, requested: str, directory: Path, parameters: str
+    info: EngineInfo,
+    *,
+    profile: str,
+    requested: str,
+    directory: Path,
+    parameters: str,
+    builder: str = "classic",
+    requested_builder: str | None = None,
+    builder_note: str | None = None,
 ) -> RunInfo:
     """A new run's envelope (``finished_utc`` is set when it ends)."""
     return RunInfo(
@@ -67,4 +75,7 @@ def run_info(
         git_commit=git_commit(directory),
         batch_id=settings().batch_id,
         parameters=parameters,
+        builder=builder,
+        requested_builder=requested_builder,
+        builder_note=builder_note,
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 from kit.config import settings
 from kit.engine import Engine, EngineInfo
-from kit.errors import UsageError
+from kit.errors import KitError, UsageError
 from kit.measure.lint import LintReport, lint_app_or_none
 from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult, RunInfo
@@ -30,7 +30,7 @@ from kit.pipeline.floor import with_floor
 from kit.pipeline.options import Options
 from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
 from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
-from kit.spec import profiles
+from kit.spec import builders, profiles
 from kit.spec.app import App, Variant, load_app
 from kit.util.locks import engine_lock
 from kit.util.progress import bar_options, tqdm
@@ -126,6 +126,9 @@ def _start(app: App, engine: Engine, options: Options, store: Store | None) -> R
     """The profile resolved, the envelope made, the variants chosen."""
     force = settings().force if options.force is None else options.force
     profile = profiles.resolve(options.profile, engine)
+    builder, note = builders.resolve(options.builder, engine)
+    if note:
+        log.warning("%s", note)
     info = engine.info()
     envelope = run_info(
         info,
@@ -133,6 +136,9 @@ def _start(app: App, engine: Engine, options: Options, store: Store | None) -> R
         requested=options.profile,
         directory=app.directory,
         parameters=options.as_json(force),
+        builder=builder,
+        requested_builder=options.builder,
+        builder_note=note,
     )
     chosen = tuple(
         v.for_profile(profile)
@@ -144,14 +150,19 @@ def _start(app: App, engine: Engine, options: Options, store: Store | None) -> R
 
 def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
     """One variant: reused from the store when its inputs are unchanged, else measured."""
-    key = variant_key(
-        run.engine,
-        run.app,
-        variant,
-        run.profile,
-        kit_version=run.envelope.kit_version,
-        parameters=run.options.keyed(),
-    )
+    try:
+        key = variant_key(
+            run.engine,
+            run.app,
+            variant,
+            run.profile,
+            kit_version=run.envelope.kit_version,
+            parameters=run.options.keyed(),
+            builder=run.envelope.builder,
+        )
+    except KitError as exc:  # a FROM that cannot be worked out (``${IMG:?unset}``)
+        log.warning("%s", exc, extra=exc.context())
+        return VariantOutcome(failed_row(run.app, variant, exc))
     found = run.reuse.find(run.app.name, variant_key=(variant.name, key)) if run.reuse else None
     if found is not None:
         log.info("%s: unchanged since run %s, reused", variant.name, found.run.run_id)
@@ -168,6 +179,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
                 run_id=run.envelope.run_id,
                 anatomy=run.options.anatomy,
                 bar=bar,
+                builder=run.envelope.builder,
             )
     row = replace(outcome.row, cache_key=key)
     if run.lint is not None and any(
@@ -218,6 +230,7 @@ def _payoffs(run: Run, bar: tqdm) -> None:
                 capacity=options.capacity,
                 registry_url=options.registry,
                 bar=bar,
+                builder=run.envelope.builder,
             )
     failed = any(x.status == "failed" for x in run.payoffs.distribution) or any(
         x.status == "failed" for x in run.payoffs.rebuild

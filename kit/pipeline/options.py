@@ -16,10 +16,13 @@ class Options:
 
     ``distribution``, ``rebuild``: trials of push/pull through a registry (the local one, or the
     one at ``registry``, a URL) and of a rebuild after a source edit; 0 skips them.
-    ``force`` (None: ``KIT_FORCE``) measures again what the store could reuse.
+    ``force`` (None: ``KIT_FORCE``) measures again what the store could reuse. ``builder``:
+    ``buildkit``, ``classic``, or ``auto`` (BuildKit where the engine supports it, else the
+    classic builder with a note).
     """
 
     profile: str = "auto"
+    builder: str = "auto"
     trials: int = 5
     warmups: int = 1
     variants: tuple[str, ...] = ()
@@ -69,5 +72,6 @@ class Options:
                 "rebuild": self.rebuild,
                 "capacity": self.capacity,
                 "registry": self.registry,
+                "builder": self.builder,
             }
         )

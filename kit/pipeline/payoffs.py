@@ -61,6 +61,7 @@ def _rebuild(
     variants: Sequence[Variant],
     profile: str,
     trials: int,
+    builder: str,
 ) -> list[RebuildRow]:
     ok = {r.variant for r in rows if r.status == "ok"}
     found = []
@@ -68,7 +69,7 @@ def _rebuild(
         if variant.name not in ok:
             continue
         for trial in range(trials):
-            result = measure_rebuild(engine, app, variant, profile)
+            result = measure_rebuild(engine, app, variant, profile, builder=builder)
             found.append(RebuildRow(**dataclasses.asdict(result), app=app.name, trial=trial))
             if result.status != "ok":
                 break  # the same edit fails the same way; one failed row says why
@@ -108,6 +109,7 @@ def measure_payoffs(
     capacity: bool,
     registry_url: str | None = None,
     bar: tqdm | None = None,
+    builder: str = "classic",
 ) -> Payoffs:
     """Each part only when asked for (``distribution``/``rebuild``: trials, 0 skips)."""
     pushed: list[DistributionRow] = []
@@ -118,7 +120,7 @@ def measure_payoffs(
         fits = _capacity(engine, app, rows)
     if rebuild:
         phase(bar, "rebuild after an edit")
-        rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild)
+        rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild, builder)
     if distribution:
         phase(bar, "push and pull")
         pushed = _distribution(engine, app, rows, distribution, registry_url)

@@ -133,6 +133,7 @@ def measure_variant(
     run_id: str,
     anatomy: bool = True,
     bar: tqdm | None = None,
+    builder: str = "classic",
 ) -> VariantOutcome:
     show = line_reporter(bar, f"{variant.name}: ") if bar is not None else None
 
@@ -141,16 +142,25 @@ def measure_variant(
     def measure_stages() -> None:
         if anatomy and variant.stages > 1:
             phase(bar, f"{variant.name}: stage sizes")
-            stages.extend(stage_sizes(engine, app, variant, profile))
+            stages.extend(stage_sizes(engine, app, variant, profile, builder=builder))
 
     try:
         cold, warm = build_cold_and_warm(
-            engine, app, variant, profile, on_line=show, while_cached=measure_stages
+            engine,
+            app,
+            variant,
+            profile,
+            on_line=show,
+            while_cached=measure_stages,
+            builder=builder,
         )
     except KitError as exc:
         log.warning("%s", exc, extra=exc.context())
         return VariantOutcome(failed_row(app, variant, exc))
-    base = app.release_base(variant, profile)
+    try:
+        base = app.release_base(variant, profile)
+    except KitError as exc:
+        return VariantOutcome(failed_row(app, variant, exc))
     size = measure_size(engine, warm.image_id, base)
     built: dict[str, Any] = {
         "image_id": warm.image_id,

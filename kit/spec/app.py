@@ -7,19 +7,20 @@ and parsed once (:mod:`kit.spec.dockerfile`); an optional ``experiment.toml``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 from kit.config import dockerfiles_dir
-from kit.errors import ExperimentConfigError, InvalidVariantError
+from kit.errors import BuildError, ExperimentConfigError, InvalidVariantError
 from kit.model.claims import DeclaredClaim
 from kit.spec import experiment
 from kit.spec.claims import parse_claims
-from kit.spec.dockerfile import Dockerfile
+from kit.spec.dockerfile import Dockerfile, DockerfileSyntaxError
 from kit.spec.experiment import Probe
 
 VARIANT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -54,7 +55,19 @@ class Variant:
     def for_profile(self, profile: str) -> Variant:
         """This variant as it is built under ``profile``."""
         path = self.overrides.get(profile)
-        return self if path is None else replace(self, file=Dockerfile.read(path))
+        return self if path is None else replace(self, file=read_dockerfile(path, self.name))
+
+
+def read_dockerfile(path: Path, variant: str | None = None) -> Dockerfile:
+    """The parsed Dockerfile; one Docker could not read either is a clear error."""
+    try:
+        return Dockerfile.read(path)
+    except DockerfileSyntaxError as exc:
+        raise ExperimentConfigError(
+            f"cannot parse {path.name}, {exc}",
+            variant=variant,
+            file=path,
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -83,14 +96,43 @@ class App:
 
     def bases(self, variant: Variant, profile: str) -> list[str]:
         """The images ``variant``'s FROM lines name under ``profile`` (not stages, not scratch)."""
-        return variant.file.base_images(self.build_args(variant, profile))
+        with self._parsed(variant):
+            return variant.file.base_images(self.build_args(variant, profile))
+
+    def images(self, variant: Variant, profile: str) -> list[tuple[int, str]]:
+        """(line, image) of every image the build fetches: FROM bases and ``COPY --from``."""
+        args = self.build_args(variant, profile)
+        with self._parsed(variant):
+            resolved = [ref for _, ref in variant.file.resolved(args)]
+            bases = set(variant.file.base_images(args))
+            found = [
+                (stage.line, ref)
+                for stage, ref in zip(variant.file.stages, resolved, strict=True)
+                if ref in bases
+            ]
+            return found + variant.file.copied_images(args)
 
     def release_base(self, variant: Variant, profile: str) -> str | None:
-        return variant.file.release_base(self.build_args(variant, profile))
+        with self._parsed(variant):
+            return variant.file.release_base(self.build_args(variant, profile))
 
     def stages(self, variant: Variant, profile: str) -> list[tuple[str | None, str]]:
         """(stage name, FROM reference) of each stage under ``profile``."""
-        return variant.file.resolved(self.build_args(variant, profile))
+        with self._parsed(variant):
+            return variant.file.resolved(self.build_args(variant, profile))
+
+    @contextlib.contextmanager
+    def _parsed(self, variant: Variant) -> Iterator[None]:
+        """A substitution Docker would refuse too (``${IMG:?must be set}``) is a build error."""
+        try:
+            yield
+        except DockerfileSyntaxError as exc:
+            raise BuildError(
+                f"{variant.dockerfile.name}, {exc}",
+                app=self.name,
+                variant=variant.name,
+                file=variant.dockerfile,
+            ) from exc
 
 
 def _rejected(root: Path, dockerfile: Path, vname: str, app: str) -> RejectedVariant:
@@ -142,10 +184,16 @@ def load_app(directory: str | Path) -> App:
             rejected.append(_rejected(root, dockerfile, vname, name))
             continue
         body = experiment.variant_table(variants_doc, vname, root, config, name)
+        try:
+            parsed = read_dockerfile(dockerfile, vname)
+        except ExperimentConfigError as exc:
+            sha = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
+            rejected.append(RejectedVariant(vname, dockerfile, sha, exc))
+            continue
         variants.append(
             Variant(
                 name=vname,
-                file=Dockerfile.read(dockerfile),
+                file=parsed,
                 description=body.description,
                 args=body.args,
                 overrides=body.overrides,

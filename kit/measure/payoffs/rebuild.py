@@ -9,7 +9,6 @@ every edit; copying the dependency manifests first does not.
 
 from __future__ import annotations
 
-import re
 import secrets
 import shutil
 import tempfile
@@ -17,17 +16,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from kit.engine import MANAGED, Engine
+from kit.engine import BuildStep, Engine
 from kit.errors import EngineGoneError, ExperimentConfigError, KitError
-from kit.measure.build import build, build_labels, check_bases, image_tag
+from kit.measure.build import build, check_bases, image_tag
 from kit.model.samples import RebuildResult
 from kit.spec.app import App, Variant
+from kit.spec.dockerfile import Dockerfile
 
 #: Tried in order when the caller names no file: the entry points of the bundled app kinds.
 DEFAULT_SOURCES = ("server.js", "app.py", "main.py", "index.js")
 _SLASH_COMMENT = {".js", ".mjs", ".cjs", ".ts", ".go", ".c", ".h", ".cc", ".cpp", ".java", ".rs"}
-_STEP = re.compile(r"^Step \d+/\d+ : (\S+)\s*(.*)$")
-_CACHED = re.compile(r"^\s*---> Using cache\s*$")
 
 
 def pick_source(context: Path, edit: str | None = None) -> Path:
@@ -63,36 +61,26 @@ def append_comment(path: Path, nonce: str) -> None:
     path.write_bytes(data + prefix + comment_line(path, nonce).encode())
 
 
-class StepCounter:
-    """Counts the classic builder's steps and which of them came from the cache.
+def rebuilt_steps(dockerfile: Dockerfile, steps: tuple[BuildStep, ...]) -> int:
+    """How many of a build's steps did not come from the cache.
 
-    Not counted: ``FROM``, the global ``ARG``s before the first ``FROM`` (never cached, never
-    a layer), and the ``LABEL`` steps the builder appends for the build's own labels
-    (``ignore_labels``): they are the kit's, not the Dockerfile's."""
-
-    def __init__(self, ignore_labels: frozenset[str] = frozenset()) -> None:
-        self.steps = 0
-        self.cached = 0
-        self._skip = False
-        self._seen_from = False
-        self._ignore = ignore_labels
-
-    def __call__(self, line: str) -> None:
-        if started := _STEP.match(line):
-            instruction, rest = started.group(1).upper(), started.group(2)
-            self._seen_from = self._seen_from or instruction == "FROM"
-            self._skip = (
-                instruction == "FROM"
-                or not self._seen_from
-                or (instruction == "LABEL" and rest.partition("=")[0] in self._ignore)
-            )
-            self.steps += 0 if self._skip else 1
-        elif _CACHED.match(line) and not self._skip:
-            self.cached += 1
-
-    @property
-    def rebuilt(self) -> int:
-        return self.steps - self.cached
+    Not counted: ``FROM`` (never a cached step), and under the classic builder the steps past
+    the Dockerfile's own instructions — the ``LABEL`` steps it appends for the build's labels,
+    which are the kit's, not the Dockerfile's — and the global ``ARG``s before the first
+    ``FROM`` (never cached, never a layer). The classic builder numbers a step per instruction
+    (``ENV`` and ``CMD`` too); BuildKit reports only the steps that make a filesystem change
+    (``RUN``, ``COPY``, ``ADD``, ``WORKDIR``), so its counts are smaller for the same edit."""
+    own = len(dockerfile.instructions)
+    counted = 0
+    for step in steps:
+        if step.keyword == "FROM" or step.cached:
+            continue
+        if step.number is not None and not (
+            0 < step.number <= own and dockerfile.instructions[step.number - 1].stage is not None
+        ):
+            continue
+        counted += 1
+    return counted
 
 
 def measure_rebuild(
@@ -103,13 +91,14 @@ def measure_rebuild(
     *,
     edit: str | None = None,
     on_line: Callable[[str], None] | None = None,
+    builder: str = "classic",
 ) -> RebuildResult:
     """Warm build of a copy of the context, edit one file, time the rebuild.
 
     Its image is tagged ``kitexp/<app>:<variant>-<profile>-rebuild`` and removed afterwards,
     with every image the two builds left untagged; a failure is a ``failed`` result."""
     variant = variant.for_profile(profile)
-    tag = image_tag(app, variant, profile) + "-rebuild"
+    tag = image_tag(app, variant, profile, builder) + "-rebuild"
     workdir = Path(tempfile.mkdtemp(prefix="kit-rebuild-"))
     context = workdir / "context"
     before = engine.images.ids()
@@ -122,17 +111,13 @@ def measure_rebuild(
         moved = replace(variant, file=replace(variant.file, path=inside))
         source = pick_source(context, edit)
         edited = str(source.relative_to(context))
-        build(engine, copy, moved, profile, nocache=False, tag=tag)
+        build(engine, copy, moved, profile, nocache=False, builder=builder, tag=tag)
         append_comment(source, secrets.token_hex(4))
-        counter = StepCounter(frozenset({MANAGED, *build_labels(app, variant, profile)}))
-
-        def both(line: str) -> None:
-            counter(line)
-            if on_line is not None:
-                on_line(line)
-
-        again = build(engine, copy, moved, profile, nocache=False, on_line=both, tag=tag)
-        return RebuildResult(variant.name, edited, again.seconds, counter.rebuilt, "ok", None)
+        again = build(
+            engine, copy, moved, profile, nocache=False, builder=builder, on_line=on_line, tag=tag
+        )
+        steps = rebuilt_steps(variant.file, again.steps)
+        return RebuildResult(variant.name, edited, again.seconds, steps, "ok", None)
     except EngineGoneError:
         raise
     except KitError as exc:

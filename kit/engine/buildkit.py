@@ -1,0 +1,233 @@
+"""BuildKit through a docker CLI: the SDK drives only the classic builder (docker-py #2230), so a
+BuildKit build is the one engine call the kit makes through the ``docker`` command.
+
+Which CLI is found by asking each ``docker`` on PATH (and in the usual places) what it can do:
+one with the buildx plugin builds with ``docker buildx build --load``; one older than 23.0 still
+has BuildKit built in and builds with ``DOCKER_BUILDKIT=1 docker build`` (Debian's docker.io
+20.10, for instance); a newer one without buildx cannot drive BuildKit at all. The CLI is
+pointed at the engine the SDK talks to (``DOCKER_HOST``). Builds use the host network (the kit's
+dockerd runs without a bridge), ``--progress=plain`` (parsed by :mod:`kit.engine.buildlog`) and
+``--iidfile`` for the image id. The CLI runs in its own process group: stopping the kit sends it
+SIGINT, which cancels the build on the engine, then waits for it to exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kit.engine.buildlog import PlainProgress
+from kit.engine.labels import LOG_TAIL_LINES
+from kit.engine.models import BuildStream
+from kit.errors import EngineGoneError
+
+CANCEL_S = 15.0
+ASK_S = 20.0
+#: CLIs from this major version on need the buildx plugin for BuildKit.
+BUILDX_REQUIRED_FROM = 23
+_NOISE = re.compile(r"^#\d+ sha256:[0-9a-f]{64}\s*$")
+_VERTEX_LINE = re.compile(r"^#\d+ ")
+_GONE = re.compile(r"Cannot connect to the Docker daemon|Is the docker daemon running", re.I)
+
+
+@dataclass(frozen=True)
+class BuildKitCli:
+    """A docker CLI that can drive BuildKit on the engine (``path`` None: none can, and
+    ``note`` says why)."""
+
+    path: str | None
+    buildx: bool
+    version: str
+    host: str
+    note: str
+
+    @property
+    def available(self) -> bool:
+        return self.path is not None
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DOCKER_CONTEXT"}
+        return {**env, "DOCKER_HOST": self.host, "DOCKER_BUILDKIT": "1"}
+
+    def command(
+        self,
+        context: str,
+        dockerfile: str,
+        *,
+        tag: str,
+        iidfile: str,
+        buildargs: Mapping[str, str],
+        labels: Mapping[str, str],
+        nocache: bool,
+        network: str = "host",
+        target: str | None = None,
+    ) -> list[str]:
+        assert self.path is not None, self.note
+        cmd = [self.path, "buildx", "build", "--load"] if self.buildx else [self.path, "build"]
+        cmd += ["--progress=plain", "--network", network, "--iidfile", iidfile, "-t", tag]
+        cmd += ["-f", str(Path(context) / dockerfile)]
+        for key, value in labels.items():
+            cmd += ["--label", f"{key}={value}"]
+        for key, value in buildargs.items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        if nocache:
+            cmd.append("--no-cache")
+        if target:
+            cmd += ["--target", target]
+        return [*cmd, context]
+
+    def build(
+        self,
+        context: str,
+        dockerfile: str,
+        *,
+        tag: str,
+        buildargs: Mapping[str, str],
+        labels: Mapping[str, str],
+        nocache: bool,
+        network: str = "host",
+        target: str | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> BuildStream:
+        """Build, streaming the plain progress; never raises for a failed build."""
+        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        progress = PlainProgress()
+        fd, iidfile = tempfile.mkstemp(prefix="kit-iid-")
+        os.close(fd)
+        try:
+            cmd = self.command(
+                context,
+                dockerfile,
+                tag=tag,
+                iidfile=iidfile,
+                buildargs=buildargs,
+                labels=labels,
+                nocache=nocache,
+                network=network,
+                target=target,
+            )
+            with subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=self.env(),
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=True,
+            ) as proc:
+                try:
+                    assert proc.stdout is not None
+                    for raw in proc.stdout:
+                        line = raw.rstrip()
+                        if not line.strip() or _NOISE.match(line):
+                            continue
+                        tail.append(line)
+                        progress(line)
+                        if on_line:
+                            on_line(line)
+                    code = proc.wait()
+                except BaseException:
+                    _cancel(proc)
+                    raise
+            image_id = Path(iidfile).read_text().strip() if code == 0 else ""
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(iidfile)
+        if image_id:
+            return BuildStream(image_id, None, tuple(tail), progress.steps, "buildkit")
+        error = _error(tail, code)
+        if _GONE.search(error):
+            raise EngineGoneError(f"the Docker engine stopped answering during build: {error}")
+        return BuildStream(None, error, tuple(tail), progress.steps, "buildkit")
+
+
+def _error(tail: deque[str], code: int) -> str:
+    """The CLI's own error line: the last line that is not a progress vertex's."""
+    for line in reversed(tail):
+        if not _VERTEX_LINE.match(line) and line.strip() not in ("------", ""):
+            return line.strip().removeprefix("ERROR: ")
+    return f"docker build exited {code}"
+
+
+def _cancel(proc: subprocess.Popen[str]) -> None:
+    """SIGINT to the CLI's process group (it cancels the build on the engine), then wait for
+    it; SIGKILL when it does not exit in time."""
+    for sig, wait_s in ((signal.SIGINT, CANCEL_S), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _ask(cmd: list[str], host: str) -> subprocess.CompletedProcess[str] | None:
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_CONTEXT"}
+    try:
+        return subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=ASK_S,
+            env={**env, "DOCKER_HOST": host},
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def candidates(extra: tuple[str, ...] = ("/usr/bin/docker", "/usr/local/bin/docker")) -> list[str]:
+    """Every distinct ``docker`` executable on PATH, then in the usual places."""
+    found: list[str] = []
+    seen: set[str] = set()
+    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    for path in [str(Path(d) / "docker") for d in dirs if d] + list(extra):
+        if shutil.which(path) and (real := os.path.realpath(path)) not in seen:
+            seen.add(real)
+            found.append(path)
+    return found
+
+
+def _release(version: str) -> tuple[int, int] | None:
+    m = re.match(r"v?(\d+)\.(\d+)", version.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def find_cli(host: str, server_version: str, clis: list[str] | None = None) -> BuildKitCli:
+    """The CLI to drive BuildKit with on the engine at ``host`` (a buildx one first), or an
+    unavailable one whose note says what each candidate lacked."""
+    server = _release(server_version)
+    if server is not None and server < (18, 9):
+        note = f"the engine ({server_version}) predates BuildKit (Docker 18.09)"
+        return BuildKitCli(None, False, "", host, note)
+    tried: list[str] = []
+    legacy: BuildKitCli | None = None
+    for cli in candidates() if clis is None else clis:
+        asked = _ask([cli, "version", "--format", "{{.Client.Version}}"], host)
+        version = asked.stdout.strip().splitlines()[0] if asked and asked.stdout.strip() else ""
+        buildx = _ask([cli, "buildx", "version"], host)
+        if buildx is not None and buildx.returncode == 0:
+            return BuildKitCli(cli, True, version, host, f"{cli} {version} with buildx")
+        release = _release(version)
+        if release is not None and release[0] < BUILDX_REQUIRED_FROM:
+            legacy = legacy or BuildKitCli(
+                cli, False, version, host, f"{cli} {version}: DOCKER_BUILDKIT=1, no buildx needed"
+            )
+        else:
+            why = "does not run" if not version else "has no buildx plugin, which it needs"
+            tried.append(f"{cli} {version}".strip() + f" {why}")
+    if legacy is not None:
+        return legacy
+    reasons = "; ".join(tried) or "no docker CLI found on PATH"
+    return BuildKitCli(None, False, "", host, f"no docker CLI can drive BuildKit: {reasons}")

@@ -1,0 +1,133 @@
+"""What a Dockerfile asks of its builder, read from the parsed model: the instructions the
+classic builder cannot build, and the engine's build errors explained by the line that caused
+them.
+
+The classic builder knows no heredocs and few flags (FROM ``--platform``, COPY ``--from`` and
+``--chown``, ADD ``--chown``); everything else — ``RUN --mount``/``--network``/``--security``,
+``COPY --link``/``--chmod``/``--parents``/``--exclude``, ``ADD --checksum``/``--keep-git-dir`` … —
+is BuildKit's. BuildKit's built-in Dockerfile frontend depends on the engine: Docker 20.10's knows
+``RUN --mount`` and ``--chmod`` but neither heredocs nor ``--link``; a ``# syntax=`` line asks
+for another frontend, an image fetched from a registry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kit.spec.dockerfile import Dockerfile, Instruction
+
+#: The flags the classic builder accepts, per instruction (the others are BuildKit's).
+CLASSIC_FLAGS = {
+    "FROM": frozenset({"platform"}),
+    "COPY": frozenset({"from", "chown"}),
+    "ADD": frozenset({"chown"}),
+    "RUN": frozenset(),
+}
+_PARSE_LINE = re.compile(r"dockerfile parse error (?:on )?line (\d+): (.+)", re.I)
+_UNKNOWN_FLAG = re.compile(r"unknown flag: (\S+)", re.I)
+_UNREACHABLE = re.compile(
+    r"pull access denied|repository does not exist|no such host|dial tcp|i/o timeout|"
+    r"TLS handshake timeout|manifest unknown|not found: manifest|failed to do request|"
+    r"failed to resolve source metadata|connection refused",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One use of a builder feature: where, and what it is (``RUN --mount``, a heredoc)."""
+
+    line: int
+    what: str
+
+
+def _heredoc(x: Instruction) -> str:
+    return f"heredoc `{x.keyword} {x.args}`"
+
+
+def buildkit_only(dockerfile: Dockerfile) -> list[Feature]:
+    """Instructions the classic builder cannot build, in order."""
+    found = []
+    for x in dockerfile.instructions:
+        if x.heredocs:
+            found.append(Feature(x.line, _heredoc(x)))
+        allowed = CLASSIC_FLAGS.get(x.keyword)
+        if allowed is None:
+            continue
+        found += [
+            Feature(x.line, f"`{x.keyword} --{name}`") for name, _ in x.flags if name not in allowed
+        ]
+    return found
+
+
+def unreachable(error: str) -> bool:
+    """Whether an engine error says an image could not be fetched from its registry."""
+    return bool(_UNREACHABLE.search(error))
+
+
+def _named(image: str, text: str) -> bool:
+    """Whether the engine's ``text`` names ``image`` (it may add docker.io/library/)."""
+    name = image.split("@")[0]
+    short = name.removeprefix("docker.io/").removeprefix("library/")
+    forms = {name, short, f"docker.io/library/{short}", f"docker.io/{short}"}
+    return any(re.search(r"(?<![\w./-])" + re.escape(form) + r"(?![\w.-])", text) for form in forms)
+
+
+def explain(
+    dockerfile: Dockerfile, builder: str, error: str, log: str, buildargs: Mapping[str, str]
+) -> str | None:
+    """A failed build's cause, named by its line, where the model can tell; None otherwise."""
+    rel = dockerfile.path.name
+    parse = _PARSE_LINE.search(error)
+    if parse is not None:
+        line, detail = int(parse.group(1)), parse.group(2)
+        x = dockerfile.instruction_at(line)
+        if x is not None and x.heredocs and line > x.line:
+            engine = (
+                "the classic builder"
+                if builder == "classic"
+                else ("this engine's built-in Dockerfile frontend (Docker 20.10's has no heredocs)")
+            )
+            return (
+                f"{rel}, line {x.line}: the {_heredoc(x)} is not supported by {engine}, which read "
+                f"the heredoc's line {line} as an instruction ({detail})"
+                + (
+                    ""
+                    if builder == "classic"
+                    else "; heredocs need Docker Engine 23+ or a "
+                    "`# syntax=docker/dockerfile:1.4` frontend from a registry that answers"
+                )
+            )
+        flag = _UNKNOWN_FLAG.search(detail)
+        if flag is not None and x is not None and builder == "buildkit":
+            return (
+                f"{rel}, line {x.line}: `{x.keyword} --{flag.group(1)}` is not supported by this "
+                "engine's built-in Dockerfile frontend; it needs a newer BuildKit frontend "
+                "(Docker Engine 23+)"
+            )
+    if not unreachable(error + "\n" + log):
+        return None
+    syntax = dockerfile.directives.get("syntax")
+    if syntax and builder == "buildkit" and (_named(syntax, error) or "frontend" in error):
+        return (
+            f"{rel}, line 1: `# syntax={syntax}` makes BuildKit fetch the Dockerfile frontend "
+            f"image {syntax} from its registry, which does not answer; remove the line to use the "
+            "engine's built-in frontend"
+        )
+    images = dockerfile.base_images(buildargs)
+    resolved = [ref for _, ref in dockerfile.resolved(buildargs)]
+    where = [
+        (stage.line, f"FROM {ref}", ref)
+        for stage, ref in zip(dockerfile.stages, resolved, strict=True)
+        if ref in images
+    ]
+    where += [(n, f"COPY --from={ref}", ref) for n, ref in dockerfile.copied_images(buildargs)]
+    for line, what, ref in where:
+        if _named(ref, error) or _named(ref, log):
+            return (
+                f"{rel}, line {line}: `{what}` needs the image {ref}, which is not on the engine "
+                "and whose registry does not answer"
+            )
+    return None
