@@ -160,16 +160,16 @@ def _error(tail: deque[str], code: int) -> str:
 
 
 def _cancel(proc: subprocess.Popen[str]) -> None:
-    """SIGINT to the CLI's process group (it cancels the build on the engine), then wait for
-    it; SIGKILL when it does not exit in time."""
-    for sig, wait_s in ((signal.SIGINT, CANCEL_S), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """SIGINT to the CLI's process group (the CLI cancels the build on the engine), a wait for
+    it to exit, then SIGKILL to whatever is left of the group (a plugin such as buildx runs as
+    the CLI's child)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=CANCEL_S)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _ask(cmd: list[str], host: str) -> subprocess.CompletedProcess[str] | None:

@@ -11,7 +11,6 @@ whose sizes are measured, how many steps a rebuild re-ran, and which instruction
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,8 +21,10 @@ from kit.spec.dockerlex import (
     Heredoc,
     LogicalLine,
     directives,
+    exec_form_words,
     expand,
     logical_lines,
+    parse_flags,
     split_words,
     unquote,
 )
@@ -72,17 +73,6 @@ class Source:
     path: str  # as written (wildcards and variables left alone)
     kind: str  # "context" | "stage" | "image" | "url" | "heredoc"
     origin: str | None = None  # --from's value (a stage name or index, or an image reference)
-
-
-def _flags(rest: str, escape: str) -> tuple[tuple[tuple[str, str | None], ...], str]:
-    flags: list[tuple[str, str | None]] = []
-    while rest.startswith("--"):
-        word, _, after = rest.partition(" ")
-        word = "".join(split_words(word, escape)) or word
-        name, eq, value = word[2:].partition("=")
-        flags.append((name.lower(), value if eq else None))
-        rest = after.lstrip()
-    return tuple(flags), rest
 
 
 def _stage_of_from(args: str, escape: str) -> tuple[str, str | None]:
@@ -147,7 +137,7 @@ class Dockerfile:
 
     @staticmethod
     def _instruction(logical: LogicalLine, escape: str, stage: int | None) -> Instruction:
-        flags, args = _flags(logical.rest, escape)
+        flags, args = parse_flags(logical.rest, escape)
         return Instruction(
             logical.keyword, logical.line, logical.end_line, flags, args, logical.heredocs, stage
         )
@@ -227,17 +217,15 @@ class Dockerfile:
             if x.keyword not in ("COPY", "ADD") or x.stage is None:
                 continue
             origin = x.flag("from")
-            words = (
-                [str(w) for w in json.loads(x.args)]
-                if x.args.startswith("[")
-                else split_words(x.args, self.escape, keep_quotes=True)
-            )
+            words, exec_form = exec_form_words(x.args)
+            if not exec_form:
+                words = split_words(x.args, self.escape, keep_quotes=True)
             heredocs = {h.name for h in x.heredocs}
             for word in words[:-1]:
                 if word.lstrip("0123456789").startswith("<<") and heredocs:
                     found.append(Source(x.line, x.keyword, x.stage, word, "heredoc"))
                     continue
-                path = unquote(word, self.escape)
+                path = word if exec_form else unquote(word, self.escape)
                 if origin is not None:
                     inner = self.stage_named(origin, x.stage)
                     kind = "stage" if inner is not None else "image"

@@ -13,6 +13,7 @@ on the forms it does handle (``tests/unit/test_unit_dockerfile.py``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -221,3 +222,28 @@ def _variable(word: str, i: int, values: Mapping[str, str | None], escape: str) 
                 raise DockerfileSyntaxError(f"{name}: {arg or 'is not set'}", 0)
             return k, value or ""
     raise DockerfileSyntaxError(f"unsupported substitution ${{{name}{modifier}}}", 0)
+
+
+def parse_flags(rest: str, escape: str) -> tuple[tuple[tuple[str, str | None], ...], str]:
+    """An instruction's leading ``--name[=value]`` flags (names lower-cased), and the rest."""
+    flags: list[tuple[str, str | None]] = []
+    while rest.startswith("--"):
+        word, _, after = rest.partition(" ")
+        word = "".join(split_words(word, escape)) or word
+        name, eq, value = word[2:].partition("=")
+        flags.append((name.lower(), value if eq else None))
+        rest = after.lstrip()
+    return tuple(flags), rest
+
+
+def exec_form_words(args: str) -> tuple[list[str], bool]:
+    """The words of a JSON (exec) form; Docker reads anything else as the shell form."""
+    if not args.startswith("["):
+        return [], False
+    try:
+        words = json.loads(args)
+    except ValueError:
+        return [], False
+    if not isinstance(words, list):
+        return [], False
+    return [str(w) for w in words], True

@@ -6,49 +6,60 @@ from pathlib import Path
 
 import pytest
 
+from kit.engine import BuildStep
+from kit.engine.buildlog import ClassicSteps, PlainProgress
 from kit.errors import KitError
-from kit.measure.payoffs.rebuild import StepCounter, append_comment, comment_line, pick_source
+from kit.measure.payoffs.rebuild import append_comment, comment_line, pick_source, rebuilt_steps
+from kit.spec.dockerfile import Dockerfile
 
-# A real classic-builder log of a rebuild after an edit (copy-first order), kit labels included.
-REBUILD_LOG = """Step 0/9 : ARG BASE=kitbase/busybox:1
-Step 1/9 : FROM kitbase/busybox:1
- ---> 393eabe84151
-Step 2/9 : WORKDIR /app
- ---> Using cache
- ---> 290d5a7ec03f
-Step 3/9 : COPY . .
- ---> 38a93f6dbf9c
-Step 4/9 : RUN cp deps.txt installed.txt
- ---> Running in fa5b51698494
-Removing intermediate container fa5b51698494
- ---> 52f0588e34cc
-Step 5/9 : CMD ["cat", "/app/app.py"]
- ---> Running in 8a3e72ff172e
- ---> 4dd01abb7317
-Step 6/9 : LABEL kit.app=eng-rebuild
- ---> Running in cd4c2c280d13
- ---> a7eb7675d61e
-Step 7/9 : LABEL kit.managed=1
- ---> Running in 02ad0c3b3dae
- ---> fadeda0bf5b9
-Step 8/9 : LABEL kit.profile=local
- ---> Running in 7e6a8a21b60a
- ---> 6fed365d24b0
-Step 9/9 : LABEL kit.variant=copy-first
- ---> Running in 8a04c322ae4a
- ---> 1e0dd8607b1d
-Successfully built 1e0dd8607b1d"""
+LOGS = Path(__file__).parent / "fixtures" / "buildlogs"
+# Recorded with measure_rebuild on tests/engine/apps/eng-rebuild (copy-first) under each builder:
+# the rebuild after the edit, kit labels included.
+COPY_FIRST = Path(__file__).parents[1] / "engine" / "apps" / "eng-rebuild" / "Dockerfile.copy-first"
 
 
-def test_steps_not_from_cache_ignore_from_and_the_kits_labels() -> None:
-    counter = StepCounter(frozenset({"kit.app", "kit.managed", "kit.profile", "kit.variant"}))
-    for line in REBUILD_LOG.splitlines():
-        counter(line)
-    assert (counter.steps, counter.cached, counter.rebuilt) == (4, 1, 3)
-    everything = StepCounter()
-    for line in REBUILD_LOG.splitlines():
-        everything(line)
-    assert everything.rebuilt == 7  # without the ignore list the labels count
+def _steps(builder: str) -> tuple[BuildStep, ...]:
+    lines = (LOGS / f"{builder}-rebuild.log").read_text().splitlines()
+    if builder == "classic":
+        reader = ClassicSteps()
+        for line in lines:
+            reader(line)
+        return reader.finish()
+    progress = PlainProgress()
+    for line in lines:
+        progress(line)
+    return progress.steps
+
+
+def test_classic_rebuild_counts_the_dockerfiles_steps_not_from_and_the_kits_labels() -> None:
+    steps = _steps("classic")
+    # Read off the log by hand: FROM, WORKDIR (cache), COPY, RUN, CMD, then 4 LABELs of the kit's.
+    assert [s.keyword for s in steps] == ["FROM", "WORKDIR", "COPY", "RUN", "CMD"] + ["LABEL"] * 4
+    assert [s.cached for s in steps][:2] == [False, True]
+    assert rebuilt_steps(Dockerfile.read(COPY_FIRST), steps) == 3  # COPY, RUN, CMD
+
+
+def test_buildkit_rebuild_counts_only_the_steps_it_reran() -> None:
+    steps = _steps("buildkit")
+    assert [(s.instruction, s.cached) for s in steps] == [
+        ("FROM docker.io/kitbase/busybox:1", False),
+        ("WORKDIR /app", True),
+        ("COPY . .", False),
+        ("RUN cp deps.txt installed.txt", False),
+    ]
+    assert [s.seconds for s in steps] == [0.0, None, 0.0, 0.2]
+    assert rebuilt_steps(Dockerfile.read(COPY_FIRST), steps) == 2  # COPY, RUN: CMD is no step
+
+
+def test_global_args_are_never_counted() -> None:
+    dockerfile = Dockerfile.parse("ARG A=1\nFROM busybox\nRUN true\n")
+    steps = (
+        BuildStep("ARG A=1", False, 0.1, 1),
+        BuildStep("FROM busybox", False, 0.1, 2),
+        BuildStep("RUN true", False, 0.1, 3),
+        BuildStep("LABEL kit.app=x", False, 0.1, 4),
+    )
+    assert rebuilt_steps(dockerfile, steps) == 1
 
 
 def test_default_source_order(tmp_path: Path) -> None:

@@ -128,9 +128,15 @@ def test_build_failure_returns_error_and_log_tail(
 ) -> None:
     fake_api.builds = [load("build_failed")]
     outcome = build(fake_engine)
+    # The steps the log reported, FROM and the failing RUN (their times: when the lines came).
+    assert [(s.number, s.instruction, s.cached) for s in outcome.steps] == [
+        (1, "FROM kitbase/busybox:1", False),
+        (2, "RUN echo about to fail && exit 3", False),
+    ]
     assert outcome == BuildStream(
         image_id=None,
         error=FAILED_MESSAGE,
+        steps=outcome.steps,
         log_tail=(
             "Step 1/4 : FROM kitbase/busybox:1",
             " ---> 93d35cc5f806",
