@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from prereq import unavailable
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import KitError, StartError
@@ -30,6 +31,8 @@ TEST_REPO = "kitexp/eng-"
 # Small and fast, but with a warm-up and more than one timed trial.
 TRIALS = 2
 WARMUPS = 1
+#: Both builders: the tests that build take the ``builder`` fixture and run under each.
+BUILDERS = ("buildkit", "classic")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -58,6 +61,15 @@ def _remove_test_images(engine: Engine, busybox: str) -> Iterator[None]:
     yield
     for tag in tagged_test_images(engine):
         engine.images.remove(tag)
+
+
+@pytest.fixture(params=BUILDERS)
+def builder(request: pytest.FixtureRequest, engine: Engine) -> str:
+    """Each builder in turn; BuildKit must be drivable here (CI runs both)."""
+    name = str(request.param)
+    if name == "buildkit" and not engine.buildkit().available:
+        unavailable(f"BuildKit cannot be driven on this engine: {engine.buildkit().note}")
+    return name
 
 
 @pytest.fixture()
@@ -94,8 +106,8 @@ class Check:
         return path
 
     @staticmethod
-    def tag(app: str, variant: str, profile: str = "local") -> str:
-        return f"kitexp/{app}:{variant}-{profile}"
+    def tag(app: str, variant: str, profile: str = "local", builder: str = "buildkit") -> str:
+        return f"kitexp/{app}:{variant}-{profile}" + ("-classic" if builder == "classic" else "")
 
     @staticmethod
     def row(results: Results, variant: str) -> ImageResult:
@@ -114,20 +126,22 @@ class Check:
         assert r.build_warm_s is not None and r.build_warm_s > 0
         assert r.start_n == TRIALS
         assert r.start_median_s is not None and r.start_median_s > 0
-        assert r.tag == self.tag(results.app, variant, results.run.profile)
+        assert r.tag == self.tag(results.app, variant, results.run.profile, results.run.builder)
         assert self.engine.images.inspect(r.tag) is not None
         trials = [t for t in results.trial_rows if t.variant == variant]
         assert [t.warmup for t in trials] == [True] * WARMUPS + [False] * TRIALS
         assert all(t.status == "ok" and t.total_s is not None and t.total_s > 0 for t in trials)
         return r
 
-    def build_error(self, app: str, variant: str, profile: str = "local") -> KitError:
+    def build_error(
+        self, app: str, variant: str, profile: str = "local", builder: str = "buildkit"
+    ) -> KitError:
         """Build one variant cold and warm as the pipeline does; return the error it raises."""
         spec = load_app(self.app_dir(app))
         chosen = next(v for v in spec.variants if v.name == variant)
         with pytest.raises(KitError) as raised:
-            build_cold_and_warm(self.engine, spec, chosen, profile)
-        assert self.engine.images.inspect(self.tag(app, variant, profile)) is None
+            build_cold_and_warm(self.engine, spec, chosen, profile, builder=builder)
+        assert self.engine.images.inspect(self.tag(app, variant, profile, builder)) is None
         return raised.value
 
     def start_error(self, results: Results, variant: str) -> StartError:
@@ -138,7 +152,7 @@ class Check:
         with pytest.raises(StartError) as raised:
             run_trial(
                 self.engine,
-                self.tag(results.app, variant, results.run.profile),
+                self.tag(results.app, variant, results.run.profile, results.run.builder),
                 spec.probe,
                 {RUN_LABEL: run_id},
                 trial=0,
@@ -167,7 +181,7 @@ class Check:
         assert r.start_n == 0 and r.start_median_s is None
         if not built:
             assert r.image_id is None and r.tag is None and r.size_bytes is None
-            tag = self.tag(results.app, variant, results.run.profile)
+            tag = self.tag(results.app, variant, results.run.profile, results.run.builder)
             assert self.engine.images.inspect(tag) is None, f"{tag} exists after a failed build"
         return r
 

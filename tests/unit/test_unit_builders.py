@@ -58,7 +58,8 @@ def test_legacy_cli_when_no_buildx(tmp_path: Path) -> None:
     cmd = found.command(
         "/ctx", "Dockerfile.x", tag="t", iidfile="/i", buildargs={"A": "1"}, labels={}, nocache=True
     )
-    assert cmd == [legacy, "build", "--progress=plain", "--network", "host", "--iidfile", "/i"] + [
+    assert cmd == [
+        legacy, "build", "--progress=plain", "--network", "host", "--iidfile", "/i",
         "-t", "t", "-f", "/ctx/Dockerfile.x", "--build-arg", "A=1", "--no-cache", "/ctx",
     ]  # fmt: skip
     assert found.env()["DOCKER_BUILDKIT"] == "1" and found.env()["DOCKER_HOST"] == HOST
@@ -107,7 +108,9 @@ def test_build_through_the_cli_reads_progress_and_image_id(tmp_path: Path) -> No
 
 
 def test_failed_build_gives_the_clis_error_line(tmp_path: Path) -> None:
-    out = "#5 [2/2] RUN false\\n#5 ERROR: executor failed running [/bin/sh -c false]: exit code: 1\\n"
+    out = (
+        "#5 [2/2] RUN false\\n#5 ERROR: executor failed running [/bin/sh -c false]: exit code: 1\\n"
+    )
     out += "------\\nexecutor failed running [/bin/sh -c false]: exit code: 1\\n"
     cli = fake_cli(tmp_path, "old", "20.10.24", buildx=False, build=f'printf "{out}"; exit 1')
     stream = find_cli(HOST, "20.10.24", [cli]).build(
@@ -185,7 +188,9 @@ def test_flag_unknown_to_the_builtin_frontend_is_explained() -> None:
     )
     d = Dockerfile.parse("FROM busybox\nCOPY --link a /a\n", Path("Dockerfile.l"))
     why = explain(d, "buildkit", error, "", {})
-    assert why is not None and why.startswith("Dockerfile.l, line 2: `COPY --link` is not supported")
+    assert why is not None and why.startswith(
+        "Dockerfile.l, line 2: `COPY --link` is not supported"
+    )
 
 
 def test_syntax_directive_offline_names_line_and_image() -> None:
@@ -231,4 +236,3 @@ def test_copy_from_an_image_the_registry_cannot_give(builder: str, error: str, l
 def test_a_plain_failure_is_not_explained() -> None:
     d = Dockerfile.parse("FROM busybox\nRUN false\n")
     assert explain(d, "buildkit", "executor failed running [/bin/sh -c false]", "", {}) is None
-
