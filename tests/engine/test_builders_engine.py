@@ -12,7 +12,9 @@ from collections.abc import Callable
 from kit.engine import Engine
 from kit.errors import BaseImageError, BuilderSyntaxError
 from kit.measure.build import build, build_cold_and_warm
+from kit.measure.stages import stage_sizes
 from kit.model.results import Results
+from kit.model.samples import StageSize
 from kit.spec.app import load_app
 
 Measure = Callable[..., Results]
@@ -141,3 +143,33 @@ def test_target_builds_only_what_buildkit_needs(
     finally:
         engine.images.remove(built.tag)
         engine.images.remove_dangling_since(before)  # the classic builder's stage images
+
+
+def test_stage_sizes_under_each_builder(
+    engine: Engine, check, builder: str, no_leaks: None, tmp_path
+) -> None:
+    (tmp_path / "Dockerfile.multi").write_text(
+        "FROM kitbase/busybox:1 AS build\n"
+        "RUN head -c 100000 /dev/zero > /big && head -c 3000 /dev/zero > /small\n"
+        "FROM kitbase/busybox:1 AS release\n"
+        "COPY --from=build /small /small\n"
+    )
+    app = load_app(tmp_path)
+    variant = app.variants[0]
+    found: list[StageSize] = []
+
+    def sizes() -> None:
+        found.extend(stage_sizes(engine, app, variant, "local", builder=builder))
+
+    cold, _ = build_cold_and_warm(
+        engine, app, variant, "local", while_cached=sizes, builder=builder
+    )
+    try:
+        base = int(engine.api.inspect_image("kitbase/busybox:1")["Size"])
+        # Worked out by hand: the build stage holds both files, the release only the small one.
+        assert [(s.stage, s.index, s.size_bytes, s.release) for s in found] == [
+            ("build", 0, base + 103000, False),
+            ("release", 1, base + 3000, True),
+        ]
+    finally:
+        engine.images.remove(cold.tag)

@@ -87,3 +87,10 @@ def test_rerun_builds_nothing_and_an_edit_rebuilds_exactly_that_variant(
     images = store.table("images")
     assert len(set(images["run_id"])) == 4
     assert set(images["cached_from"].dropna()) == {first.run.run_id}
+    builds.clear()
+
+    # The builder is part of the key: the other builder measures every variant anew.
+    other = "classic" if first.run.builder == "buildkit" else "buildkit"
+    switched = measure(app, store=store, builder=other)
+    assert switched.run.builder == other and not switched.reused
+    assert len(builds) == 4
