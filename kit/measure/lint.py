@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kit.errors import LintUnavailableError
@@ -121,10 +121,28 @@ def _lint_variant(
         where, detail = f"{variant.dockerfile.name}, line {parse[1]}", " ".join(parse[3].split())
         return failed(f"hadolint cannot parse {where}: {detail}")
     findings = tuple(
-        LintFinding(app.name, variant.name, code, line, level, message, code in SIZE_RULES)
+        _joined(
+            variant,
+            LintFinding(app.name, variant.name, code, line, level, message, code in SIZE_RULES),
+        )
         for code, line, level, message in sorted(rows, key=lambda r: (r[1], r[0]))
     )
     return LintStatus(app.name, variant.name, "ok", None, len(findings)), findings
+
+
+def _joined(variant: Variant, finding: LintFinding) -> LintFinding:
+    """The finding with the instruction and stage of its line, read from the parsed model."""
+    dockerfile = variant.file
+    instruction = dockerfile.instruction_at(finding.line)
+    if instruction is None or instruction.stage is None:
+        return finding
+    stage = dockerfile.stages[instruction.stage]
+    return replace(
+        finding,
+        instruction=instruction.keyword,
+        stage=stage.name or f"stage {stage.index}",
+        ships=stage.index in dockerfile.release_chain(),
+    )
 
 
 def lint_app(app: App, *, timeout_s: float = 30.0, binary: Path | None = None) -> LintReport:

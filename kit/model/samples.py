@@ -69,6 +69,13 @@ class LintFinding:
     level: str  # hadolint's: "error" | "warning" | "info" | "style"
     message: str
     size_related: bool
+    #: The instruction on that line and its stage, from the parsed Dockerfile (None: the line
+    #: holds no instruction, e.g. before the first FROM).
+    instruction: str | None = None
+    stage: str | None = None
+    #: Whether that stage's layers are in the released image (the last stage, and the stages
+    #: it starts FROM); a finding in a build stage costs the release nothing directly.
+    ships: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,19 @@ class Dockerfile:
             todo += [s.index for r in refs if (s := self.stage_named(r, index)) is not None]
         return tuple(sorted(seen))
 
+    def release_chain(self) -> tuple[int, ...]:
+        """The stages whose layers the final image holds: the last stage and, following its
+        FROM, the stages it is built on."""
+        if not self.stages:
+            return ()
+        chain, stage = [], self.stages[-1]
+        while True:
+            chain.append(stage.index)
+            parent = self.stage_named(stage.base, stage.index)
+            if parent is None:
+                return tuple(sorted(chain))
+            stage = parent
+
     def stage_at(self, line: int) -> Stage | None:
         """The stage the instruction on ``line`` belongs to (None: before the first FROM)."""
         x = self.instruction_at(line)

@@ -281,6 +281,21 @@ def test_dockerfile_gone_after_discovery_is_a_failed_status(tmp_path: Path) -> N
     assert a.status == "failed" and a.error is not None
     assert a.error.startswith("hadolint exited 1:") and "does not exist" in a.error
     assert b == LintStatus("app", "b", "ok", None, 1)
+    # Joined to the parsed Dockerfile: line 2 is the single stage's RUN, which ships.
+    message = report.findings[0].message
     assert report.findings == (
-        LintFinding("app", "b", "DL3042", 2, "warning", report.findings[0].message, True),
+        LintFinding("app", "b", "DL3042", 2, "warning", message, True, "RUN", "stage 0", True),
     )
+
+
+def test_a_finding_in_a_build_stage_does_not_ship(tmp_path: Path) -> None:
+    multi = (
+        "FROM kitbase/debian:12 AS build\n"
+        "RUN apt-get update && apt-get install -y gcc\n"
+        "FROM kitbase/debian:12-slim\n"
+        "COPY --from=build /usr/bin/gcc /usr/bin/gcc\n"
+    )
+    app = make_app(tmp_path / "app", {"m": multi})
+    report = lint_app(app)
+    joined = {(f.rule, f.line, f.instruction, f.stage, f.ships) for f in report.findings}
+    assert ("DL3015", 2, "RUN", "build", False) in joined  # (hadolint skips DL3009 there)

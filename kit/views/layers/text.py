@@ -60,6 +60,8 @@ def _size_rules(results: Results, variant: str) -> set[str]:
 
 def _cost(results: Results, finding: LintFinding) -> tuple[int | None, str]:
     """What ignoring ``finding``'s rule costs in its variant, and how that was measured."""
+    if finding.ships is False:
+        return 0, f"in stage {finding.stage!r}, whose layers the released image does not hold"
     prefixes = SIZE_RULE_PATHS.get(finding.rule, ())
     if prefixes:
         found = [
@@ -94,13 +96,15 @@ def lint_costs(results: Results) -> pd.DataFrame:
                 "variant": f.variant,
                 "rule": f.rule,
                 "line": f.line,
+                "stage": f.stage,
                 "what it costs": SIZE_RULES.get(f.rule, f.message),
                 "cost_MB": _mb(cost),
                 "measured as": how,
             }
         )
     return pd.DataFrame(
-        rows, columns=["variant", "rule", "line", "what it costs", "cost_MB", "measured as"]
+        rows,
+        columns=["variant", "rule", "line", "stage", "what it costs", "cost_MB", "measured as"],
     )
 
 

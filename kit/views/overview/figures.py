@@ -34,17 +34,22 @@ def _message(text: str) -> Figure:
 
 
 def plot(store: Store | str | Path, app: str | None = None) -> Figure:
-    """Size, layers, build and start time of every variant, one row per (app, variant, profile).
+    """Size, layers, build and start time of every variant, one row per (app, variant,
+    profile, builder).
 
     Start: every timed trial as a dot, the median as a bar, n beside it."""
     found = [(r, s) for r, s in with_samples(open_store(store), app) if r["status"] == "ok"]
     if not found:
         return _message("No measured variant in the store yet.")
     profiles = {r["profile"] for r, _ in found}
-    labels = [
-        f"{r['app']} · {r['variant']}" + (f" ({r['profile']})" if len(profiles) > 1 else "")
-        for r, _ in found
-    ]
+    builders = {r.get("builder") for r, _ in found}
+
+    def label(r: dict[str, Any]) -> str:
+        extra = [r["profile"]] if len(profiles) > 1 else []
+        extra += [str(r.get("builder"))] if len(builders) > 1 else []
+        return f"{r['app']} · {r['variant']}" + (f" ({', '.join(extra)})" if extra else "")
+
+    labels = [label(r) for r, _ in found]
     height = 1.8 + 0.34 * len(found)
     fig, axes = plt.subplots(1, 4, figsize=(13, height), sharey=True, layout="constrained")
     ys = range(len(found))

@@ -20,7 +20,8 @@ from kit.util.units import MB
 from kit.views.common import Markdown
 from kit.views.verdicts import ranking
 
-KEY = ["app", "variant", "profile"]
+#: A variant's latest row per profile and builder: both builders' rows stand side by side.
+KEY = ["app", "variant", "profile", "builder"]
 #: metric → (its column in history(), axis label, scale from the stored unit)
 HISTORY_METRICS = {
     "size_bytes": ("size_MB", "size (MB, uncompressed)", MB),
@@ -49,7 +50,7 @@ def _images(store: Store, app: str | None) -> pd.DataFrame:
 
 
 def latest_images(store: Store | str | Path, app: str | None = None) -> pd.DataFrame:
-    """The image rows of the latest run of each (app, variant, profile), as stored."""
+    """The image rows of the latest run of each (app, variant, profile, builder), as stored."""
     frame = _images(open_store(store), app)
     return frame.groupby(KEY, sort=False).tail(1).drop(columns="_started")
 
@@ -109,7 +110,7 @@ def _num(value: float | None, scale: float = 1.0, digits: int = 1) -> float | No
 
 
 def table(store: Store | str | Path, app: str | None = None) -> pd.DataFrame:
-    """Every app and variant side by side: the latest run of each (app, variant, profile).
+    """Every app and variant side by side: the latest run of each (app, variant, profile, builder).
 
     Start statistics come from that run's timed trials (warm-ups excluded); builds are one cold
     and one warm build each. ``reused from`` names the run whose measurements a cached run kept."""
@@ -121,6 +122,7 @@ def table(store: Store | str | Path, app: str | None = None) -> pd.DataFrame:
                 "app": r["app"],
                 "variant": r["variant"],
                 "profile": r["profile"],
+                "builder": r["builder"],
                 "status": r["status"],
                 "size_MB": _num(r["size_bytes"], MB),
                 "compressed_MB": _num(r["compressed_bytes"], MB),
@@ -135,7 +137,8 @@ def table(store: Store | str | Path, app: str | None = None) -> pd.DataFrame:
                 "reused from": r["cached_from"],
             }
         )
-    columns = ["app", "variant", "profile", "status", "size_MB", "compressed_MB", "layers"]
+    columns = ["app", "variant", "profile", "builder", "status", "size_MB", "compressed_MB"]
+    columns += ["layers"]
     columns += ["build cold (s)", "build warm (s)", "start median (ms)", "start IQR (ms)", "n"]
     return pd.DataFrame(rows, columns=[*columns, "commit", "run", "reused from"])
 
@@ -182,8 +185,8 @@ def facts(store: Store | str | Path, app: str | None = None) -> str:
 def history(
     store: Store | str | Path, app: str | None = None, metric: str = "size_bytes"
 ) -> pd.DataFrame:
-    """One row per (app, variant, profile) and commit — the latest run at that commit — with
-    the change from the previous commit. Commits are in the order they were first measured, the
+    """One row per (app, variant, profile, builder) and commit — the latest run at that
+    commit — with the change from the previous commit. Commits are in the order they were first measured, the
     same for every variant of an app, so rows read as the app's history.
 
     A run outside a git checkout has no commit: it is its own point, labelled by its run id."""
@@ -198,7 +201,9 @@ def history(
     )
     frame = frame.assign(_first=frame.groupby(["app", "_point"])["_started"].transform("min"))
     latest = frame.groupby([*KEY, "_point"], sort=False).tail(1)
-    latest = latest.sort_values(["app", "_first", "_point", "variant", "profile"], kind="stable")
+    latest = latest.sort_values(
+        ["app", "_first", "_point", "variant", "profile", "builder"], kind="stable"
+    )
     column, _, scale = HISTORY_METRICS[metric]
     value = latest[metric].astype("Float64") / scale
     change = value.groupby([latest[k] for k in KEY]).diff()
