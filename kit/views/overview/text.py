@@ -186,8 +186,8 @@ def history(
     store: Store | str | Path, app: str | None = None, metric: str = "size_bytes"
 ) -> pd.DataFrame:
     """One row per (app, variant, profile, builder) and commit — the latest run at that
-    commit — with the change from the previous commit. Commits are in the order they were first measured, the
-    same for every variant of an app, so rows read as the app's history.
+    commit — with the change from the previous commit. Commits are in the order they were first
+    measured, the same for every variant of an app, so rows read as the app's history.
 
     A run outside a git checkout has no commit: it is its own point, labelled by its run id."""
     if metric not in HISTORY_METRICS:
