@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.errors import UsageError
+from kit.spec import builders
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class Options:
             )
         if self.distribution < 0 or self.rebuild < 0:
             raise UsageError("distribution and rebuild are numbers of trials: 0 or more")
+        if self.builder not in builders.CHOICES:
+            raise UsageError(
+                f"unknown builder {self.builder!r}: choose one of {', '.join(builders.CHOICES)}"
+            )
 
     @classmethod
     def of(cls, base: Options | None = None, **changes: Any) -> Options:
