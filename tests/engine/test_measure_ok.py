@@ -71,9 +71,10 @@ def test_exit_probe_app_through_the_cli(check, no_leaks: None, tmp_path: Path, c
 
 
 def test_log_probe_app(
-    measure: Callable[..., Results], check, no_leaks: None, tmp_path: Path
+    measure: Callable[..., Results], check, builder: str, no_leaks: None, tmp_path: Path
 ) -> None:
-    results = measure("eng-logready")
+    results = measure("eng-logready", builder=builder)
+    assert results.run.builder == builder
     assert not results.failed
     for variant in ("ready", "late"):
         r = check.ok(results, variant)

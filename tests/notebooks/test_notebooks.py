@@ -116,18 +116,26 @@ def test_04_runs_with_small_parameters(
     assert "smaller images push faster" in page
 
 
-def test_explore_runs_on_any_app_directory(engine: Engine, busybox: str, tmp_path: Path) -> None:
-    """explore.ipynb on an app the notebooks have never seen: one of the engine tests' apps."""
+@pytest.mark.parametrize("builder", ["auto", "classic"])
+def test_explore_runs_on_any_app_directory(
+    engine: Engine, busybox: str, tmp_path: Path, builder: str
+) -> None:
+    """explore.ipynb on an app the notebooks have never seen: one of the engine tests' apps,
+    under the default builder and, through the notebook's parameter, the classic one."""
     app = REPO / "tests" / "engine" / "apps" / "eng-good"
     store = tmp_path / "store"
     parameters = {"app": str(app), "profile": "local", "trials": 1, "store": str(store)}
+    suffix = "-classic" if builder == "classic" else ""
     try:
         ipynb, html = execute(
-            REPO / "notebooks" / "explore.ipynb", tmp_path / "out", parameters, progress=False
+            REPO / "notebooks" / "explore.ipynb",
+            tmp_path / "out",
+            {**parameters, "builder": builder},
+            progress=False,
         )
     finally:
-        for tag in ("kitexp/eng-good:tiny-local", "kitexp/eng-good:layered-local"):
-            engine.images.remove(tag)
+        for variant in ("tiny", "layered"):
+            engine.images.remove(f"kitexp/eng-good:{variant}-local{suffix}")
     nb = nbformat.read(ipynb, as_version=4)
     assert not [
         o
@@ -138,6 +146,9 @@ def test_explore_runs_on_any_app_directory(engine: Engine, busybox: str, tmp_pat
     ]
     results = load_results(store)
     assert results.app == "eng-good" and {r.variant for r in results.ok} == {"tiny", "layered"}
+    default = "buildkit" if engine.buildkit().available else "classic"
+    assert results.run.builder == (default if builder == "auto" else builder)
+    assert set(results.images["builder"]) == {results.run.builder}
     page = html.read_text()
     # sizes, layers, history: three figures; the overview names both variants.
     assert page.count("data:image/png;base64") >= 3
