@@ -26,6 +26,8 @@ CLASSIC_FLAGS = {
     "RUN": frozenset(),
 }
 _PARSE_LINE = re.compile(r"dockerfile parse error (?:on )?line (\d+): (.+)", re.I)
+#: BuildKit's lines about an image source: "#5 FROM docker.io/…", " > FROM docker.io/…:".
+_IMAGE_SOURCE = re.compile(r"^(#\d+| >) (FROM|resolve) ")
 _UNKNOWN_FLAG = re.compile(r"unknown flag: (\S+)", re.I)
 _UNREACHABLE = re.compile(
     r"pull access denied|repository does not exist|no such host|dial tcp|i/o timeout|"
@@ -107,10 +109,10 @@ def explain(
                 "engine's built-in Dockerfile frontend; it needs a newer BuildKit frontend "
                 "(Docker Engine 23+)"
             )
-    if not unreachable(error + "\n" + log):
+    if not unreachable(error):
         return None
     syntax = dockerfile.directives.get("syntax")
-    if syntax and builder == "buildkit" and (_named(syntax, error) or "frontend" in error):
+    if syntax and builder == "buildkit" and (_named(syntax, error) or "frontend gateway" in error):
         return (
             f"{rel}, line 1: `# syntax={syntax}` makes BuildKit fetch the Dockerfile frontend "
             f"image {syntax} from its registry, which does not answer; remove the line to use the "
@@ -124,8 +126,10 @@ def explain(
         if ref in images
     ]
     where += [(n, f"COPY --from={ref}", ref) for n, ref in dockerfile.copied_images(buildargs)]
+    # Only the error and the log's image-source lines: a step's own output may name anything.
+    sources = "\n".join(x for x in log.splitlines() if _IMAGE_SOURCE.match(x))
     for line, what, ref in where:
-        if _named(ref, error) or _named(ref, log):
+        if _named(ref, error) or _named(ref, sources):
             return (
                 f"{rel}, line {line}: `{what}` needs the image {ref}, which is not on the engine "
                 "and whose registry does not answer"

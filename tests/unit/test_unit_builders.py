@@ -236,3 +236,10 @@ def test_copy_from_an_image_the_registry_cannot_give(builder: str, error: str, l
 def test_a_plain_failure_is_not_explained() -> None:
     d = Dockerfile.parse("FROM busybox\nRUN false\n")
     assert explain(d, "buildkit", "executor failed running [/bin/sh -c false]", "", {}) is None
+
+
+def test_a_run_step_that_could_not_download_is_not_blamed_on_the_base() -> None:
+    d = Dockerfile.parse("FROM kitbase/node:18-slim\nRUN npm ci\n")
+    log = "Step 1/2 : FROM kitbase/node:18-slim\nnpm ERR! dial tcp: lookup registry: no such host"
+    error = "The command '/bin/sh -c npm ci' returned a non-zero code: 1"
+    assert explain(d, "classic", error, log, {}) is None
