@@ -66,7 +66,8 @@ def check_builder(app: App, variant: Variant, builder: str) -> None:
     if found:
         where = "; ".join(f"line {f.line}: {f.what}" for f in found)
         raise BuilderSyntaxError(
-            f"{variant.dockerfile.name} needs BuildKit, which the classic builder is not: {where}",
+            f"{variant.dockerfile.name} needs BuildKit (the classic builder cannot build it): "
+            + where,
             app=app.name,
             variant=variant.name,
             file=variant.dockerfile,
@@ -130,14 +131,15 @@ def _failure(
     """The error of a failed build, explained by its line where the Dockerfile tells."""
     error = (error or "the build produced no image").strip()
     args = app.build_args(variant, profile)
-    why = explain(variant.file, builder, error, "\n".join(log_tail), args)
+    explained = explain(variant.file, builder, error, "\n".join(log_tail), args)
+    why = explained.text if explained else None
     cls: type[BuildError] = BuildError
     if unreachable(error):
         cls = BaseImageError
         # With FROM ${BASE} neither the engine's message nor the log may name the image.
         refs = [ref for _, ref in app.images(variant, profile)]
         why = why or f"image(s) {', '.join(refs)} cannot be had"
-    elif why is not None and "not supported by" in why:
+    elif explained is not None and explained.kind == "syntax":
         cls = BuilderSyntaxError
     return cls(
         f"build failed: {why}: {error}" if why else f"build failed: {error}",

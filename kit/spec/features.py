@@ -38,6 +38,15 @@ _UNREACHABLE = re.compile(
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Why a build failed, by the line that caused it: ``kind`` is "syntax" (the builder or its
+    frontend lacks a form) or "image" (an image, or a frontend, cannot be fetched)."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Feature:
     """One use of a builder feature: where, and what it is (``RUN --mount``, a heredoc)."""
 
@@ -79,7 +88,7 @@ def _named(image: str, text: str) -> bool:
 
 def explain(
     dockerfile: Dockerfile, builder: str, error: str, log: str, buildargs: Mapping[str, str]
-) -> str | None:
+) -> Explanation | None:
     """A failed build's cause, named by its line, where the model can tell; None otherwise."""
     rel = dockerfile.path.name
     parse = _PARSE_LINE.search(error)
@@ -92,7 +101,8 @@ def explain(
                 if builder == "classic"
                 else ("this engine's built-in Dockerfile frontend (Docker 20.10's has no heredocs)")
             )
-            return (
+            return Explanation(
+                "syntax",
                 f"{rel}, line {x.line}: the {_heredoc(x)} is not supported by {engine}, which read "
                 f"the heredoc's line {line} as an instruction ({detail})"
                 + (
@@ -100,23 +110,26 @@ def explain(
                     if builder == "classic"
                     else "; heredocs need Docker Engine 23+ or a "
                     "`# syntax=docker/dockerfile:1.4` frontend from a registry that answers"
-                )
+                ),
             )
         flag = _UNKNOWN_FLAG.search(detail)
         if flag is not None and x is not None and builder == "buildkit":
-            return (
+            return Explanation(
+                "syntax",
                 f"{rel}, line {x.line}: `{x.keyword} --{flag.group(1)}` is not supported by this "
                 "engine's built-in Dockerfile frontend; it needs a newer BuildKit frontend "
-                "(Docker Engine 23+)"
+                "(Docker Engine 23+)",
             )
     if not unreachable(error):
         return None
     syntax = dockerfile.directives.get("syntax")
     if syntax and builder == "buildkit" and (_named(syntax, error) or "frontend gateway" in error):
-        return (
-            f"{rel}, line 1: `# syntax={syntax}` makes BuildKit fetch the Dockerfile frontend "
+        at = list(dockerfile.directives).index("syntax") + 1  # directives are the first lines
+        return Explanation(
+            "image",
+            f"{rel}, line {at}: `# syntax={syntax}` makes BuildKit fetch the Dockerfile frontend "
             f"image {syntax} from its registry, which does not answer; remove the line to use the "
-            "engine's built-in frontend"
+            "engine's built-in frontend",
         )
     images = dockerfile.base_images(buildargs)
     resolved = [ref for _, ref in dockerfile.resolved(buildargs)]
@@ -130,8 +143,9 @@ def explain(
     sources = "\n".join(x for x in log.splitlines() if _IMAGE_SOURCE.match(x))
     for line, what, ref in where:
         if _named(ref, error) or _named(ref, sources):
-            return (
+            return Explanation(
+                "image",
                 f"{rel}, line {line}: `{what}` needs the image {ref}, which is not on the engine "
-                "and whose registry does not answer"
+                "and whose registry does not answer",
             )
     return None

@@ -175,8 +175,9 @@ def test_heredoc_on_the_builtin_frontend_is_explained() -> None:
         "failed to solve with frontend dockerfile.v0: failed to create LLB definition: "
         "dockerfile parse error line 3: unknown instruction: ECHO"
     )
-    why = explain(Dockerfile.parse(HEREDOC, Path("Dockerfile.here")), "buildkit", error, "", {})
-    assert why is not None
+    found = explain(Dockerfile.parse(HEREDOC, Path("Dockerfile.here")), "buildkit", error, "", {})
+    assert found is not None and found.kind == "syntax"
+    why = found.text
     assert why.startswith("Dockerfile.here, line 2: the heredoc `RUN <<EOF` is not supported by")
     assert "built-in Dockerfile frontend" in why and "read the heredoc's line 3" in why
 
@@ -187,10 +188,9 @@ def test_flag_unknown_to_the_builtin_frontend_is_explained() -> None:
         "dockerfile parse error line 2: Unknown flag: link"
     )
     d = Dockerfile.parse("FROM busybox\nCOPY --link a /a\n", Path("Dockerfile.l"))
-    why = explain(d, "buildkit", error, "", {})
-    assert why is not None and why.startswith(
-        "Dockerfile.l, line 2: `COPY --link` is not supported"
-    )
+    found = explain(d, "buildkit", error, "", {})
+    assert found is not None and found.kind == "syntax"
+    assert found.text.startswith("Dockerfile.l, line 2: `COPY --link` is not supported")
 
 
 def test_syntax_directive_offline_names_line_and_image() -> None:
@@ -200,9 +200,9 @@ def test_syntax_directive_offline_names_line_and_image() -> None:
         'failed to do request: Head "https://registry-1.docker.io/v2/docker/dockerfile/manifests/'
         '1.4": dial tcp: lookup registry-1.docker.io: no such host'
     )
-    why = explain(d, "buildkit", error, "", {})
-    assert why is not None
-    assert why.startswith("Dockerfile.s, line 1: `# syntax=docker/dockerfile:1.4` makes BuildKit")
+    found = explain(d, "buildkit", error, "", {})
+    assert found is not None and found.kind == "image"
+    assert found.text.startswith("Dockerfile.s, line 1: `# syntax=docker/dockerfile:1.4` makes")
 
 
 @pytest.mark.parametrize(
@@ -226,8 +226,9 @@ def test_copy_from_an_image_the_registry_cannot_give(builder: str, error: str, l
     d = Dockerfile.parse(
         "FROM kitbase/busybox:1\nCOPY --from=someimage:1 /x /x\n", Path("Dockerfile.c")
     )
-    why = explain(d, builder, error, log, {})
-    assert why == (
+    found = explain(d, builder, error, log, {})
+    assert found is not None and found.kind == "image"
+    assert found.text == (
         "Dockerfile.c, line 2: `COPY --from=someimage:1` needs the image someimage:1, which is "
         "not on the engine and whose registry does not answer"
     )
