@@ -6,9 +6,15 @@ import pytest
 from fake_api import FakeDockerClient, load
 from test_distribution import RegistryFakeAPI
 
-from kit.engine import Engine
+from kit.engine import Engine, HistoryStep, ImageInfo
 from kit.errors import KitError
-from kit.measure.payoffs.capacity import capacity_rows, fits, measure_capacity, union_bytes
+from kit.measure.payoffs.capacity import (
+    capacity_rows,
+    fits,
+    history_prefix_sizes,
+    measure_capacity,
+    union_bytes,
+)
 from kit.model.samples import CapacityRow
 from kit.util.units import GB
 
@@ -67,9 +73,50 @@ def test_measure_capacity_from_the_engine(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(busybox, "Id", busybox_id)
     app = {**busybox, "Id": app_id, "Size": 1985484, "RepoTags": ["kitexp/unit-dist:app"]}
     app["RootFS"] = {"Type": "layers", "Layers": df["chains"]["kitexp/unit-dist:app"]}
-    api.add_image(app)
+    history = [
+        {"CreatedBy": "RUN /bin/sh -c make # buildkit", "Size": 12},
+        *load("history_busybox"),
+    ]
+    api.add_image(app, history)
     engine = Engine(FakeDockerClient(api))  # type: ignore[arg-type]
     result = measure_capacity(engine, "unit-dist", [("app", "kitexp/unit-dist:app")])
     assert result.rows[0].unique_bytes == 12 and result.together_bytes == 1985484
     with pytest.raises(KitError, match="not on the engine"):
         measure_capacity(engine, "unit-dist", [("x", "kitexp/none:x")])
+
+
+# node-server's slim variant built by BuildKit on this machine: `docker history` (newest first)
+# and its six layers; BuildKit keeps no step image, so only the history sizes its prefixes.
+SLIM_HISTORY = [
+    ('CMD ["node" "server.js"]', 0),
+    ("COPY . . # buildkit", 25804),
+    ("RUN /bin/sh -c npm install # buildkit", 5824101),
+    ("COPY package*.json ./ # buildkit", 25324),
+    ("WORKDIR /app", 0),
+    ("/bin/sh -c #(nop)  LABEL kit.recipe=3f134fd90e6e", 0),
+    ('/bin/sh -c #(nop)  CMD ["node"]', 0),
+    ("/bin/sh -c #(nop)  ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt", 0),
+    ("/bin/sh -c apt-get update  && apt-get install -y nodejs npm", 225923750),
+    ("/bin/sh -c #(nop)  LABEL kit.recipe=88c4589adc0a", 0),
+    ('/bin/sh -c #(nop)  CMD ["bash"]', 0),
+    ("/bin/sh -c #(nop)  ENV PATH=/usr/local/sbin:/usr/local/bin", 0),
+    ("/bin/sh -c #(nop) COPY dir:3afc89dbba034d7a in / ", 74107354),
+]
+
+
+def test_prefix_sizes_from_a_buildkit_images_history() -> None:
+    layers = ("l1", "l2", "l3", "l4", "l5", "l6")
+    image = ImageInfo("sha256:slim", 305906333, layers)
+    steps = [HistoryStep(created_by, size) for created_by, size in SLIM_HISTORY]
+    # Worked out by hand: base COPY, apt-get, WORKDIR (0 bytes), COPY, RUN, COPY.
+    assert history_prefix_sizes(image, steps) == [
+        (layers[:1], 74107354),
+        (layers[:2], 74107354 + 225923750),
+        (layers[:3], 300031104),
+        (layers[:4], 300031104 + 25324),
+        (layers[:5], 300056428 + 5824101),
+        (layers[:6], 305906333),
+    ]
+    # A history that does not pair exactly with the layers tells nothing.
+    assert history_prefix_sizes(ImageInfo("x", 305906333, layers[:5]), steps) == []
+    assert history_prefix_sizes(ImageInfo("x", 1, layers), steps) == []

@@ -18,16 +18,19 @@ For an app, ``separate_bytes`` is Σ sizes and ``together_bytes`` the union of i
 layers. Layers are shared by chain (a layer and everything below it), so the union is
 Σ over variants of (size − size of the longest layer prefix shared with a variant counted
 before). A prefix's size is the ``Size`` of an image on the engine whose layers are exactly that
-prefix (the base image, or a classic build's step image); when none has, the union is unknown
+prefix (the base image, or a classic build's step image), or — BuildKit keeps no step images — the
+sum of the layer sizes the measured image's own history gives, when its layer-making steps pair
+exactly with its layers and add up to its ``Size``; when neither tells, the union is unknown
 (None) rather than guessed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kit.engine import Engine
+from kit.engine import Engine, HistoryStep, ImageInfo
 from kit.errors import ImageGoneError
 from kit.model.samples import CapacityRow
 from kit.util.units import GB
@@ -35,6 +38,13 @@ from kit.util.units import GB
 DEFAULT_CAPACITY = 10 * GB
 
 Chain = tuple[str, ...]
+#: History steps that make a layer even when it holds 0 bytes: BuildKit's RUN/COPY/ADD ("…
+#: # buildkit") and WORKDIR, the classic builder's RUN ("/bin/sh -c …" without "#(nop)") and
+#: its COPY/ADD. Metadata steps (ENV, CMD, LABEL …) make none.
+_LAYER_STEP = re.compile(
+    r"^(RUN|COPY|ADD|WORKDIR) |# buildkit$"
+    r"|^/bin/sh -c #\(nop\) +(COPY|ADD) |^/bin/sh -c (?!#\(nop\))"
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,7 @@ def measure_capacity(
     """Capacity rows for ``(variant, image_ref)`` pairs of one app, from ``docker system df``."""
     usage = engine.images.disk_usage()
     described = []
+    measured: list[ImageInfo] = []
     for variant, ref in images:
         inspected = engine.images.inspect(ref)
         if inspected is None:
@@ -125,14 +136,36 @@ def measure_capacity(
         if row is None:
             raise ImageGoneError(f"docker system df does not list {ref}", app=app, variant=variant)
         described.append((variant, inspected.layers, row.size, row.shared_size))
-    return capacity_rows(app, described, _prefix_sizes(engine), capacity_bytes)
+        measured.append(inspected)
+    return capacity_rows(app, described, _prefix_sizes(engine, measured), capacity_bytes)
 
 
-def _prefix_sizes(engine: Engine) -> dict[Chain, int]:
-    """Size of every layer chain some image on the engine (step images included) ends at."""
+def _prefix_sizes(engine: Engine, measured: Sequence[ImageInfo]) -> dict[Chain, int]:
+    """Size of every layer chain some image on the engine ends at (the classic builder's step
+    images included), and of every prefix of the measured images' chains their history gives
+    (BuildKit keeps no step images)."""
     sizes: dict[Chain, int] = {(): 0}
     for image_id in engine.images.ids():
         inspected = engine.images.inspect(image_id)
         if inspected is not None:
             sizes[inspected.layers] = inspected.size
+    for inspected in measured:
+        for chain, size in history_prefix_sizes(inspected, engine.images.history(inspected.id)):
+            sizes.setdefault(chain, size)
     return sizes
+
+
+def history_prefix_sizes(
+    image: ImageInfo, history: Sequence[HistoryStep]
+) -> list[tuple[Chain, int]]:
+    """(chain prefix, its size) from the image's history: the steps that made a layer, oldest
+    first, paired with the layers. Nothing when the pairing does not add up exactly (a step
+    whose layer is ambiguous): then only the images on the engine say."""
+    made = [s for s in reversed(history) if s.size > 0 or _LAYER_STEP.search(s.created_by)]
+    if len(made) != len(image.layers) or sum(s.size for s in made) != image.size:
+        return []
+    found, total = [], 0
+    for index, step in enumerate(made, start=1):
+        total += step.size
+        found.append((image.layers[:index], total))
+    return found
