@@ -1,4 +1,6 @@
 """The app directory as the kit reads it: ``app`` (discovery: the app, its variants, each
-Dockerfile read once), ``dockerfile`` (the parsed Dockerfile: stages and bases), ``experiment``
-(the experiment.toml format), ``claims`` (declared claims, checked) and ``profiles`` (which bases
-a run builds on)."""
+Dockerfile read once), ``dockerfile`` (the parsed Dockerfile: directives, stages, bases,
+instructions with lines and flags, COPY/ADD sources; its lexical rules in ``dockerlex``),
+``features`` (what each builder lacks, and build errors explained by their line),
+``experiment`` (the experiment.toml format), ``claims`` (declared claims, checked),
+``profiles`` (which bases a run builds on) and ``builders`` (which builder builds them)."""
