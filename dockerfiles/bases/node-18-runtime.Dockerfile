@@ -9,7 +9,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 COPY runtime-rootfs.sh /usr/local/bin/
-RUN runtime-rootfs.sh /rootfs nodejs tzdata \
+RUN sh /usr/local/bin/runtime-rootfs.sh /rootfs nodejs tzdata \
  && mkdir -p /rootfs/nodejs/bin \
  && ln -s /usr/bin/node /rootfs/nodejs/bin/node
 

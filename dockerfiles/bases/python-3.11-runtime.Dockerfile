@@ -11,7 +11,7 @@ RUN apt-get update \
       ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 COPY runtime-rootfs.sh /usr/local/bin/
-RUN runtime-rootfs.sh /rootfs python3.11-minimal libpython3.11-stdlib tzdata \
+RUN sh /usr/local/bin/runtime-rootfs.sh /rootfs python3.11-minimal libpython3.11-stdlib tzdata \
  && ln -s python3.11 /rootfs/usr/bin/python3 \
  && ln -s python3.11 /rootfs/usr/bin/python
 
