@@ -27,7 +27,7 @@ from kit.errors import RegistryError, UsageError
 from kit.host.bases import BaseSpec
 from kit.host.extra_engine import ExtraEngine, extra_engine
 from kit.host.official import DOCKER_HUB, mapping, registry_of
-from kit.host.procs import end_processes_using
+from kit.host.procs import end_processes_using, processes_using
 from kit.host.registry import Registry, find_binary, local_registry, pick_port
 from kit.host.tags import split
 
@@ -167,7 +167,10 @@ def running() -> Running | None:
         found = Running(doc["docker_host"], doc["registry"], tuple(doc["seeded"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return found if ExtraEngine.attach(_home() / "engine").pid is not None else None
+    engine_up = ExtraEngine.attach(_home() / "engine").pid is not None
+    # A reboot or a kill takes either one away; half a stand-in is no stand-in.
+    registry_up = bool(processes_using(_home() / "registry"))
+    return found if engine_up and registry_up else None
 
 
 def start(
