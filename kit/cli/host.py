@@ -6,10 +6,16 @@ import argparse
 import os
 from typing import Any
 
+from kit.errors import KitError, UsageError
+
 
 def engine(args: argparse.Namespace) -> int:
     from kit.host import dockerd as daemon
 
+    if args.seed and not (args.hub and args.action == "up"):
+        raise UsageError("--seed goes with `kit engine up --hub`")
+    if args.hub:
+        return _hub(args.action, args.seed)
     if args.action == "up":
         status = daemon.up()
         who = (
@@ -29,6 +35,38 @@ def engine(args: argparse.Namespace) -> int:
 
         info = Engine.connect().info()
         print(f"engine {info.version} (API {info.api_version}), {info.storage_driver}, {info.host}")
+        _hub("status", None)
+    return 0
+
+
+def _hub(action: str, names: list[str] | None) -> int:
+    from kit.engine import Engine
+    from kit.host import hub
+    from kit.util.units import MB
+
+    if action == "down":
+        print("stopped the Hub stand-in" if hub.stop() else "no Hub stand-in is up")
+        return 0
+    up = hub.running()
+    if action == "status":
+        if up is not None:
+            print(f"Hub stand-in up: DOCKER_HOST={up.docker_host}, mirror {up.registry}")
+        return 0
+
+    def seeded(s: hub.Seeded) -> None:
+        print(
+            f"  {s.name:24} {s.base:32} {s.compressed_bytes / MB:7.1f} MB  "
+            f"pushed in {s.push_s:5.1f} s  {s.digest[:19]}"
+        )
+
+    print("seeding the mirror (docker.io names) from the embedded bases:")
+    up = hub.start(Engine.connect(), names, seeded)
+    print(f"Hub stand-in up: an engine whose registry mirror is {up.registry}")
+    print(f"  export DOCKER_HOST={up.docker_host}")
+    print(
+        "  (then --profile hub, or auto, builds as on a connected machine; "
+        "`kit engine down --hub` stops it)"
+    )
     return 0
 
 
@@ -38,6 +76,10 @@ def bases(args: argparse.Namespace) -> int:
     from kit.util.progress import bar_options, line_reporter, tqdm
     from kit.util.units import MB
 
+    if args.force and not args.as_official:
+        raise UsageError("--force goes with --as-official")
+    if args.list:
+        return _official_list()
     engine = Engine.connect()
     total = len(args.only or BASES)
     with tqdm(total=total, unit="base", disable=args.quiet, **bar_options()) as bar:
@@ -57,7 +99,29 @@ def bases(args: argparse.Namespace) -> int:
         bar.update(len(outcomes))
     for o in outcomes:
         took = f"{o.seconds:6.1f} s" if o.action == "built" else "      -"
-        print(f"{o.ref:28} {o.action:8} {took}  {o.size_bytes / MB:8.1f} MB")
+        print(f"{o.ref:36} {o.action:8} {took}  {o.size_bytes / MB:8.1f} MB")
+    if args.as_official:
+        from kit.host.official import tag_official
+
+        for t in tag_official(engine, force=args.force):
+            print(f"{t.name:46} {t.action:8} {t.base}  {t.detail}".rstrip())
+    return 0
+
+
+def _official_list() -> int:
+    """The mapping; with an engine, what each name holds there."""
+    from kit.engine import Engine
+    from kit.host.official import mapping, status
+
+    try:
+        engine = Engine.connect(timeout=10)
+    except KitError:
+        states: dict[str, str] = {}
+    else:
+        states = status(engine)
+    print(f"{'official name':46} {'embedded base':36} on this engine")
+    for name, spec in mapping():
+        print(f"{name:46} {spec.ref:36} {states.get(name, '?')}")
     return 0
 
 
@@ -68,6 +132,12 @@ def clean(args: argparse.Namespace) -> int:
     containers = engine.containers.kit_containers()
     for container in containers:
         engine.containers.remove(container)
+    if args.bases:
+        from kit.host.tags import untag_official
+
+        untagged = untag_official(engine)
+        if untagged:
+            print(f"removed the official names the kit had tagged: {', '.join(untagged)}")
     prefixes = (("kitexp/",) if args.images else ()) + (("kitbase/",) if args.bases else ())
     images = engine.images.kit_images(prefixes) if prefixes else []
     removed = sum(engine.images.remove(image, force=True) for image in images)

@@ -29,11 +29,37 @@ def parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("engine", help="bring a Docker engine up or down")
     e.add_argument("action", choices=["up", "down", "status"])
+    e.add_argument(
+        "--hub",
+        action="store_true",
+        help="a Docker Hub stand-in: an extra engine whose registry mirror (on 127.0.0.1) serves "
+        "the embedded bases under the official names (up: start it and print its DOCKER_HOST; "
+        "down: stop it and remove its files)",
+    )
+    e.add_argument(
+        "--seed",
+        action="append",
+        metavar="NAME",
+        help="with up --hub: serve only this official name, e.g. node:18-slim (repeatable; "
+        "default: every one)",
+    )
     e.set_defaults(func=host.engine)
 
     b = sub.add_parser("bases", help="make the embedded base images offline")
     b.add_argument("--rebuild", action="store_true", help="remake bases that already exist")
     b.add_argument("--only", action="append", metavar="REF", help="only this base (repeatable)")
+    b.add_argument(
+        "--as-official",
+        action="store_true",
+        help="also tag each base under the official names it stands in for (node:18-slim, "
+        "python:3.11, gcr.io/distroless/...), where their registry does not serve them",
+    )
+    b.add_argument(
+        "--force", action="store_true", help="with --as-official: also over images of that name"
+    )
+    b.add_argument(
+        "--list", action="store_true", help="print each base's official names; build nothing"
+    )
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=host.bases)
 

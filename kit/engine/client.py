@@ -62,13 +62,17 @@ class Engine:
         self._info: EngineInfo | None = None
 
     @classmethod
-    def connect(cls, timeout: int = 120) -> Engine:
-        """Connect to ``DOCKER_HOST`` or the default socket; raise if nothing answers."""
+    def connect(cls, timeout: int = 120, base_url: str | None = None) -> Engine:
+        """Connect to ``base_url`` (``unix://…``), else ``DOCKER_HOST`` or the default socket;
+        raise if nothing answers."""
         try:
-            client = docker.from_env(timeout=timeout)
+            if base_url is None:
+                client = docker.from_env(timeout=timeout)
+            else:
+                client = docker.DockerClient(base_url=base_url, timeout=timeout)
             client.api.ping()
         except (docker.errors.DockerException, *transport_errors()) as exc:
-            where = os.environ.get("DOCKER_HOST", "the default socket")
+            where = base_url or os.environ.get("DOCKER_HOST", "the default socket")
             raise EngineError(
                 f"no Docker engine answers at {where}",
                 hint="run `kit engine up` (starts Debian's dockerd as root), or set DOCKER_HOST",
@@ -99,5 +103,6 @@ class Engine:
                 or ("driver-type" in status and "containerd" in str(status.get("driver-type"))),
                 host=self.api.base_url,
                 daemon_id=str(info.get("ID", "")),
+                root_dir=str(info.get("DockerRootDir", "")),
             )
         return self._info

@@ -29,6 +29,9 @@ class EngineInfo:
     host: str
     #: The daemon's own id: what tells two engines apart when both are "unix://…" to the SDK.
     daemon_id: str = ""
+    #: Its data root. dockerd 20.10 takes its id from /etc/docker/key.json, so engines started
+    #: side by side on one host share an id; their data roots always differ.
+    root_dir: str = ""
 
 
 @dataclass(frozen=True)

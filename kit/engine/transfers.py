@@ -75,17 +75,28 @@ class Transfers:
         return TransferLog(statuses=statuses, digest=digest)
 
     def hub_answers(self, timeout: float = 4.0) -> bool:
-        """Whether the engine can reach Docker Hub (what the ``auto`` profile asks)."""
+        """Whether the engine reaches Docker Hub (what the ``auto`` profile asks): directly, or
+        through the registry mirror it was started with, which may not hold busybox."""
+        return self.registry_answer("library/busybox:latest", timeout) != "unreachable"
+
+    def registry_answer(self, ref: str, timeout: float = 4.0) -> str:
+        """What the registry serving ``ref`` says about it, asked by the engine (so through its
+        mirrors and proxy): ``found``, ``unknown`` (it answered: no such image, or no access)
+        or ``unreachable`` (no answer: offline, DNS, TLS, timeout)."""
         api = self._s.api
         saved = api.timeout
         # The SDK applies the client's timeout per request; a short one keeps `auto` quick
         # where the Hub is unreachable.
         api.timeout = timeout
         try:
-            api.inspect_distribution("library/busybox:latest")
-            return True
+            api.inspect_distribution(ref)
+            return "found"
+        except docker.errors.APIError as exc:
+            # 404: the registry (or the mirror standing in for the Hub) has no such manifest;
+            # 401/403: it answered and refused. A 500 wraps the engine's own failure to connect.
+            return "unknown" if exc.status_code in (401, 403, 404) else "unreachable"
         except (docker.errors.DockerException, requests.exceptions.RequestException):
-            return False
+            return "unreachable"
         finally:
             api.timeout = saved
 

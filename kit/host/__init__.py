@@ -1,3 +1,5 @@
 """What the kit starts and installs on the host, beside the engine: ``dockerd`` (an engine
-brought up or down), ``registry`` (a registry on 127.0.0.1, and the ``manifest`` it serves),
-``bases`` (the embedded base images, made offline) and ``apt`` (Debian packages it needs)."""
+brought up or down), ``extra_engine`` (another dockerd beside it) and ``hub`` (the Docker Hub
+stand-in made of one), ``registry`` (a registry on 127.0.0.1, and the ``manifest`` it serves),
+``bases`` and ``rootfs`` (the embedded base images, made offline), ``official`` and ``tags``
+(those bases under the official names) and ``apt`` (Debian packages it needs)."""

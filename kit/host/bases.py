@@ -8,24 +8,18 @@ itself: a debootstrap minbase root imported as ``kitbase/debian:12``, and Docker
 from __future__ import annotations
 
 import hashlib
-import re
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.config import dockerfiles_dir, settings, state_dir
+from kit.config import dockerfiles_dir, settings
 from kit.engine import Engine
-from kit.errors import BasesError, EngineError
-from kit.host.apt import apt_install
+from kit.errors import BasesError
+from kit.host import rootfs, tags
+from kit.host.rootfs import LOCAL_CA_DIR, SUITE
 from kit.spec.dockerfile import Dockerfile
 
-SUITE = "bookworm"
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
-LOCAL_CA_DIR = Path("/usr/local/share/ca-certificates")
 ROOTFS_RECIPE = f"debootstrap --variant=minbase {SUITE}; apt caches removed; v3"
 
 
@@ -46,6 +40,10 @@ class BaseSpec:
     ref: str
     description: str
     dockerfile: str | None = None  # under dockerfiles/bases; None: the debootstrap root
+    #: Other files of dockerfiles/bases the Dockerfile copies in (part of the recipe).
+    files: tuple[str, ...] = ()
+    #: The official images this base stands in for (``kit bases --as-official`` tags them).
+    official: tuple[str, ...] = ()
 
     def recipe(self) -> str:
         """A digest of how this base is made, its parents' recipes included."""
@@ -54,37 +52,90 @@ class BaseSpec:
             for cert in host_trust_anchors():
                 digest.update(cert.read_bytes())
             return digest.hexdigest()
-        text = (dockerfiles_dir() / "bases" / self.dockerfile).read_text()
+        folder = dockerfiles_dir() / "bases"
+        text = (folder / self.dockerfile).read_text()
         digest = hashlib.sha256(text.encode())
+        for name in self.files:
+            digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
         for parent in Dockerfile.parse(text).base_images({}):
             digest.update(by_ref(parent).recipe().encode())
         return digest.hexdigest()
 
 
+_NODE_FILES = ("node-entrypoint.sh",)
+_RUNTIME_FILES = ("runtime-rootfs.sh",)
+_DISTROLESS = "gcr.io/distroless"
+
 #: In dependency order: each base only builds on bases listed before it.
 BASES: tuple[BaseSpec, ...] = (
-    BaseSpec("kitbase/debian:12", "debootstrap minbase, imported"),
     BaseSpec(
-        "kitbase/debian:12-slim", "minbase without docs, man, locales", "debian-12-slim.Dockerfile"
+        "kitbase/debian:12",
+        "debootstrap minbase, imported",
+        official=("debian:12", "debian:bookworm"),
     ),
-    BaseSpec("kitbase/busybox:1", "busybox-static on scratch", "busybox-1.Dockerfile"),
     BaseSpec(
-        "kitbase/node:18-full", "node, npm, compilers, git, python3", "node-18-full.Dockerfile"
+        "kitbase/debian:12-slim",
+        "minbase without docs, man, locales",
+        "debian-12-slim.Dockerfile",
+        official=("debian:12-slim", "debian:bookworm-slim"),
     ),
-    BaseSpec("kitbase/node:18-slim", "node and npm, no recommends", "node-18-slim.Dockerfile"),
-    BaseSpec("kitbase/node:18-runtime", "node runtime alone, no npm", "node-18-runtime.Dockerfile"),
+    BaseSpec(
+        "kitbase/busybox:1",
+        "busybox-static on scratch",
+        "busybox-1.Dockerfile",
+        official=("busybox:latest", "busybox:1"),
+    ),
+    BaseSpec(
+        "kitbase/node:18-full",
+        "node, npm, compilers, git, python3; node user",
+        "node-18-full.Dockerfile",
+        _NODE_FILES,
+        ("node:18", "node:18-bookworm"),
+    ),
+    BaseSpec(
+        "kitbase/node:18-slim",
+        "node and npm, no recommends; node user",
+        "node-18-slim.Dockerfile",
+        _NODE_FILES,
+        ("node:18-slim", "node:18-bookworm-slim"),
+    ),
+    BaseSpec(
+        "kitbase/node:18-runtime",
+        "distroless-style: node and its libraries, no shell",
+        "node-18-runtime.Dockerfile",
+        _RUNTIME_FILES,
+        (f"{_DISTROLESS}/nodejs18-debian12:latest",),
+    ),
+    BaseSpec(
+        "kitbase/node:18-runtime-nonroot",
+        "node:18-runtime as uid 65532",
+        "node-18-runtime-nonroot.Dockerfile",
+        official=(f"{_DISTROLESS}/nodejs18-debian12:nonroot",),
+    ),
     BaseSpec(
         "kitbase/python:3.11-full",
-        "python3, pip, venv, headers, compilers",
+        "python, pip, venv, headers, compilers",
         "python-3.11-full.Dockerfile",
+        official=("python:3.11", "python:3.11-bookworm"),
     ),
     BaseSpec(
-        "kitbase/python:3.11-slim", "python3 and venv, no recommends", "python-3.11-slim.Dockerfile"
+        "kitbase/python:3.11-slim",
+        "python, pip and venv, no recommends",
+        "python-3.11-slim.Dockerfile",
+        official=("python:3.11-slim", "python:3.11-slim-bookworm"),
     ),
     BaseSpec(
         "kitbase/python:3.11-runtime",
-        "python interpreter and stdlib alone",
+        "distroless-style: the interpreter and stdlib, no shell",
         "python-3.11-runtime.Dockerfile",
+        _RUNTIME_FILES,
+        (f"{_DISTROLESS}/python3-debian12:latest",),
+    ),
+    BaseSpec(
+        "kitbase/python:3.11-runtime-nonroot",
+        "python:3.11-runtime as uid 65532",
+        "python-3.11-runtime-nonroot.Dockerfile",
+        official=(f"{_DISTROLESS}/python3-debian12:nonroot",),
     ),
 )
 
@@ -102,68 +153,6 @@ class BaseOutcome:
     action: str  # "built" | "present"
     seconds: float
     size_bytes: int
-
-
-def debian_mirror(sources_dir: Path = Path("/etc/apt")) -> str:
-    """The Debian mirror the host's apt already uses (deb822 or one-line format)."""
-    candidates = sorted((sources_dir / "sources.list.d").glob("*.sources"))
-    for path in candidates:
-        m = re.search(r"^URIs:\s*(\S+/debian)/?\s*$", path.read_text(), re.MULTILINE)
-        if m:
-            return m.group(1)
-    legacy = sources_dir / "sources.list"
-    if legacy.exists():
-        m = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+/debian)/?\s", legacy.read_text(), re.MULTILINE)
-        if m:
-            return m.group(1)
-    return DEFAULT_MIRROR
-
-
-def _import_root(engine: Engine, spec: BaseSpec) -> None:
-    if shutil.which("debootstrap") is None:
-        try:
-            apt_install("debootstrap")
-        except EngineError as exc:
-            raise BasesError(str(exc.message), hint="install debootstrap") from exc
-    log = state_dir() / "debootstrap.log"
-    with tempfile.TemporaryDirectory(prefix="kit-rootfs-") as tmp:
-        root = Path(tmp) / "root"
-        with log.open("wb") as out:
-            done = subprocess.run(
-                ["debootstrap", "--variant=minbase", SUITE, str(root), debian_mirror()],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        if done.returncode:
-            tail = log.read_text(errors="replace").splitlines()[-15:]
-            raise BasesError(f"debootstrap failed ({done.returncode})", file=log, log_tail=tail)
-        anchors = root / LOCAL_CA_DIR.relative_to("/") / "kit-host"
-        anchors.mkdir(parents=True, exist_ok=True)
-        for cert in host_trust_anchors():
-            shutil.copyfile(cert, anchors / cert.name)
-        for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for item in (root / junk).glob("*"):
-                if item.is_file():
-                    item.unlink()
-        tar = subprocess.Popen(
-            ["tar", "--numeric-owner", "-C", str(root), "-c", "."], stdout=subprocess.PIPE
-        )
-        assert tar.stdout is not None
-        try:
-            engine.images.import_rootfs(
-                tar.stdout,
-                spec.ref,
-                changes=[
-                    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                    'CMD ["bash"]',
-                    # Labels are inherited by every image built on a base, so none may say
-                    # "managed by the kit": that would put users' own images in its cleanup.
-                    f"LABEL kit.recipe={spec.recipe()}",
-                ],
-            )
-        finally:
-            tar.stdout.close()
-            tar.wait()
 
 
 def _build_base(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] | None) -> None:
@@ -215,13 +204,15 @@ def ensure_bases(
             on_start(spec)
         started = time.perf_counter()
         if spec.dockerfile is None:
-            _import_root(engine, spec)
+            rootfs.import_root(engine, spec.ref, anchors=host_trust_anchors(), recipe=spec.recipe())
         else:
             _build_base(engine, spec, on_line)
         made = engine.images.inspect(spec.ref)
         assert made is not None
         if existing and existing.id != made.id:
-            # The replaced base is now untagged; it goes unless something still uses it.
+            # The official names the kit gave the old build follow the base; then the old
+            # build is untagged, and goes unless something still uses it.
+            tags.follow(engine, existing.id, made.id)
             engine.images.remove(existing.id)
         outcomes.append(BaseOutcome(spec.ref, "built", time.perf_counter() - started, made.size))
     return outcomes

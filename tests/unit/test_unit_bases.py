@@ -12,7 +12,8 @@ from fake_api import FakeAPIClient
 from kit.engine import MANAGED, Engine
 from kit.errors import BasesError
 from kit.host import bases
-from kit.host.bases import BASES, DEFAULT_MIRROR, ROOTFS_RECIPE, by_ref, debian_mirror
+from kit.host.bases import BASES, ROOTFS_RECIPE, by_ref
+from kit.host.rootfs import DEFAULT_MIRROR, debian_mirror
 
 REPO_DOCKERFILES = Path(__file__).resolve().parents[2] / "dockerfiles"
 
@@ -120,22 +121,87 @@ def test_editing_a_base_dockerfile_changes_its_recipe_and_its_childrens(dockerfi
     slim.write_text(slim.read_text() + "# one more comment\n")
     after = recipes()
     changed = {ref for ref in before if before[ref] != after[ref]}
-    # The node and python slim/runtime bases build on debian:12-slim; the others do not.
+    # The node and python slim/runtime bases build on debian:12-slim (the nonroot ones on the
+    # runtime ones); the others do not.
     assert changed == {
         "kitbase/debian:12-slim",
         "kitbase/node:18-slim",
         "kitbase/node:18-runtime",
+        "kitbase/node:18-runtime-nonroot",
         "kitbase/python:3.11-slim",
         "kitbase/python:3.11-runtime",
+        "kitbase/python:3.11-runtime-nonroot",
     }
 
 
 def test_editing_a_leaf_changes_only_the_leaf(dockerfiles: Path) -> None:
     before = recipes()
-    runtime = dockerfiles / "bases" / "node-18-runtime.Dockerfile"
-    runtime.write_text(runtime.read_text().replace('CMD ["node"]', 'CMD ["node", "-v"]'))
+    nonroot = dockerfiles / "bases" / "node-18-runtime-nonroot.Dockerfile"
+    nonroot.write_text(nonroot.read_text().replace("USER 65532:65532", "USER 65532"))
     after = recipes()
-    assert {ref for ref in before if before[ref] != after[ref]} == {"kitbase/node:18-runtime"}
+    changed = {ref for ref in before if before[ref] != after[ref]}
+    assert changed == {"kitbase/node:18-runtime-nonroot"}
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("node-entrypoint.sh", {"kitbase/node:18-full", "kitbase/node:18-slim"}),
+        (
+            "runtime-rootfs.sh",
+            {
+                "kitbase/node:18-runtime",
+                "kitbase/node:18-runtime-nonroot",
+                "kitbase/python:3.11-runtime",
+                "kitbase/python:3.11-runtime-nonroot",
+            },
+        ),
+    ],
+)
+def test_a_copied_script_is_part_of_the_recipe(
+    dockerfiles: Path, script: str, expected: set[str]
+) -> None:
+    before = recipes()
+    path = dockerfiles / "bases" / script
+    path.write_text(path.read_text() + "# one more comment\n")
+    after = recipes()
+    assert {ref for ref in before if before[ref] != after[ref]} == expected
+
+
+def test_every_copied_file_is_declared(dockerfiles: Path) -> None:
+    """A COPY of a file the recipe does not hash would let the base go stale silently."""
+    from kit.spec.dockerfile import Dockerfile
+
+    for spec in BASES:
+        if spec.dockerfile is None:
+            continue
+        text = (dockerfiles / "bases" / spec.dockerfile).read_text()
+        copied = {
+            line.split()[1]
+            for line in text.splitlines()
+            if line.startswith("COPY ") and "--from=" not in line
+        }
+        assert copied == set(spec.files), spec.ref
+        assert Dockerfile.parse(text).base_images({}), spec.ref
+
+
+def test_official_names_are_unique_and_tagged() -> None:
+    names = [name for spec in BASES for name in spec.official]
+    assert len(names) == len(set(names))
+    assert all(":" in name.rsplit("/", 1)[-1] for name in names), "every name carries its tag"
+    assert {
+        "node:18",
+        "node:18-slim",
+        "python:3.11",
+        "python:3.11-slim",
+        "debian:12",
+        "debian:12-slim",
+        "busybox:latest",
+        "gcr.io/distroless/nodejs18-debian12:latest",
+        "gcr.io/distroless/nodejs18-debian12:nonroot",
+        "gcr.io/distroless/python3-debian12:latest",
+        "gcr.io/distroless/python3-debian12:nonroot",
+    } <= set(names)
 
 
 def test_root_recipe_change_reaches_every_base(
@@ -154,19 +220,19 @@ def test_root_recipe_change_reaches_every_base(
 
 def test_parent_recipe_change_through_a_build_arg_default(dockerfiles: Path) -> None:
     before = recipes()
-    full = dockerfiles / "bases" / "node-18-full.Dockerfile"
+    full = dockerfiles / "bases" / "python-3.11-full.Dockerfile"
     full.write_text(
         full.read_text().replace(
             "ARG DEBIAN=kitbase/debian:12", "ARG DEBIAN=kitbase/debian:12-slim"
         )
     )
     after = recipes()
-    assert before["kitbase/node:18-full"] != after["kitbase/node:18-full"]
+    assert before["kitbase/python:3.11-full"] != after["kitbase/python:3.11-full"]
     # the same text on the slim parent hashes differently from the same text on the full root
     text = full.read_text()
     digest = hashlib.sha256(text.encode())
     digest.update(after["kitbase/debian:12-slim"].encode())
-    assert after["kitbase/node:18-full"] == digest.hexdigest()
+    assert after["kitbase/python:3.11-full"] == digest.hexdigest()
 
 
 def test_unknown_parent_is_a_bases_error(dockerfiles: Path) -> None:

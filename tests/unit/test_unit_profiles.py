@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import docker.errors
 import pytest
+import requests
 import requests.exceptions
 from fake_api import BASE_URL, FakeAPIClient
 
@@ -129,6 +131,13 @@ def test_real_node_server_dockerfiles() -> None:
     assert release_base(full, {"NODE_FULL": "node:18"}) == "node:18"
 
 
+def engine_said(status: int, explanation: str) -> docker.errors.APIError:
+    """An error the engine returns for /distribution (as the SDK raises it)."""
+    response = requests.Response()
+    response.status_code = status
+    return docker.errors.APIError(f"{status} error", response=response, explanation=explanation)
+
+
 # -- resolve ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("profile", ["local", "hub"])
 def test_resolve_explicit_profiles_ask_nothing(fake_engine: Engine, profile: str) -> None:
@@ -148,6 +157,11 @@ def test_resolve_unknown_profile(fake_engine: Engine) -> None:
         (None, "hub"),
         (requests.exceptions.ConnectionError("no route to registry-1.docker.io"), "local"),
         (requests.exceptions.ReadTimeout("read timed out"), "local"),
+        # dockerd 20.10 offline: its own dial fails, and it answers 500.
+        (engine_said(500, 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup'), "local"),
+        # Through a registry mirror that answers but holds no busybox: the Hub is reached.
+        (engine_said(404, "manifest unknown: manifest unknown"), "hub"),
+        (engine_said(401, "pull access denied"), "hub"),
     ],
 )
 def test_resolve_auto_probes_the_hub_once_per_engine(
