@@ -29,6 +29,8 @@ class EngineInfo:
     host: str
     #: The daemon's own id: what tells two engines apart when both are "unix://…" to the SDK.
     daemon_id: str = ""
+    #: ``docker info``'s DockerRootDir: the engine's data root (on the engine's own host).
+    root_dir: str = ""
 
 
 @dataclass(frozen=True)

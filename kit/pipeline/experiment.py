@@ -20,6 +20,7 @@ from typing import Any
 from kit.config import settings
 from kit.engine import Engine, EngineInfo
 from kit.errors import UsageError
+from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.lint import LintReport, lint_app_or_none
 from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult, RunInfo
@@ -50,6 +51,8 @@ class Run:
     envelope: RunInfo
     chosen: tuple[Variant, ...]  # the variants measured, as built under ``profile``
     reuse: Store | None  # where earlier measurements may come from (None: forced or no store)
+    #: Layers already analysed, beside the store (forced: written, not read; no store: none).
+    layer_cache: LayerCache | None = None
     lint: LintReport | None = None
     outcomes: list[VariantOutcome] = field(default_factory=list)
     rows: list[ImageResult] = field(default_factory=list)
@@ -139,7 +142,18 @@ def _start(app: App, engine: Engine, options: Options, store: Store | None) -> R
         for v in app.variants
         if not options.variants or v.name in options.variants
     )
-    return Run(app, engine, info, options, profile, envelope, chosen, None if force else store)
+    layer_cache = None if store is None else LayerCache.beside(store.root, read=not force)
+    return Run(
+        app,
+        engine,
+        info,
+        options,
+        profile,
+        envelope,
+        chosen,
+        None if force else store,
+        layer_cache=layer_cache,
+    )
 
 
 def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
@@ -167,6 +181,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
                 warmups=run.options.warmups,
                 run_id=run.envelope.run_id,
                 anatomy=run.options.anatomy,
+                layer_cache=run.layer_cache,
                 bar=bar,
             )
     row = replace(outcome.row, cache_key=key)

@@ -50,6 +50,7 @@ def test_info_parsed_from_recorded_engine(fake_engine: Engine, fake_api: FakeAPI
         containerd_store=False,
         host=BASE_URL,
         daemon_id="UNIT:FIXT:URE0:0000:0000:0000:0000:0000:0000:0000:0000:0000",
+        root_dir="/var/lib/docker",
     )
     fake_engine.info()
     assert [name for name, _, _ in fake_api.calls] == ["version", "info"]  # cached
