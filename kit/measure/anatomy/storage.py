@@ -93,16 +93,8 @@ class EngineStorage:
             raise StorageUnavailable(f"{path} is not the config of {image_id}")
         return data
 
-    def scan(
-        self,
-        ref: str,
-        diff_ids: Sequence[str],
-        index: int,
-        *,
-        compress: bool,
-        pool: Executor | None,
-    ) -> LayerScan:
-        """One layer of the image, read from its tar-split and its folder."""
+    def _layer(self, diff_ids: Sequence[str], index: int) -> tuple[Path, Path]:
+        """The layer's tar-split and folder, checked against the engine's own records."""
         diff_id = diff_ids[index]
         layer = self.root / "image/overlay2/layerdb/sha256" / _hex(chain_ids(diff_ids)[index])
         try:
@@ -116,6 +108,29 @@ class EngineStorage:
             raise StorageUnavailable(f"{layer} does not hold layer {diff_id}")
         if not tarsplit.is_file() or not folder.is_dir():
             raise StorageUnavailable(f"layer {diff_id} has no tar-split or no folder")
+        return tarsplit, folder
+
+    def layer_tar(self, ref: str, diff_ids: Sequence[str], index: int) -> Iterator[bytes]:
+        """The layer's tar, reassembled as the engine would export it (for checks)."""
+        tarsplit, folder = self._layer(diff_ids, index)
+        for piece in _pieces(tarsplit, folder, _Blocks(None), ref, diff_ids[index]):
+            if not isinstance(piece, Hole):
+                yield bytes(piece)
+            while isinstance(piece, Hole) and piece.left:
+                yield piece.read(1 << 20)
+
+    def scan(
+        self,
+        ref: str,
+        diff_ids: Sequence[str],
+        index: int,
+        *,
+        compress: bool,
+        pool: Executor | None,
+    ) -> LayerScan:
+        """One layer of the image, read from its tar-split and its folder."""
+        diff_id = diff_ids[index]
+        tarsplit, folder = self._layer(diff_ids, index)
         sizer = GzipSizer(pool) if compress else None
         blocks = _Blocks(sizer)
         reader = ForwardReader(_pieces(tarsplit, folder, blocks, ref, diff_id))
@@ -124,7 +139,7 @@ class EngineStorage:
             junk = reader.drain()
         except (*BROKEN, BadHeaderError) as exc:
             raise LayerError(
-                f"{ref}: layer {diff_id} in {layer} is unreadable ({type(exc).__name__}: {exc})"
+                f"{ref}: layer {diff_id} in {folder} is unreadable ({type(exc).__name__}: {exc})"
             ) from exc
         if junk:
             raise LayerError(f"{ref}: layer {diff_id} has data after its end marker")
