@@ -29,7 +29,7 @@ from kit.pipeline.cache import reused, reused_floor, step_key, variant_key
 from kit.pipeline.envelope import now, run_info
 from kit.pipeline.floor import with_floor
 from kit.pipeline.options import Options
-from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
+from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs, with_pushed_sizes
 from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
 from kit.spec import profiles
 from kit.spec.app import App, Variant, load_app
@@ -239,6 +239,7 @@ def _payoffs(run: Run, bar: tqdm) -> None:
     )
     if not failed:
         run.steps["payoffs"] = key  # a registry that was down is retried next time
+    run.outcomes, run.rows = with_pushed_sizes(run.outcomes, run.rows, run.payoffs.pushed_sizes)
     run.rows = with_payoffs(run.rows, run.payoffs)
 
 
