@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -54,6 +55,8 @@ class LayerBench:
     sibling: str | None = None  # the sibling variant's image, or None (why: ``notes``)
     app: tuple[str, ...] = ()  # the app's images
     notes: tuple[str, ...] = ()
+    #: The machine's 1-minute load average before and after (2 cores: above 2, others compete).
+    load: tuple[float, float] = (0.0, 0.0)
 
     def of(self, kind: str) -> tuple[Run, ...]:
         return tuple(r for r in self.runs if r.kind == kind)
@@ -86,7 +89,8 @@ class LayerBench:
         rounds = len(self.of("dive"))
         lines = [
             f"layer analysis vs dive on {self.ref} ({rounds} rounds; cold: empty layer cache, "
-            f"warm: every layer in it; peak RSS target ≤ {RSS_TARGET_MB} MB)"
+            f"warm: every layer in it; peak RSS target ≤ {RSS_TARGET_MB} MB; load average "
+            f"{self.load[0]:.1f} before, {self.load[1]:.1f} after, on {os.cpu_count()} cores)"
         ]
         lines += [self._line(kind) for kind in KINDS]
         if self.of("kit_sibling"):
@@ -127,6 +131,7 @@ def layer_bench(
     from kit.bench.appimages import app_images, sibling_of
 
     dive = dive or find_dive()
+    load_before = os.getloadavg()[0]
     images, notes = app_images(app, profile) if app else ([], [])
     sibling = sibling_of(ref, images)
     if app and sibling is None:
@@ -167,7 +172,8 @@ def layer_bench(
                 argvs = cases[kind]()
                 done = [spawn(kind, argv, cwd, kit=kind.startswith("kit")) for argv in argvs]
                 runs.append(done[0] if len(done) == 1 else total(kind, done))
-    return LayerBench(ref, tuple(runs), sibling, tuple(images), tuple(notes))
+    load = (load_before, os.getloadavg()[0])
+    return LayerBench(ref, tuple(runs), sibling, tuple(images), tuple(notes), load)
 
 
 def _child(refs: list[str], compress: bool, cache_dir: str | None, source: str) -> None:
