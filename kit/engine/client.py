@@ -103,6 +103,6 @@ class Engine:
                 or ("driver-type" in status and "containerd" in str(status.get("driver-type"))),
                 host=self.api.base_url,
                 daemon_id=str(info.get("ID", "")),
-                root_dir=str(info.get("DockerRootDir", "")),
+                root_dir=str(info.get("DockerRootDir") or ""),
             )
         return self._info

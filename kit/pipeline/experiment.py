@@ -20,6 +20,7 @@ from typing import Any
 from kit.config import settings
 from kit.engine import Engine, EngineInfo
 from kit.errors import KitError, UsageError
+from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.lint import LintReport, lint_app_or_none
 from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult, RunInfo
@@ -28,7 +29,7 @@ from kit.pipeline.cache import reused, reused_floor, step_key, variant_key
 from kit.pipeline.envelope import now, run_info
 from kit.pipeline.floor import with_floor
 from kit.pipeline.options import Options
-from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
+from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs, with_pushed_sizes
 from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
 from kit.spec import builders, profiles
 from kit.spec.app import App, Variant, load_app
@@ -50,6 +51,8 @@ class Run:
     envelope: RunInfo
     chosen: tuple[Variant, ...]  # the variants measured, as built under ``profile``
     reuse: Store | None  # where earlier measurements may come from (None: forced or no store)
+    #: Layers already analysed, beside the store (forced: written, not read; no store: none).
+    layer_cache: LayerCache | None = None
     lint: LintReport | None = None
     outcomes: list[VariantOutcome] = field(default_factory=list)
     rows: list[ImageResult] = field(default_factory=list)
@@ -145,7 +148,18 @@ def _start(app: App, engine: Engine, options: Options, store: Store | None) -> R
         for v in app.variants
         if not options.variants or v.name in options.variants
     )
-    return Run(app, engine, info, options, profile, envelope, chosen, None if force else store)
+    layer_cache = None if store is None else LayerCache.beside(store.root, read=not force)
+    return Run(
+        app,
+        engine,
+        info,
+        options,
+        profile,
+        envelope,
+        chosen,
+        None if force else store,
+        layer_cache=layer_cache,
+    )
 
 
 def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
@@ -178,6 +192,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
                 warmups=run.options.warmups,
                 run_id=run.envelope.run_id,
                 anatomy=run.options.anatomy,
+                layer_cache=run.layer_cache,
                 bar=bar,
                 builder=run.envelope.builder,
             )
@@ -237,6 +252,7 @@ def _payoffs(run: Run, bar: tqdm) -> None:
     )
     if not failed:
         run.steps["payoffs"] = key  # a registry that was down is retried next time
+    run.outcomes, run.rows = with_pushed_sizes(run.outcomes, run.rows, run.payoffs.pushed_sizes)
     run.rows = with_payoffs(run.rows, run.payoffs)
 
 

@@ -11,16 +11,18 @@ import contextlib
 import dataclasses
 import logging
 import statistics
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from kit.engine import Engine
 from kit.errors import KitError
+from kit.host.manifest import Manifest
 from kit.host.registry import Registry, local_registry
 from kit.measure.payoffs.capacity import DEFAULT_CAPACITY, measure_capacity
 from kit.measure.payoffs.distribution import measure_distribution, skipped_sample
 from kit.measure.payoffs.rebuild import measure_rebuild
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
+from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
 from kit.util.progress import phase, tqdm
 
@@ -32,6 +34,9 @@ class Payoffs:
     distribution: tuple[DistributionRow, ...] = ()
     rebuild: tuple[RebuildRow, ...] = ()
     capacity: tuple[CapacityTableRow, ...] = ()
+    #: What the registry recorded for this run's pushes: layer sizes by diff id, config sizes
+    #: by image id (see :func:`with_pushed_sizes`).
+    pushed_sizes: Mapping[str, int] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -44,13 +49,24 @@ def _registry(url: str | None) -> Iterator[Registry]:
 
 
 def _distribution(
-    engine: Engine, app: App, rows: Sequence[ImageResult], trials: int, url: str | None
+    engine: Engine,
+    app: App,
+    rows: Sequence[ImageResult],
+    trials: int,
+    url: str | None,
+    sizes: dict[str, int],
 ) -> list[DistributionRow]:
     samples = [skipped_sample(r.variant, f"not built: {r.error}") for r in rows if r.status != "ok"]
     images = [(r.variant, str(r.tag)) for r in rows if r.status == "ok" and r.tag]
+
+    def record(diff_ids: Sequence[str], manifest: Manifest) -> None:
+        if len(diff_ids) == len(manifest.layers):
+            sizes.update(zip(diff_ids, (layer.size for layer in manifest.layers), strict=True))
+            sizes[manifest.config.digest] = manifest.config.size
+
     if images:
         with _registry(url) as registry:
-            samples.extend(measure_distribution(engine, images, trials, registry))
+            samples.extend(measure_distribution(engine, images, trials, registry, record))
     return [DistributionRow(**dataclasses.asdict(s), app=app.name) for s in samples]
 
 
@@ -113,6 +129,7 @@ def measure_payoffs(
 ) -> Payoffs:
     """Each part only when asked for (``distribution``/``rebuild``: trials, 0 skips)."""
     pushed: list[DistributionRow] = []
+    sizes: dict[str, int] = {}
     rebuilt: list[RebuildRow] = []
     fits: list[CapacityTableRow] = []
     if capacity:
@@ -123,8 +140,31 @@ def measure_payoffs(
         rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild, builder)
     if distribution:
         phase(bar, "push and pull")
-        pushed = _distribution(engine, app, rows, distribution, registry_url)
-    return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits))
+        pushed = _distribution(engine, app, rows, distribution, registry_url, sizes)
+    return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits), sizes)
+
+
+def with_pushed_sizes(
+    outcomes: Sequence[VariantOutcome], rows: Sequence[ImageResult], sizes: Mapping[str, int]
+) -> tuple[list[VariantOutcome], list[ImageResult]]:
+    """Where this run pushed a layer, its gzip size is the one the registry recorded rather than
+    the kit's estimate; an image's ``compressed_bytes`` too, once all its blobs were pushed."""
+    if not sizes:
+        return list(outcomes), list(rows)
+    layers = {
+        o.row.variant: tuple(
+            replace(x, compressed_bytes=sizes.get(x.diff_id, x.compressed_bytes)) for x in o.layers
+        )
+        for o in outcomes
+    }
+    new_rows = []
+    for row in rows:
+        mine = layers.get(row.variant, ())
+        known = [sizes.get(x.diff_id) for x in mine] + [sizes.get(str(row.image_id))]
+        if mine and None not in known:
+            row = replace(row, compressed_bytes=sum(k or 0 for k in known))
+        new_rows.append(row)
+    return [replace(o, layers=layers[o.row.variant]) for o in outcomes], new_rows
 
 
 def _median(values: Sequence[float | int | None]) -> float | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import KitError
+from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.anatomy.layers import ImageAnatomy, analyze_image
 from kit.measure.build import build_cold_and_warm
 from kit.measure.size import measure_size
@@ -132,6 +133,7 @@ def measure_variant(
     warmups: int,
     run_id: str,
     anatomy: bool = True,
+    layer_cache: LayerCache | None = None,
     bar: tqdm | None = None,
     builder: str = "classic",
 ) -> VariantOutcome:
@@ -198,7 +200,7 @@ def measure_variant(
     if anatomy:
         phase(bar, f"{variant.name}: layer anatomy")
         try:
-            found = analyze_image(engine, warm.image_id, prefixes=RULE_PREFIXES)
+            found = analyze_image(engine, warm.image_id, prefixes=RULE_PREFIXES, cache=layer_cache)
         except KitError as exc:
             return VariantOutcome(failed(exc, **built))
         built |= {

@@ -51,7 +51,7 @@ def test_anatomy_agrees_with_the_engine(
     if ref == "churn":
         ref = request.getfixturevalue("churn")
     inspected = need_image(engine, ref)
-    anatomy = analyze_image(engine, ref)
+    anatomy = analyze_image(engine, ref, source="save")
     rootfs = inspected["RootFS"]
     assert isinstance(rootfs, dict)
     assert len(anatomy.layers) == len(rootfs["Layers"])

@@ -1,68 +1,61 @@
-"""Layer anatomy: what each layer adds, changes and deletes, and how much of the image is waste.
+"""An image's layer anatomy, each layer read once, ever.
 
-Layers are stacked with overlay semantics (whiteouts ``.wh.<name>``, opaque directories
-``.wh..wh..opq``, a deleted directory taking everything below it, a file replacing a directory).
-Efficiency is computed the way dive 0.13 computes it (``dive/filetree/efficiency.go``): for every
-*leaf* of every layer's tree, ``s`` is the entry's tar size, 0 for a file whiteout and the size of
-everything below for a directory whiteout; per path ``cum += s``, ``min = min(min, s)``;
-efficiency = Σ min / Σ cum. Wasted bytes are Σ (cum − min) over paths seen in two or more layers:
-dive's own figure (kept as ``dive_wasted_bytes``) is Σ cum, which counts the copy that is kept
-too (dive#684).
+Where a layer's scan comes from, first that applies:
 
-Where the kit and dive differ on purpose: dive ignores opaque-directory markers when it stacks
-layers, so after an opaque directory a later whiteout of that directory can weigh more in dive;
-and a whiteout of a path that does not exist below makes dive stop scoring the rest of that layer
-(a logged error), where the kit scores it 0 and goes on. Engine-built images have neither.
+1. the layer cache (:mod:`~kit.measure.anatomy.layercache`), by diff id;
+2. the engine's own storage (:mod:`~kit.measure.anatomy.storage`) on a local overlay2 engine
+   this process can read (root): only the layers the cache does not know are read;
+3. the image's ``docker save`` stream (:mod:`~kit.measure.anatomy.savestream`, both layouts):
+   the engine exports every layer, but those the cache knows are only hashed, not parsed or
+   compressed.
+
+The image-level figures are then recombined from the layers (:mod:`~kit.measure.anatomy.combine`,
+which also says how efficiency and waste are computed): every source gives the same tables.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
 import os
-import re
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from kit.engine import Engine
 from kit.errors import LayerError
-from kit.measure.anatomy.overlay import WHITEOUT, Overlay, stack_layer
-from kit.measure.anatomy.savestream import FILE, LayerScan, SavedImage, read_save_stream
-from kit.model.samples import LayerStats
+from kit.measure.anatomy.combine import ImageAnatomy, WastedPath, combine, short_command
+from kit.measure.anatomy.layercache import LayerCache
+from kit.measure.anatomy.savestream import KnownLayerMissed, read_save_stream
+from kit.measure.anatomy.scan import LayerScan
+from kit.measure.anatomy.storage import EngineStorage, StorageUnavailable
 
-# Classic builder: "|<n> ARG=v … /bin/sh -c cmd"; BuildKit: "RUN /bin/sh -c cmd # buildkit".
-_SHELL = re.compile(r"^(RUN )?(\|\d+ (\S+=\S* )*)?/bin/sh -c ")
+__all__ = [
+    "SOURCES",
+    "ImageAnatomy",
+    "WastedPath",
+    "analyze_image",
+    "analyze_save",
+    "analyze_stream",
+    "short_command",
+]
+
+#: ``auto``: the engine's storage where it can be read, else the save stream.
+SOURCES = ("auto", "storage", "save")
+
+log = logging.getLogger("kit")
 
 
-@dataclass(frozen=True)
-class WastedPath:
-    path: str
-    wasted_bytes: int
-    layers: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class ImageAnatomy:
-    ref: str
-    layers: tuple[LayerStats, ...]
-    compressed_bytes: int | None  # every layer's gzip plus the config blob
-    efficiency: float
-    wasted_bytes: int
-    dive_wasted_bytes: int
-    top_wasted: tuple[WastedPath, ...]
-    layout: str  # "classic" | "oci"
-    #: Bytes of regular files under each asked-for path prefix, summed over every layer: a file
-    #: a later layer deletes still ships, so it still counts.
-    prefix_bytes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def tar_bytes(self) -> int:
-        return sum(layer.tar_bytes for layer in self.layers)
-
-    @property
-    def content_bytes(self) -> int:
-        return sum(layer.content_bytes for layer in self.layers)
+@contextlib.contextmanager
+def _pool(compress: bool, workers: int | None) -> Iterator[Executor | None]:
+    threads = (os.cpu_count() or 1) if workers is None else workers
+    if not compress or threads <= 0:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kit-gzip") as pool:
+        yield pool
 
 
 def analyze_image(
@@ -73,17 +66,159 @@ def analyze_image(
     workers: int | None = None,
     top: int = 10,
     prefixes: tuple[str, ...] = (),
+    cache: LayerCache | None = None,
+    source: str = "auto",
 ) -> ImageAnatomy:
-    """Read the image's ``docker save`` stream once and measure every layer.
+    """Measure every layer of the image: from ``cache`` what it knows, the rest from ``source``.
 
-    ``compress=False`` skips the gzip sizing (the slow part: zlib level 6 runs at tens of MB/s
-    per core) and leaves ``compressed_bytes`` None. ``workers`` compress in threads alongside
-    the parse (default: one per core; 0 compresses inline).
+    ``compress=False`` skips the gzip sizing (the slow part) and leaves ``compressed_bytes``
+    None. ``workers`` compress in threads alongside the parse (default: one per core; 0
+    compresses inline). ``source`` is one of :data:`SOURCES`; ``storage`` fails when the
+    engine's storage cannot be read instead of falling back.
     """
-    if engine.images.inspect(ref) is None:
+    if source not in SOURCES:
+        raise LayerError(f"unknown layer source {source!r}", hint=f"one of {', '.join(SOURCES)}")
+    info = engine.images.inspect(ref)
+    if info is None:
         raise LayerError(f"image {ref} not found", hint="build it first, or check the tag")
-    return analyze_stream(
-        engine.images.save(ref), ref, compress=compress, workers=workers, top=top, prefixes=prefixes
+    diff_ids = list(info.layers)
+    known: dict[str, LayerScan] = {}
+    config = cache.config(info.id) if cache is not None else None
+    if cache is not None:
+        for diff_id in dict.fromkeys(diff_ids):
+            if (scan := cache.get(diff_id, compressed=compress)) is not None:
+                known[diff_id] = scan
+    if config is not None and all(d in known for d in diff_ids):
+        scans = [known[d] for d in diff_ids]
+        return _combined(ref, config, scans, top, prefixes, source="cache")
+    if source != "save":
+        try:
+            storage = EngineStorage.open(engine)
+            config = config or storage.config(info.id)
+            with _pool(compress, workers) as pool:
+                read = _read_storage(storage, ref, diff_ids, known, compress, pool)
+        except StorageUnavailable as exc:
+            if source == "storage":
+                raise LayerError(f"{ref}: cannot read the engine's layer storage: {exc}") from exc
+            log.debug("%s: layers from the save stream: %s", ref, exc)
+        else:
+            _remember(cache, info.id, config, read)
+            scans = [known.get(d) or read[d] for d in diff_ids]
+            return _combined(ref, config, scans, top, prefixes, "storage", len(read))
+    return analyze_save(
+        lambda: engine.images.save(ref),
+        ref,
+        compress=compress,
+        workers=workers,
+        top=top,
+        prefixes=prefixes,
+        cache=cache,
+        known=known,
+    )
+
+
+def _read_storage(
+    storage: EngineStorage,
+    ref: str,
+    diff_ids: Sequence[str],
+    known: dict[str, LayerScan],
+    compress: bool,
+    pool: Executor | None,
+) -> dict[str, LayerScan]:
+    read: dict[str, LayerScan] = {}
+    for index, diff_id in enumerate(diff_ids):
+        if diff_id not in known and diff_id not in read:
+            read[diff_id] = storage.scan(ref, diff_ids, index, compress=compress, pool=pool)
+    return read
+
+
+def _remember(
+    cache: LayerCache | None, image_id: str | None, config: bytes, read: dict[str, LayerScan]
+) -> None:
+    if cache is None:
+        return
+    if image_id:
+        cache.put_config(image_id, config)
+    for diff_id, scan in read.items():
+        cache.put(diff_id, scan)
+
+
+def _combined(
+    ref: str,
+    raw: bytes,
+    scans: Sequence[LayerScan],
+    top: int,
+    prefixes: tuple[str, ...],
+    source: str,
+    read: int = 0,
+    layout: str = "",
+) -> ImageAnatomy:
+    try:
+        config: Any = json.loads(raw)
+    except ValueError as exc:
+        raise LayerError(f"{ref}: the image config is not JSON: {exc}") from exc
+    if not isinstance(config, dict):
+        raise LayerError(f"{ref}: the image config is not a JSON object")
+    return combine(
+        ref,
+        config,
+        len(raw),
+        scans,
+        top=top,
+        prefixes=prefixes,
+        layout=layout,
+        source=source,
+        layers_read=read,
+    )
+
+
+def analyze_save(
+    open_stream: Callable[[], Iterable[bytes]],
+    ref: str,
+    *,
+    compress: bool = True,
+    workers: int | None = None,
+    top: int = 10,
+    prefixes: tuple[str, ...] = (),
+    cache: LayerCache | None = None,
+    known: dict[str, LayerScan] | None = None,
+) -> ImageAnatomy:
+    """The anatomy from a ``docker save`` stream (``open_stream`` gives a fresh one each call).
+
+    Layers in ``known`` (or in ``cache``, once the stream's config names them) are only hashed
+    as they stream by; should one turn out not to be the layer its size suggested, the stream is
+    read once more, in full. What is read goes into ``cache``."""
+    known = dict(known or {})
+    with _pool(compress, workers) as pool:
+        sizes = {d: s.tar_bytes for d, s in known.items()}
+        try:
+            saved = read_save_stream(open_stream(), ref, compress=compress, pool=pool, known=sizes)
+        except KnownLayerMissed as exc:
+            log.info("%s; reading the whole stream again", exc)
+            saved = read_save_stream(open_stream(), ref, compress=compress, pool=pool)
+    diff_ids = list((saved.config.get("rootfs") or {}).get("diff_ids") or [])
+    read = {
+        diff_ids[i]: scan
+        for i, scan in enumerate(saved.layers)
+        if scan is not None and i < len(diff_ids)
+    }
+    scans = [
+        scan if scan is not None else known[diff_ids[i]] for i, scan in enumerate(saved.layers)
+    ]
+    image_id = (
+        f"sha256:{hashlib.sha256(saved.config_raw).hexdigest()}" if saved.config_raw else None
+    )
+    _remember(cache, image_id, saved.config_raw, read)
+    return combine(
+        ref,
+        saved.config,
+        saved.config_bytes,
+        scans,
+        top=top,
+        prefixes=prefixes,
+        layout=saved.layout,
+        source="save",
+        layers_read=sum(scan is not None for scan in saved.layers),
     )
 
 
@@ -96,84 +231,7 @@ def analyze_stream(
     top: int = 10,
     prefixes: tuple[str, ...] = (),
 ) -> ImageAnatomy:
-    """:func:`analyze_image` over any iterable of ``docker save`` bytes."""
-    threads = (os.cpu_count() or 1) if workers is None else workers
-    if compress and threads > 0:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kit-gzip") as pool:
-            saved = read_save_stream(chunks, ref, compress=True, pool=pool)
-    else:
-        saved = read_save_stream(chunks, ref, compress=compress)
-    return _anatomy(saved, ref, top, prefixes)
-
-
-def short_command(created_by: str, limit: int = 80) -> str:
-    """A history step's command as a reader wants it: no shell prefix, one line, ≤ limit."""
-    text = _SHELL.sub("", created_by.strip())
-    text = text.removeprefix("#(nop) ").removesuffix(" # buildkit")
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _prefix_bytes(scans: Iterable[LayerScan], prefixes: tuple[str, ...]) -> dict[str, int]:
-    totals = dict.fromkeys(prefixes, 0)
-    for scan in scans:
-        for path, (kind, size) in scan.entries.items():
-            if kind != FILE or WHITEOUT in path:
-                continue
-            for prefix in prefixes:
-                if path.startswith(prefix):
-                    totals[prefix] += size
-    return totals
-
-
-def _anatomy(saved: SavedImage, ref: str, top: int, prefixes: tuple[str, ...]) -> ImageAnatomy:
-    config = saved.config
-    steps = [h for h in config.get("history") or [] if not h.get("empty_layer")]
-    diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
-    if diff_ids and len(diff_ids) != len(saved.layers):
-        raise LayerError(
-            f"{ref}: the config lists {len(diff_ids)} layers, the stream {len(saved.layers)}"
-        )
-    overlay = Overlay()
-    paths: dict[str, list[Any]] = {}
-    layers = []
-    for index, scan in enumerate(saved.layers):
-        added, modified, deleted = stack_layer(overlay, scan, index, paths)
-        step = steps[index] if index < len(steps) else {}
-        layers.append(
-            LayerStats(
-                index=index,
-                # `docker import` leaves no command, only a comment ("Imported from -").
-                created_by=short_command(
-                    str(step.get("created_by") or step.get("comment") or "(missing)")
-                ),
-                diff_id=str(diff_ids[index]) if diff_ids else "",
-                tar_bytes=scan.tar_bytes,
-                content_bytes=scan.content_bytes,
-                compressed_bytes=scan.compressed_bytes,
-                files_added=added,
-                files_modified=modified,
-                files_deleted=deleted,
-            )
-        )
-    cum = sum(seen[0] for seen in paths.values())
-    low = sum(seen[1] for seen in paths.values())
-    repeated = [(path, seen) for path, seen in paths.items() if len(seen[2]) >= 2]
-    wasted = sorted(
-        (WastedPath("/" + path, seen[0] - seen[1], seen[2]) for path, seen in repeated),
-        key=lambda w: (-w.wasted_bytes, w.path),
-    )
-    compressed = [layer.compressed_bytes for layer in layers]
-    return ImageAnatomy(
-        ref=ref,
-        layers=tuple(layers),
-        compressed_bytes=(
-            None if None in compressed else sum(c or 0 for c in compressed) + saved.config_bytes
-        ),
-        efficiency=low / cum if cum else 1.0,
-        wasted_bytes=sum(seen[0] - seen[1] for _, seen in repeated),
-        dive_wasted_bytes=sum(seen[0] for _, seen in repeated),
-        top_wasted=tuple(w for w in wasted[:top] if w.wasted_bytes > 0),
-        layout=saved.layout,
-        prefix_bytes=MappingProxyType(_prefix_bytes(saved.layers, prefixes)),
+    """The anatomy from any iterable of ``docker save`` bytes, every layer read."""
+    return analyze_save(
+        lambda: chunks, ref, compress=compress, workers=workers, top=top, prefixes=prefixes
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from kit.measure.anatomy.savestream import DIR, LayerScan
+from kit.measure.anatomy.scan import DIR, LayerScan
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"

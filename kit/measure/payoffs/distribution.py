@@ -24,7 +24,7 @@ What the byte counts mean:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kit.engine import Engine, ImageInfo, TransferLog
@@ -36,6 +36,8 @@ from kit.measure.payoffs.capacity import common_prefix
 from kit.model.samples import DistributionSample, Mode
 
 TAG = "kit"
+#: Told each pushed image's diff ids and the manifest the registry stored (its real sizes).
+PushHook = Callable[[Sequence[str], Manifest], None]
 
 
 def skipped_sample(variant: str, reason: str, mode: Mode = "cold") -> DistributionSample:
@@ -98,7 +100,15 @@ def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
 class _Trial:
     """One image's push and pull, restoring its tags however it ends."""
 
-    def __init__(self, engine: Engine, registry: Registry, variant: str, image: ImageInfo):
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        variant: str,
+        image: ImageInfo,
+        on_pushed: PushHook | None = None,
+    ):
+        self.on_pushed = on_pushed
         self.engine = engine
         self.registry = registry
         self.variant = variant
@@ -129,6 +139,8 @@ class _Trial:
             pushed = self.engine.transfers.push(self.remote, TAG, on_event=self._alive)
             push_s = time.perf_counter() - started
             manifest = self.registry.manifest(self.path, TAG)
+            if self.on_pushed is not None:
+                self.on_pushed(self.diff_ids, manifest)
             push_bytes = (
                 pushed_bytes_from_storage(manifest, before)
                 if before is not None
@@ -207,6 +219,7 @@ def measure_distribution(
     images: Sequence[tuple[str, str]],
     trials: int,
     registry: Registry,
+    on_pushed: PushHook | None = None,
 ) -> tuple[DistributionSample, ...]:
     """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially.
 
@@ -230,7 +243,8 @@ def measure_distribution(
     for variant, inspected in found.items():
         sibling = siblings[variant]
         warm = None if sibling is None else _Trial(engine, registry, sibling, found[sibling])
-        samples.extend(_image_trials(_Trial(engine, registry, variant, inspected), warm, trials))
+        trial = _Trial(engine, registry, variant, inspected, on_pushed)
+        samples.extend(_image_trials(trial, warm, trials))
     return tuple(samples)
 
 

@@ -1,0 +1,223 @@
+"""Layers read from a local overlay2 engine's own storage instead of a ``docker save`` stream.
+
+dockerd keeps, for every layer, ``image/overlay2/layerdb/sha256/<chain id>/`` under its data
+root (``docker info``: DockerRootDir): ``diff`` (the diff id), ``cache-id`` (the layer's folder,
+``overlay2/<cache-id>/diff``) and ``tar-split.json.gz``, the layer tar's headers and padding as
+they were, with each regular file's bytes left out. It is what the engine itself reassembles a
+layer from when it exports or pushes it, so the tar read here is byte for byte the one a save
+stream carries (a test checks its sha256 against the diff id): the same entries, tar bytes and
+gzip input. Only the image's own layers are read, never an export of the whole image, and a
+file's bytes are read only when its gzip size is wanted.
+
+It needs the data root to be readable here (root, a local engine) and the overlay2 driver
+without the containerd image store; :meth:`EngineStorage.open` says why not otherwise, and the
+caller falls back to the save stream.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import json
+import os
+import stat
+import zlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+from kit.engine import Engine
+from kit.errors import LayerError
+from kit.measure.anatomy.gzipsize import GZIP_BLOCK, GzipSizer
+from kit.measure.anatomy.reader import Chunk, ForwardReader, Hole
+from kit.measure.anatomy.scan import BROKEN, BadHeaderError, LayerScan, clean_path, scan_tar
+
+_SEGMENT, _FILE = 2, 1  # tar-split's entry types: raw bytes, a file's name and size
+
+
+class StorageUnavailable(Exception):
+    """This image's layers cannot be read from the engine's storage (the reason says why)."""
+
+
+def chain_ids(diff_ids: Sequence[str]) -> list[str]:
+    """The engine's chain ids: a layer's identity together with everything below it."""
+    chains: list[str] = []
+    for diff_id in diff_ids:
+        if chains:
+            text = f"{chains[-1]} {diff_id}".encode()
+            chains.append(f"sha256:{hashlib.sha256(text).hexdigest()}")
+        else:
+            chains.append(diff_id)
+    return chains
+
+
+def _hex(digest: str) -> str:
+    algorithm, _, hexa = digest.partition(":")
+    if algorithm != "sha256" or len(hexa) != 64 or not all(c in "0123456789abcdef" for c in hexa):
+        raise StorageUnavailable(f"{digest!r} is not a sha256 digest")
+    return hexa
+
+
+@dataclass(frozen=True)
+class EngineStorage:
+    root: Path  # the engine's data root
+
+    @classmethod
+    def open(cls, engine: Engine) -> EngineStorage:
+        """The engine's storage, or :class:`StorageUnavailable` saying why it cannot be read."""
+        info = engine.info()
+        if info.containerd_store:
+            raise StorageUnavailable("the engine uses the containerd image store")
+        if info.storage_driver != "overlay2":
+            raise StorageUnavailable(f"the storage driver is {info.storage_driver or 'unknown'}")
+        if not info.root_dir:
+            raise StorageUnavailable("the engine does not report its data root")
+        root = Path(info.root_dir)
+        layerdb = root / "image" / "overlay2" / "layerdb" / "sha256"
+        if not os.access(layerdb, os.R_OK | os.X_OK):
+            raise StorageUnavailable(f"{layerdb} is not readable here (not root, or remote)")
+        return cls(root)
+
+    def config(self, image_id: str) -> bytes:
+        """The image's config exactly as the engine stores (and exports) it."""
+        path = self.root / "image" / "overlay2" / "imagedb" / "content" / "sha256" / _hex(image_id)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot read {path}: {exc.strerror}") from exc
+        # Content-addressed: a match proves this is the engine's image, not a namesake's.
+        if f"sha256:{hashlib.sha256(data).hexdigest()}" != image_id:
+            raise StorageUnavailable(f"{path} is not the config of {image_id}")
+        return data
+
+    def _layer(self, diff_ids: Sequence[str], index: int) -> tuple[Path, Path]:
+        """The layer's tar-split and folder, checked against the engine's own records."""
+        diff_id = diff_ids[index]
+        layer = self.root / "image/overlay2/layerdb/sha256" / _hex(chain_ids(diff_ids)[index])
+        try:
+            recorded = (layer / "diff").read_text().strip()
+            cache_id = (layer / "cache-id").read_text().strip()
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot read layer {layer}: {exc.strerror}") from exc
+        tarsplit = layer / "tar-split.json.gz"
+        folder = self.root / "overlay2" / cache_id / "diff"
+        if recorded != diff_id or not cache_id or "/" in cache_id:
+            raise StorageUnavailable(f"{layer} does not hold layer {diff_id}")
+        if not tarsplit.is_file() or not folder.is_dir():
+            raise StorageUnavailable(f"layer {diff_id} has no tar-split or no folder")
+        return tarsplit, folder
+
+    def layer_tar(self, ref: str, diff_ids: Sequence[str], index: int) -> Iterator[bytes]:
+        """The layer's tar, reassembled as the engine would export it (for checks)."""
+        tarsplit, folder = self._layer(diff_ids, index)
+        for piece in _pieces(tarsplit, folder, _Blocks(None), ref, diff_ids[index]):
+            if not isinstance(piece, Hole):
+                yield bytes(piece)
+            while isinstance(piece, Hole) and piece.left:
+                yield piece.read(1 << 20)
+
+    def scan(
+        self,
+        ref: str,
+        diff_ids: Sequence[str],
+        index: int,
+        *,
+        compress: bool,
+        pool: Executor | None,
+    ) -> LayerScan:
+        """One layer of the image, read from its tar-split and its folder."""
+        diff_id = diff_ids[index]
+        tarsplit, folder = self._layer(diff_ids, index)
+        sizer = GzipSizer(pool) if compress else None
+        blocks = _Blocks(sizer)
+        reader = ForwardReader(_pieces(tarsplit, folder, blocks, ref, diff_id))
+        try:
+            entries, content = scan_tar(reader, ref, diff_id)
+            junk = reader.drain()
+        except (*BROKEN, BadHeaderError) as exc:
+            raise LayerError(
+                f"{ref}: layer {diff_id} in {folder} is unreadable ({type(exc).__name__}: {exc})"
+            ) from exc
+        if junk:
+            raise LayerError(f"{ref}: layer {diff_id} has data after its end marker")
+        return LayerScan(diff_id, entries, reader.tell(), content, blocks.close())
+
+
+class _Blocks:
+    """The layer tar cut into the sizer's blocks as it is reassembled, files read straight in."""
+
+    def __init__(self, sizer: GzipSizer | None) -> None:
+        self.sizer = sizer
+        self._block = bytearray(GZIP_BLOCK)
+        self._fill = 0
+
+    def add(self, data: bytes) -> None:
+        if self.sizer is None:
+            return
+        view = memoryview(data)
+        while view:
+            room = GZIP_BLOCK - self._fill
+            self._block[self._fill : self._fill + min(room, len(view))] = view[:room]
+            self._fill += min(room, len(view))
+            view = view[room:]
+            self._flush_full()
+
+    def add_file(self, path: str, size: int) -> None:
+        if self.sizer is None:
+            return  # nobody needs the bytes: the reader skips the file as a hole
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb", buffering=0) as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size != size:
+                raise OSError(f"{path} is not the {size}-byte file its layer lists")
+            left = size
+            while left:
+                want = min(left, GZIP_BLOCK - self._fill)
+                got = file.readinto(memoryview(self._block)[self._fill : self._fill + want])
+                if not got:
+                    raise OSError(f"{path} ended before its {size} bytes")
+                self._fill += got
+                left -= got
+                self._flush_full()
+
+    def _flush_full(self) -> None:
+        if self._fill == GZIP_BLOCK and self.sizer is not None:
+            self.sizer.feed(self._block)  # a fresh block each time: the sizer keeps this one
+            self._block = bytearray(GZIP_BLOCK)
+            self._fill = 0
+
+    def close(self) -> int | None:
+        if self.sizer is None:
+            return None
+        self.sizer.feed(memoryview(self._block)[: self._fill])
+        return self.sizer.close()
+
+
+def _pieces(
+    tarsplit: Path, folder: Path, blocks: _Blocks, ref: str, diff_id: str
+) -> Iterator[Chunk]:
+    """The layer tar for the reader: headers and padding as bytes, each file's bytes as a hole
+    (already shown to the sizer, when there is one)."""
+    decode = json.JSONDecoder().decode
+    root = str(folder)
+    try:
+        with gzip.open(tarsplit, "rb") as lines:
+            for line in lines:
+                entry = decode(line.decode())
+                if entry.get("type") == _SEGMENT:
+                    data = base64.b64decode(entry.get("payload") or b"")
+                    blocks.add(data)
+                    yield data
+                elif entry.get("type") == _FILE and (size := int(entry.get("size") or 0)):
+                    name = entry.get("name") or ""
+                    if entry.get("name_raw"):
+                        name = os.fsdecode(base64.b64decode(entry["name_raw"]))
+                    path = f"{root}/{clean_path(name, ref, f'layer {diff_id}')}"
+                    blocks.add_file(path, size)
+                    yield Hole(path, size)
+    except (OSError, ValueError, binascii.Error, zlib.error, EOFError) as exc:
+        raise LayerError(
+            f"{ref}: cannot reassemble layer {diff_id} from {tarsplit}: {exc}"
+        ) from exc
