@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fake_api import BUSYBOX, FakeAPIClient
+from prereq import need_root
 
 from kit.engine import Engine
 from kit.measure.floor import trace as floor
@@ -261,8 +262,8 @@ def test_symlinks_resolve_inside_the_image(tmp_path: Path) -> None:
     assert fs.resolve("/missing") is None
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="whiteouts and trusted xattrs need root")
 def test_whiteouts_and_opaque_folders_hide_lower_files(tmp_path: Path) -> None:
+    need_root("whiteouts (character devices) and trusted xattrs")
     lower, upper = tmp_path / "lower", tmp_path / "upper"
     _write(lower, "/etc/gone", b"old")
     _write(lower, "/opt/app/old.js", b"old")
