@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,3 +88,30 @@ def test_log_probe_app(
 
     loaded = load_results(results.save(tmp_path / "out"))
     assert loaded == results
+
+
+def test_a_variants_profile_override_is_what_gets_built(
+    engine, measure: Callable[..., Results], check, no_leaks: None
+) -> None:
+    """``[variants.plain.profiles.local] dockerfile = ...``: under local the override is built,
+    recorded and measured; the other variant keeps its own Dockerfile."""
+    app = check.app_dir("eng-override")
+    results = measure("eng-override")
+    plain, other = check.ok(results, "plain"), check.ok(results, "other")
+    override = app / "local" / "Dockerfile.plain"
+    assert plain.dockerfile == "local/Dockerfile.plain"
+    assert plain.dockerfile_sha256 == hashlib.sha256(override.read_bytes()).hexdigest()
+    assert other.dockerfile == "Dockerfile.other"
+    # The engine's own view of the image: the override's two RUNs on busybox's layers, and
+    # the file it wrote.
+    image = engine.api.inspect_image(plain.tag)
+    base = engine.api.inspect_image("kitbase/busybox:1")
+    assert len(image["RootFS"]["Layers"]) == len(base["RootFS"]["Layers"]) + 2 == plain.layers
+    container = engine.api.create_container(plain.tag, command=["true"], network_disabled=True)
+    try:
+        stream, _ = engine.api.get_archive(container["Id"], "/which")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.extractfile("which")
+            assert member is not None and member.read() == b"local-override\n"
+    finally:
+        engine.api.remove_container(container["Id"], force=True)
