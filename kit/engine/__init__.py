@@ -16,6 +16,7 @@ from kit.engine.models import (
     EngineInfo,
     HistoryStep,
     ImageInfo,
+    Removal,
     TransferLog,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "EngineInfo",
     "HistoryStep",
     "ImageInfo",
+    "Removal",
     "TransferLog",
 ]

@@ -9,7 +9,8 @@ whose notebook is still there) and runs the rest. A lock in the run dir keeps a 
 the same run id.
 
 Each kernel gets ``KIT_BATCH_ID=<run id>`` (the kit labels the containers it creates with it, so
-an interrupted batch can remove them), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
+an interrupted batch can remove them: :mod:`kit.runs.batchengine`, which also marks the engine in
+use for the whole batch), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
 as ``TMPDIR``. How a cell runs, and what Ctrl-C does to it, is in :mod:`kit.runs.cell`. With an
 executor, Ctrl-C is best effort: the batch records the unfinished cells as interrupted and removes
 the batch's containers, but the cells already on workers stop only if the workers see the signal
@@ -31,7 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kit.errors import BatchError, KitError, UsageError
+from kit.errors import BatchError, UsageError
+from kit.runs.batchengine import holding_engine, remove_batch_containers
 from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, utc_now
 from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
 from kit.util.locks import file_lock
@@ -129,26 +131,6 @@ def _result(cell: Cell, output: Path, entry: dict[str, Any], *, skipped: bool) -
     )
 
 
-def _remove_batch_containers(run_id: str) -> None:
-    """Remove the containers of an interrupted batch: what a killed kernel could not remove."""
-    from kit.engine import BATCH_LABEL, Engine
-    from kit.errors import EngineError
-
-    try:
-        engine = Engine.connect(timeout=30)
-    except EngineError:
-        return  # no engine, so no containers to remove
-    try:
-        for container in engine.containers.kit_containers():
-            if engine.containers.inspect(container).labels.get(BATCH_LABEL) == run_id:
-                log.info("removing container %s left by batch %s", container[:12], run_id)
-                engine.containers.remove(container)
-    except KitError as exc:
-        log.warning("could not remove the containers of batch %s: %s", run_id, exc)
-    finally:
-        engine.close()
-
-
 def _outcome(run: Callable[[], CellOutcome]) -> CellOutcome:
     """A cell's outcome; a failure outside the notebook (a lost worker, say) fails the cell."""
     started = utc_now()
@@ -173,7 +155,7 @@ def _interrupt_cleanup(
             if state.cells[name]["status"] in ("running", "submitted"):
                 state.record(cell, output, status="interrupted", finished_utc=utc_now())
         state.save()
-        _remove_batch_containers(run_id)
+        remove_batch_containers(run_id)
         raise
     finally:
         # .tmp only holds the temp dirs of running cells, each removed by its cell.
@@ -203,7 +185,10 @@ def run_batch(
         raise UsageError(f"run id {rid!r} is not a safe name ({RUN_ID.pattern})")
     run_dir = Path(runs_dir).resolve() / rid
     run_dir.mkdir(parents=True, exist_ok=True)
-    with file_lock(run_dir / "batch.lock", what=f"the batch run dir {run_dir}", timeout_s=0):
+    with (
+        file_lock(run_dir / "batch.lock", what=f"the batch run dir {run_dir}", timeout_s=0),
+        holding_engine(rid),
+    ):
         return _run_locked(loaded, rid, run_dir, Path(store).resolve(), force, executor, quiet)
 
 
