@@ -36,6 +36,11 @@ class Place:
     exec_root: Path | None = None
 
     @property
+    def containerd_pidfile(self) -> Path:
+        """The pid file of the containerd dockerd starts (under its exec root)."""
+        return (self.exec_root or Path("/var/run/docker")) / "containerd" / "containerd.pid"
+
+    @property
     def host(self) -> str:
         return f"unix://{self.socket}"
 
@@ -79,13 +84,24 @@ def _pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def _is_dockerd(pid: int) -> bool:
-    """Whether ``pid`` is a live dockerd (a pid file's pid may have been reused since)."""
+def _runs(pid: int, command: str) -> bool:
+    """Whether ``pid`` is a live ``command`` (a pid file's pid may have been reused since)."""
     try:
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return _pid_alive(pid)  # no /proc: believe kill
-    return comm == "dockerd" and _pid_alive(pid)
+    return comm == command and _pid_alive(pid)
+
+
+def _remove_stale_pidfiles() -> None:
+    """A killed dockerd leaves its pid file, and the next one refuses to start while it exists;
+    its containerd dies with it but stays a zombie until pid 1 reaps it (seconds, here), and a
+    new dockerd that finds containerd's pid file alive waits for that dead containerd's socket
+    until it gives up. A pid file whose process does not run (or is a zombie) goes."""
+    for path, command in ((PLACE.pidfile, "dockerd"), (PLACE.containerd_pidfile, "containerd")):
+        stale = _read_pid(path)
+        if stale is not None and not _runs(stale, command):
+            path.unlink(missing_ok=True)
 
 
 def _read_pid(path: Path) -> int | None:
@@ -119,7 +135,7 @@ def up(wait_s: float = 60.0) -> EngineStatus:
         engine.close()
         # Kit's dockerd serves its own socket; an engine reached through another DOCKER_HOST is
         # someone else's even while kit's own daemon also runs.
-        mine = ours is not None and _is_dockerd(ours) and _serves_place()
+        mine = ours is not None and _runs(ours, "dockerd") and _serves_place()
         return EngineStatus(mine, ours if mine else None, state_dir() / "dockerd.log", version)
     if not _serves_place():
         raise EngineError(
@@ -134,10 +150,7 @@ def up(wait_s: float = 60.0) -> EngineStatus:
         )
     if shutil.which("dockerd") is None:
         apt_install("docker.io")
-    # A killed dockerd leaves its pid file, and the next one refuses to start while it exists.
-    stale = _read_pid(PLACE.pidfile)
-    if stale is not None and not _is_dockerd(stale):
-        PLACE.pidfile.unlink(missing_ok=True)
+    _remove_stale_pidfiles()
     log = state_dir() / "dockerd.log"
     with log.open("ab") as out:
         proc = subprocess.Popen(
