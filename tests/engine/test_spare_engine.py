@@ -28,6 +28,7 @@ from kit import cli
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import EngineError
 from kit.host import dockerd as daemon
+from kit.host.bases import by_ref, ensure_bases
 
 pytestmark = pytest.mark.engine
 BUSYBOX = "kitbase/busybox:1"
@@ -252,6 +253,63 @@ def test_clean_with_bases_keeps_a_users_image_built_on_them(
     finally:
         engine.api.remove_container(theirs, force=True)
         engine.images.remove("mine/app:2", force=True)
+
+
+def _import(engine: Engine, folder: Path, ref: str) -> None:
+    """``docker import`` of a folder, streamed through a pipe as ``kit bases`` does it."""
+    tar = subprocess.Popen(["tar", "-C", str(folder), "-c", "."], stdout=subprocess.PIPE)
+    assert tar.stdout is not None
+    try:
+        engine.images.import_rootfs(tar.stdout, ref, changes=[])
+    finally:
+        tar.stdout.close()
+        tar.wait()
+
+
+def test_an_outdated_base_is_rebuilt_and_the_old_image_removed(
+    on_spare: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kit bases`` on bases whose recipe changed: rebuilt, and the image it replaces removed
+    (unless an image still builds on it). A busybox base of the test's own, on a stand-in
+    kitbase/debian:12 imported from a tar: nothing is downloaded."""
+    engine = on_spare
+    monkeypatch.setenv("KIT_DOCKERFILES", str(tmp_path / "dockerfiles"))
+    monkeypatch.setenv("KIT_HOST_CA", "0")
+    (tmp_path / "dockerfiles" / "bases").mkdir(parents=True)
+    dockerfile = tmp_path / "dockerfiles" / "bases" / "busybox-1.Dockerfile"
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "v").write_text("root\n")
+    _import(engine, tmp_path / "root", "kitbase/debian:12")
+    spec = by_ref(BUSYBOX)
+
+    def version(n: int) -> str:
+        dockerfile.write_text(
+            "ARG DEBIAN=kitbase/debian:12\nFROM ${DEBIAN} AS get\n"
+            f'FROM scratch\nCOPY --from=get /v /v{n}\nCMD ["/v{n}"]\n'
+        )
+        [outcome] = ensure_bases(engine, only=(BUSYBOX,))
+        made = engine.api.inspect_image(BUSYBOX)
+        assert made["Config"]["Labels"]["kit.recipe"] == spec.recipe()
+        return str(outcome.action), str(made["Id"])
+
+    loaded = engine.api.inspect_image(BUSYBOX)["Id"]  # the suite's busybox: another recipe
+    action, first = version(1)
+    assert action == "built" and first != loaded
+    assert _image(engine, loaded) is None, "the outdated base was not removed"
+    assert version(1) == ("present", first)
+    action, second = version(2)
+    assert action == "built" and _image(engine, first) is None
+    # An image built on the base keeps it alive: rebuilt, the old one stays as its parent.
+    child = _build(engine, tmp_path / "child", "kitexp/bases:child", f"FROM {BUSYBOX}\n")
+    try:
+        action, third = version(3)
+        assert action == "built" and third != second
+        kept = _image(engine, second)
+        assert kept is not None and kept["RepoTags"] == []
+    finally:
+        engine.images.remove("kitexp/bases:child", force=True)
+    assert child
+    engine.images.remove("kitbase/debian:12", force=True)
 
 
 def test_engine_up_from_a_stopped_and_from_a_killed_engine(
