@@ -12,9 +12,10 @@ Each kernel gets ``KIT_BATCH_ID=<run id>`` (the kit labels the containers it cre
 an interrupted batch can remove them: :mod:`kit.runs.batchengine`, which also marks the engine in
 use for the whole batch), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
 as ``TMPDIR``. How a cell runs, and what Ctrl-C does to it, is in :mod:`kit.runs.cell`. With an
-executor, Ctrl-C is best effort: the batch records the unfinished cells as interrupted and removes
-the batch's containers, but the cells already on workers stop only if the workers see the signal
-too (a local process pool does; a remote cluster's kernels end with their worker).
+executor, Ctrl-C records the unfinished cells as interrupted, cancels those not started, asks the
+running ones to stop through a file in the run dir (a Dask worker's thread never sees our SIGINT;
+a cluster on other hosts must share the run dir's filesystem to see it), waits for them as long as
+a kernel gets to stop, and removes the batch's containers.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from typing import Any
 
 from kit.errors import BatchError, UsageError
 from kit.runs.batchengine import holding_engine, remove_batch_containers
-from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, utc_now
+from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, stop_cells, utc_now
 from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
 from kit.util.locks import file_lock
 from kit.util.progress import bar_options, tqdm
 
 log = logging.getLogger("kit.runs.batch")
 STATE = "batch.json"
+STOP = "stop"  # written on Ctrl-C: cells on an executor's workers watch for it
 SCHEMA = 1
 _UNTIMED = {"started_utc": None, "finished_utc": None, "seconds": None}
 
@@ -193,7 +195,14 @@ def run_batch(
 
 
 def _spec(
-    cell: Cell, output: Path, run_id: str, run_dir: Path, store: Path, force: bool, progress: bool
+    cell: Cell,
+    output: Path,
+    run_id: str,
+    run_dir: Path,
+    store: Path,
+    force: bool,
+    progress: bool,
+    watch: bool,
 ) -> CellSpec:
     parameters = dict(cell.parameters)
     if "store" in cell.declared and "store" not in parameters:
@@ -207,6 +216,7 @@ def _spec(
         unset=() if force else ("KIT_FORCE",),
         tmp_root=str(run_dir / ".tmp"),
         progress=progress,
+        stop_file=str(run_dir / STOP) if watch else None,
     )
 
 
@@ -220,8 +230,10 @@ def _run_locked(
     quiet: bool,
 ) -> BatchResult:
     state = _State(run_dir / STATE, run_id, matrix.path)
-    # Under the lock no cell of this run is running: what is in .tmp was left by a killed batch.
+    # Under the lock no cell of this run is running: what is in .tmp was left by a killed batch,
+    # and a stop request was an earlier batch's.
     shutil.rmtree(run_dir / ".tmp", ignore_errors=True)
+    (run_dir / STOP).unlink(missing_ok=True)
     done: dict[str, CellResult] = {}
     todo: dict[str, tuple[Cell, Path]] = {}
     for cell in matrix.cells:
@@ -235,8 +247,9 @@ def _run_locked(
     state.save()
     if done:
         log.info("batch %s: %d cell(s) already ok, %d to run", run_id, len(done), len(todo))
+    local = executor is None
     specs = {
-        name: _spec(cell, out, run_id, run_dir, store, force, not quiet and executor is None)
+        name: _spec(cell, out, run_id, run_dir, store, force, not quiet and local, not local)
         for name, (cell, out) in todo.items()
     }
     bar = tqdm(
@@ -275,7 +288,7 @@ def _run_locked(
             try:
                 for future in concurrent.futures.as_completed(futures):
                     finished(futures[future], _outcome(future.result))
-            finally:
-                for future in futures:
-                    future.cancel()
+            except BaseException:
+                stop_cells(futures, run_dir / STOP)
+                raise
     return BatchResult(run_id, run_dir, tuple(done[cell.name] for cell in matrix.cells))
