@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import platform
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +13,8 @@ from pathlib import Path
 from kit import cli
 from kit.model.results import Results
 from kit.model.store import load_results
+from kit.pipeline import experiment
+from kit.util.locks import engine_users
 
 
 def test_exit_probe_app_through_the_cli(check, no_leaks: None, tmp_path: Path, capsys) -> None:
@@ -115,3 +119,24 @@ def test_a_variants_profile_override_is_what_gets_built(
             assert member is not None and member.read() == b"local-override\n"
     finally:
         engine.api.remove_container(container["Id"], force=True)
+
+
+def test_a_run_holds_the_engine_as_in_use_while_it_runs(
+    engine, measure: Callable[..., Results], no_leaks: None, monkeypatch
+) -> None:
+    """What ``kit clean`` reads to refuse: the run is named as a user of the engine while it
+    measures, and no longer once it is done."""
+    info = engine.info()
+    key = info.daemon_id or info.host
+    seen: list[list[str]] = []
+    real = experiment.measure_variant
+
+    def recording(*args: object, **kwargs: object) -> object:
+        seen.append(engine_users(key))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "measure_variant", recording)
+    results = measure("eng-good")
+    me = f"pid {os.getpid()} on {platform.node()}: run {results.run.run_id} of eng-good"
+    assert seen == [[me], [me]]
+    assert me not in engine_users(key)
