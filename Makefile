@@ -49,16 +49,20 @@ unit: $(BIN)/kit
 	$(BIN)/pytest tests/unit -q
 
 # nbval's copies run first (the notebook smoke tests then reuse what they measured: same store,
-# same parameters); coverage of kit/ is reported, with a floor (pyproject: fail_under); and the
-# repository's results/ must be as it was before.
+# same parameters); coverage of kit/ is reported, with a floor (pyproject: fail_under), the
+# processes the tests start included (coverage run, not pytest-cov's --cov: with it nbval starts
+# a second coverage inside each kernel, which then never answers); and the repository's results/
+# must be as it was before.
 test: lint typecheck bases
 	@nb=$$(mktemp -d); trap 'rm -rf "$$nb"' EXIT; \
 	listing() { find results -type f -printf '%P %s %T@\n' 2>/dev/null | sort | md5sum; }; \
 	before=$$(listing); \
 	$(BIN)/python tests/notebooks/nbval_copies.py "$$nb" $(NOTEBOOKS) >/dev/null || exit 1; \
-	status=0; TEST_NOTEBOOK_STORE="$$nb/store" $(BIN)/pytest "$$nb"/*.ipynb tests -q -rs \
+	rm -f .coverage .coverage.*; status=0; \
+	TEST_NOTEBOOK_STORE="$$nb/store" $(BIN)/coverage run -m pytest "$$nb"/*.ipynb tests -q -rs \
 	    -c pyproject.toml --rootdir . --nbval-lax --nbval-current-env \
-	    --nbval-sanitize-with tests/notebooks/sanitize.cfg --cov --cov-report term || status=$$?; \
+	    --nbval-sanitize-with tests/notebooks/sanitize.cfg || status=$$?; \
+	$(BIN)/coverage combine -q && $(BIN)/coverage report || { [ $$status -ne 0 ] || status=1; }; \
 	if [ "$$(listing)" != "$$before" ]; then echo "make test changed results/" >&2; status=1; fi; \
 	exit $$status
 
