@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 KIT := $(BIN)/kit
 REPORTS := reports
 # The measurement notebooks, re-executed by nbval in `make test` (their checked cells hold only
-# stable facts). 00_overview and explore read whatever the store holds, so their pages are
-# tested on a store the test makes (tests/notebooks) instead.
+# stable facts) as copies parameterised by tests/notebooks/nbval_copies.py: a store of their own,
+# empty when `make test` starts, the local profile, small trials. 00_overview and explore read
+# whatever the store holds, so their pages are tested on a store the test makes instead.
 NOTEBOOKS := notebooks/01_base_images.ipynb notebooks/02_layers.ipynb notebooks/03_multistage.ipynb \
     notebooks/04_distribution.ipynb
 ALL_NOTEBOOKS := $(NOTEBOOKS) notebooks/00_overview.ipynb notebooks/explore.ipynb
@@ -47,9 +48,23 @@ typecheck: $(BIN)/kit
 unit: $(BIN)/kit
 	$(BIN)/pytest tests/unit -q
 
+# nbval's copies run first (the notebook smoke tests then reuse what they measured: same store,
+# same parameters); coverage of kit/ is reported, with a floor (pyproject: fail_under), the
+# processes the tests start included (coverage run, not pytest-cov's --cov: with it nbval starts
+# a second coverage inside each kernel, which then never answers); and the repository's results/
+# must be as it was before.
 test: lint typecheck bases
-	$(BIN)/pytest tests $(NOTEBOOKS) -q -rs --nbval-lax --nbval-current-env \
-	    --nbval-sanitize-with tests/notebooks/sanitize.cfg
+	@nb=$$(mktemp -d); trap 'rm -rf "$$nb"' EXIT; \
+	listing() { find results -type f -printf '%P %s %T@\n' 2>/dev/null | sort | md5sum; }; \
+	before=$$(listing); \
+	$(BIN)/python tests/notebooks/nbval_copies.py "$$nb" $(NOTEBOOKS) >/dev/null || exit 1; \
+	rm -f .coverage .coverage.*; status=0; \
+	TEST_NOTEBOOK_STORE="$$nb/store" $(BIN)/coverage run -m pytest "$$nb"/*.ipynb tests -q -rs \
+	    -c pyproject.toml --rootdir . --nbval-lax --nbval-current-env \
+	    --nbval-sanitize-with tests/notebooks/sanitize.cfg || status=$$?; \
+	$(BIN)/coverage combine -q && $(BIN)/coverage report || { [ $$status -ne 0 ] || status=1; }; \
+	if [ "$$(listing)" != "$$before" ]; then echo "make test changed results/" >&2; status=1; fi; \
+	exit $$status
 
 bench: bases
 	$(KIT) bench

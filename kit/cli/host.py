@@ -127,19 +127,8 @@ def _official_list() -> int:
 
 def clean(args: argparse.Namespace) -> int:
     from kit.engine import Engine
+    from kit.host.clean import clean as remove
 
-    engine = Engine.connect()
-    containers = engine.containers.kit_containers()
-    for container in containers:
-        engine.containers.remove(container)
-    if args.bases:
-        from kit.host.tags import untag_official
-
-        untagged = untag_official(engine)
-        if untagged:
-            print(f"removed the official names the kit had tagged: {', '.join(untagged)}")
-    prefixes = (("kitexp/",) if args.images else ()) + (("kitbase/",) if args.bases else ())
-    images = engine.images.kit_images(prefixes) if prefixes else []
-    removed = sum(engine.images.remove(image, force=True) for image in images)
-    print(f"removed {len(containers)} container(s), {removed} image(s)")
+    report = remove(Engine.connect(), images=args.images, bases=args.bases, force=args.force)
+    print("\n".join(report.lines()))
     return 0

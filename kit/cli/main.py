@@ -123,9 +123,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=runs.report)
 
-    c = sub.add_parser("clean", help="remove what the kit created (never other objects)")
+    c = sub.add_parser(
+        "clean", help="remove the kit's containers and image tags (never a user's object)"
+    )
     c.add_argument("--images", action="store_true", help="also the experiment images")
     c.add_argument("--bases", action="store_true", help="also the embedded bases")
+    c.add_argument(
+        "--force", action="store_true", help="even while a run or a batch uses the engine"
+    )
     c.set_defaults(func=host.clean)
 
     h = sub.add_parser("bench", help="side-by-side benchmarks: start, layer analysis, batch rerun")

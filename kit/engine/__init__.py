@@ -19,6 +19,7 @@ from kit.engine.models import (
     EngineInfo,
     HistoryStep,
     ImageInfo,
+    Removal,
     TransferLog,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "EngineInfo",
     "HistoryStep",
     "ImageInfo",
+    "Removal",
     "TransferLog",
 ]

@@ -8,7 +8,7 @@ from typing import IO
 import docker.errors
 
 from kit.engine.labels import REPOSITORIES
-from kit.engine.models import DiskUsage, HistoryStep, ImageInfo
+from kit.engine.models import DiskUsage, HistoryStep, ImageInfo, Removal
 from kit.engine.session import Session
 from kit.errors import EngineError
 
@@ -90,6 +90,19 @@ class Images:
             if exc.status_code in (404, 409):
                 return False
             raise EngineError(f"cannot remove {ref}: {exc.explanation or exc}") from exc
+
+    def remove_tag(self, tag: str) -> Removal:
+        """Remove one tag, never forced: an image with other tags keeps them and stays; with its
+        last reference it is deleted, with the untagged parents only it kept (a classic build's
+        steps). A refusal (a container uses it) is returned, not raised."""
+        try:
+            return Removal.from_api(self._s.call(self._s.api.remove_image, tag))
+        except docker.errors.APIError as exc:
+            if exc.status_code == 404:
+                return Removal()
+            if exc.status_code == 409:
+                return Removal(conflict=str(exc.explanation or exc))
+            raise EngineError(f"cannot remove {tag}: {exc.explanation or exc}") from exc
 
     def kit_images(self, prefixes: tuple[str, ...] = REPOSITORIES) -> list[str]:
         """Ids of images tagged in the kit's own repositories."""

@@ -185,3 +185,22 @@ class TransferLog:
     def moved(self, short_id: str, skipped: tuple[str, ...]) -> bool:
         status = self.statuses.get(short_id)
         return status is not None and not status.startswith(skipped)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What ``docker rmi <tag>`` did: the references it removed and the images it deleted (the
+    image itself with its last reference, and the untagged parents only it kept), or why the
+    engine refused (``conflict``: a container uses the image, say)."""
+
+    untagged: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    conflict: str | None = None
+
+    @classmethod
+    def from_api(cls, doc: Any) -> Removal:
+        entries = [e for e in doc or () if isinstance(e, Mapping)]
+        return cls(
+            untagged=tuple(str(e["Untagged"]) for e in entries if "Untagged" in e),
+            deleted=tuple(str(e["Deleted"]) for e in entries if "Deleted" in e),
+        )

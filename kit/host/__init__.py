@@ -2,4 +2,5 @@
 brought up or down), ``extra_engine`` (another dockerd beside it) and ``hub`` (the Docker Hub
 stand-in made of one), ``registry`` (a registry on 127.0.0.1, and the ``manifest`` it serves),
 ``bases`` and ``rootfs`` (the embedded base images, made offline), ``official`` and ``tags``
-(those bases under the official names) and ``apt`` (Debian packages it needs)."""
+(those bases under the official names), ``clean`` (``kit clean``: the kit's containers and tags
+removed, never a user's object) and ``apt`` (Debian packages it needs)."""

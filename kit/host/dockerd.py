@@ -23,7 +23,41 @@ from kit.errors import EngineError
 from kit.host.apt import apt_install, log_tail
 
 DOCKERD_ARGS = ("--bridge=none", "--iptables=false", "--ip-masq=false")
-SYSTEM_PIDFILE = Path("/var/run/docker.pid")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the dockerd the kit starts lives: its socket and pid file (dockerd's defaults), and
+    data and exec roots (None: dockerd's own)."""
+
+    socket: Path = Path("/var/run/docker.sock")
+    pidfile: Path = Path("/var/run/docker.pid")
+    data_root: Path | None = None
+    exec_root: Path | None = None
+
+    @property
+    def containerd_pidfile(self) -> Path:
+        """The pid file of the containerd dockerd starts (under its exec root)."""
+        return (self.exec_root or Path("/var/run/docker")) / "containerd" / "containerd.pid"
+
+    @property
+    def host(self) -> str:
+        return f"unix://{self.socket}"
+
+    def args(self) -> list[str]:
+        """dockerd's flags beyond :data:`DOCKERD_ARGS`: none for the default place."""
+        if self == Place():
+            return []
+        found = ["-H", self.host, "--pidfile", str(self.pidfile)]
+        if self.data_root is not None:
+            found += ["--data-root", str(self.data_root)]
+        if self.exec_root is not None:
+            found += ["--exec-root", str(self.exec_root)]
+        return found
+
+
+#: A module global so that a test can start a throwaway dockerd of its own, never the machine's.
+PLACE = Place()
 
 
 @dataclass(frozen=True)
@@ -35,13 +69,39 @@ class EngineStatus:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs. A killed process stays a zombie until its parent reaps it, and
+    ``kill(pid, 0)`` still succeeds on a zombie: /proc tells (state ``Z``)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: believe kill
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _runs(pid: int, command: str) -> bool:
+    """Whether ``pid`` is a live ``command`` (a pid file's pid may have been reused since)."""
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return _pid_alive(pid)  # no /proc: believe kill
+    return comm == command and _pid_alive(pid)
+
+
+def _remove_stale_pidfiles() -> None:
+    """A killed dockerd leaves its pid file, and the next one refuses to start while it exists;
+    its containerd dies with it but stays a zombie until pid 1 reaps it (seconds, here), and a
+    new dockerd that finds containerd's pid file alive waits for that dead containerd's socket
+    until it gives up. A pid file whose process does not run (or is a zombie) goes."""
+    for path, command in ((PLACE.pidfile, "dockerd"), (PLACE.containerd_pidfile, "containerd")):
+        stale = _read_pid(path)
+        if stale is not None and not _runs(stale, command):
+            path.unlink(missing_ok=True)
 
 
 def _read_pid(path: Path) -> int | None:
@@ -58,6 +118,13 @@ def _answers() -> Engine | None:
         return None
 
 
+def _serves_place() -> bool:
+    """Whether the engine the kit talks to is the one the kit starts: no DOCKER_HOST, or
+    DOCKER_HOST naming :data:`PLACE`'s socket."""
+    host = os.environ.get("DOCKER_HOST")
+    return not host or host == PLACE.host
+
+
 def up(wait_s: float = 60.0) -> EngineStatus:
     """Use a running engine, or install and start one; idempotent."""
     pidfile = state_dir() / "dockerd.pid"
@@ -66,11 +133,11 @@ def up(wait_s: float = 60.0) -> EngineStatus:
     if engine is not None:
         version = engine.info().version
         engine.close()
-        # Kit's dockerd serves the default socket; an engine reached through DOCKER_HOST is
+        # Kit's dockerd serves its own socket; an engine reached through another DOCKER_HOST is
         # someone else's even while kit's own daemon also runs.
-        mine = ours is not None and _pid_alive(ours) and not os.environ.get("DOCKER_HOST")
+        mine = ours is not None and _runs(ours, "dockerd") and _serves_place()
         return EngineStatus(mine, ours if mine else None, state_dir() / "dockerd.log", version)
-    if os.environ.get("DOCKER_HOST"):
+    if not _serves_place():
         raise EngineError(
             f"DOCKER_HOST={os.environ['DOCKER_HOST']} does not answer",
             hint="start that engine, or unset DOCKER_HOST to let `kit engine up` start a local one",
@@ -83,14 +150,11 @@ def up(wait_s: float = 60.0) -> EngineStatus:
         )
     if shutil.which("dockerd") is None:
         apt_install("docker.io")
-    # A killed dockerd leaves its pid file, and the next one refuses to start while it exists.
-    stale = _read_pid(SYSTEM_PIDFILE)
-    if stale is not None and not _pid_alive(stale):
-        SYSTEM_PIDFILE.unlink(missing_ok=True)
+    _remove_stale_pidfiles()
     log = state_dir() / "dockerd.log"
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            ["dockerd", *DOCKERD_ARGS],
+            ["dockerd", *DOCKERD_ARGS, *PLACE.args()],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -3,14 +3,16 @@
 A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the build
 context as the engine receives it (``.dockerignore`` applied the way docker-py applies it), the
 ids of the images the parsed Dockerfile names (FROM bases under the build args, ``COPY --from``
-images), the build args, the builder, the probe, the kit's version and the measurement
-parameters.
+images), the build args, the builder, the probe, the measurement parameters, the kit's version and a
+digest of the kit's own measuring code (:func:`code_digest`), so that a change to a measurement
+module re-measures even when the version was not bumped.
 What is not in the key cannot invalidate a result: a change inside the engine itself (a newer
 dockerd, another storage driver) is recorded in each row's envelope but does not force a rerun.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -27,9 +29,42 @@ from kit.model.rows import FloorRow, ImageResult
 from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
 
-#: Bump when the meaning of a cached row changes without the kit's version changing.
+#: Bump when the meaning of a cached row changes without the kit's code changing.
 CACHE_FORMAT = 1
 _CHUNK = 1 << 20
+#: The kit's own package folder.
+KIT_ROOT = Path(__file__).resolve().parents[1]
+#: What decides a measured row: this layer and every layer below it (README, "Architecture").
+#: The import contract keeps views, runs, cli and bench above the pipeline, so a change there
+#: cannot change what ``run_experiment`` measures, and does not throw stored rows away.
+MEASURING = (
+    "pipeline",
+    "measure",
+    "host",
+    "spec",
+    "engine",
+    "model",
+    "util",
+    "config.py",
+    "errors.py",
+)
+
+
+@functools.cache
+def code_digest(root: Path = KIT_ROOT) -> str:
+    """Digest of the Python source of the kit's measuring layers under ``root``: the paths and
+    bytes of every ``.py`` file in :data:`MEASURING` (read once per process)."""
+    digest = hashlib.sha256()
+    for part in MEASURING:
+        top = root / part
+        files = sorted(top.rglob("*.py")) if top.is_dir() else [top]
+        for path in files:
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def context_digest(directory: Path, dockerfile: str) -> str:
@@ -79,6 +114,7 @@ def variant_key(
     inputs = {
         "format": CACHE_FORMAT,
         "kit": kit_version,
+        "code": code_digest(),
         "dockerfile": hashlib.sha256(variant.dockerfile.read_bytes()).hexdigest(),
         "context": context_digest(app.directory, rel),
         "bases": _base_ids(engine, app, variant, profile),

@@ -33,7 +33,7 @@ from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs, with_pu
 from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
 from kit.spec import builders, profiles
 from kit.spec.app import App, Variant, load_app
-from kit.util.locks import engine_lock
+from kit.util.locks import engine_in_use, engine_lock
 from kit.util.progress import bar_options, tqdm
 
 log = logging.getLogger("kit")
@@ -65,6 +65,11 @@ class Run:
         """Timed steps never overlap on one engine (keyed by the daemon, not the socket)."""
         return engine_lock(self.info.daemon_id or self.info.host)
 
+    def in_use(self) -> contextlib.AbstractContextManager[None]:
+        """For the whole run: ``kit clean`` refuses to remove what the run builds and starts."""
+        what = f"run {self.envelope.run_id} of {self.app.name}"
+        return engine_in_use(self.info.daemon_id or self.info.host, what)
+
 
 def run_experiment(
     app_dir: str | Path,
@@ -89,9 +94,12 @@ def run_experiment(
     with _connected(engine) as connected:
         run = _start(app, connected, chosen, stored)
         run.lint = lint_app_or_none(replace(app, variants=run.chosen))
-        with tqdm(
-            run.chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
-        ) as bar:
+        with (
+            run.in_use(),
+            tqdm(
+                run.chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
+            ) as bar,
+        ):
             for variant in bar:
                 run.outcomes.append(_variant(run, variant, bar))
             run.rows = [o.row for o in run.outcomes]

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from kit.engine import Engine
 from kit.errors import KitError
-from kit.measure.floor.trace import Floor, measure_floor, x_floor
+from kit.measure.floor.trace import METHOD, Floor, measure_floor, x_floor
 from kit.model.rows import FloorRow, ImageResult
 from kit.spec.app import App
 
@@ -27,7 +27,7 @@ def with_floor(
         found = measure_floor(engine, str(traced.tag), app.probe)
     except KitError as exc:
         # The floor is a measurement of its own: without it the rest still stands.
-        found = Floor(None, (), "fatrace", f"the traced run of {traced.variant} failed: {exc}")
+        found = Floor(None, (), METHOD, f"the traced run of {traced.variant} failed: {exc}")
     note = found.reason or f"traced on {traced.variant} ({found.method})"
     measured = [
         replace(

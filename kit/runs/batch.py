@@ -9,11 +9,13 @@ whose notebook is still there) and runs the rest. A lock in the run dir keeps a 
 the same run id.
 
 Each kernel gets ``KIT_BATCH_ID=<run id>`` (the kit labels the containers it creates with it, so
-an interrupted batch can remove them), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
+an interrupted batch can remove them: :mod:`kit.runs.batchengine`, which also marks the engine in
+use for the whole batch), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
 as ``TMPDIR``. How a cell runs, and what Ctrl-C does to it, is in :mod:`kit.runs.cell`. With an
-executor, Ctrl-C is best effort: the batch records the unfinished cells as interrupted and removes
-the batch's containers, but the cells already on workers stop only if the workers see the signal
-too (a local process pool does; a remote cluster's kernels end with their worker).
+executor, Ctrl-C records the unfinished cells as interrupted, cancels those not started, asks the
+running ones to stop through a file in the run dir (a Dask worker's thread never sees our SIGINT;
+a cluster on other hosts must share the run dir's filesystem to see it), waits for them as long as
+a kernel gets to stop, and removes the batch's containers.
 """
 
 from __future__ import annotations
@@ -31,14 +33,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kit.errors import BatchError, KitError, UsageError
-from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, utc_now
+from kit.errors import BatchError, UsageError
+from kit.runs.batchengine import holding_engine, remove_batch_containers
+from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, stop_cells, utc_now
 from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
 from kit.util.locks import file_lock
 from kit.util.progress import bar_options, tqdm
 
 log = logging.getLogger("kit.runs.batch")
 STATE = "batch.json"
+STOP = "stop"  # written on Ctrl-C: cells on an executor's workers watch for it
 SCHEMA = 1
 _UNTIMED = {"started_utc": None, "finished_utc": None, "seconds": None}
 
@@ -129,26 +133,6 @@ def _result(cell: Cell, output: Path, entry: dict[str, Any], *, skipped: bool) -
     )
 
 
-def _remove_batch_containers(run_id: str) -> None:
-    """Remove the containers of an interrupted batch: what a killed kernel could not remove."""
-    from kit.engine import BATCH_LABEL, Engine
-    from kit.errors import EngineError
-
-    try:
-        engine = Engine.connect(timeout=30)
-    except EngineError:
-        return  # no engine, so no containers to remove
-    try:
-        for container in engine.containers.kit_containers():
-            if engine.containers.inspect(container).labels.get(BATCH_LABEL) == run_id:
-                log.info("removing container %s left by batch %s", container[:12], run_id)
-                engine.containers.remove(container)
-    except KitError as exc:
-        log.warning("could not remove the containers of batch %s: %s", run_id, exc)
-    finally:
-        engine.close()
-
-
 def _outcome(run: Callable[[], CellOutcome]) -> CellOutcome:
     """A cell's outcome; a failure outside the notebook (a lost worker, say) fails the cell."""
     started = utc_now()
@@ -173,7 +157,7 @@ def _interrupt_cleanup(
             if state.cells[name]["status"] in ("running", "submitted"):
                 state.record(cell, output, status="interrupted", finished_utc=utc_now())
         state.save()
-        _remove_batch_containers(run_id)
+        remove_batch_containers(run_id)
         raise
     finally:
         # .tmp only holds the temp dirs of running cells, each removed by its cell.
@@ -203,12 +187,22 @@ def run_batch(
         raise UsageError(f"run id {rid!r} is not a safe name ({RUN_ID.pattern})")
     run_dir = Path(runs_dir).resolve() / rid
     run_dir.mkdir(parents=True, exist_ok=True)
-    with file_lock(run_dir / "batch.lock", what=f"the batch run dir {run_dir}", timeout_s=0):
+    with (
+        file_lock(run_dir / "batch.lock", what=f"the batch run dir {run_dir}", timeout_s=0),
+        holding_engine(rid),
+    ):
         return _run_locked(loaded, rid, run_dir, Path(store).resolve(), force, executor, quiet)
 
 
 def _spec(
-    cell: Cell, output: Path, run_id: str, run_dir: Path, store: Path, force: bool, progress: bool
+    cell: Cell,
+    output: Path,
+    run_id: str,
+    run_dir: Path,
+    store: Path,
+    force: bool,
+    progress: bool,
+    watch: bool,
 ) -> CellSpec:
     parameters = dict(cell.parameters)
     if "store" in cell.declared and "store" not in parameters:
@@ -222,6 +216,7 @@ def _spec(
         unset=() if force else ("KIT_FORCE",),
         tmp_root=str(run_dir / ".tmp"),
         progress=progress,
+        stop_file=str(run_dir / STOP) if watch else None,
     )
 
 
@@ -235,8 +230,10 @@ def _run_locked(
     quiet: bool,
 ) -> BatchResult:
     state = _State(run_dir / STATE, run_id, matrix.path)
-    # Under the lock no cell of this run is running: what is in .tmp was left by a killed batch.
+    # Under the lock no cell of this run is running: what is in .tmp was left by a killed batch,
+    # and a stop request was an earlier batch's.
     shutil.rmtree(run_dir / ".tmp", ignore_errors=True)
+    (run_dir / STOP).unlink(missing_ok=True)
     done: dict[str, CellResult] = {}
     todo: dict[str, tuple[Cell, Path]] = {}
     for cell in matrix.cells:
@@ -250,8 +247,9 @@ def _run_locked(
     state.save()
     if done:
         log.info("batch %s: %d cell(s) already ok, %d to run", run_id, len(done), len(todo))
+    local = executor is None
     specs = {
-        name: _spec(cell, out, run_id, run_dir, store, force, not quiet and executor is None)
+        name: _spec(cell, out, run_id, run_dir, store, force, not quiet and local, not local)
         for name, (cell, out) in todo.items()
     }
     bar = tqdm(
@@ -290,7 +288,7 @@ def _run_locked(
             try:
                 for future in concurrent.futures.as_completed(futures):
                     finished(futures[future], _outcome(future.result))
-            finally:
-                for future in futures:
-                    future.cancel()
+            except BaseException:
+                stop_cells(futures, run_dir / STOP)
+                raise
     return BatchResult(run_id, run_dir, tuple(done[cell.name] for cell in matrix.cells))

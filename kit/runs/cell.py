@@ -14,10 +14,15 @@ the way Ctrl-C stops the kit anywhere else (it removes what it created); papermi
 notebook and shuts the kernel down as usual. A second SIGINT, or a kernel still busy after
 :data:`GRACE_S`, kills the kernel's process group. Whatever happens, the kernel is gone and the
 cell's temp dir removed when :func:`run_cell` returns or raises.
+
+A cell on another process's thread (a Dask worker's) never sees the batch's SIGINT, so the batch
+asks its cells to stop through a file (:func:`request_stop`, in the run dir): each cell watches
+for it and stops its kernel the same way, as a first Ctrl-C would.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -70,6 +75,7 @@ class CellSpec:
     unset: tuple[str, ...]  # removed from it
     tmp_root: str
     progress: bool = False
+    stop_file: str | None = None  # when it appears, the cell is stopped as by Ctrl-C
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,55 @@ def _forward_sigint(processes: list[subprocess.Popen[bytes]]) -> Iterator[list[b
         signal.signal(signal.SIGINT, previous)
 
 
+def request_stop(stop_file: str | Path) -> None:
+    """Ask every cell watching ``stop_file`` to stop (see the module's docstring)."""
+    Path(stop_file).touch()
+
+
+@contextlib.contextmanager
+def _watch_stop(
+    stop_file: str | None, processes: list[subprocess.Popen[bytes]], hit: list[bool]
+) -> Iterator[None]:
+    """Interrupt the kernel once ``stop_file`` exists, then kill it after :data:`GRACE_S`."""
+    if stop_file is None:
+        yield
+        return
+    done = threading.Event()
+    timer = threading.Timer(GRACE_S, _kill, args=(processes,))
+    timer.daemon = True
+
+    def watch() -> None:
+        while not done.wait(0.25):
+            if hit[0]:
+                return  # a Ctrl-C of its own stopped it already: a second one would kill it
+            if os.path.exists(stop_file) and processes:
+                hit[0] = True
+                log.warning("the batch was interrupted: stopping the notebook")
+                _signal_group(processes, signal.SIGINT)
+                timer.start()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join(5)
+        timer.cancel()
+
+
+def stop_cells(futures: dict[concurrent.futures.Future[CellOutcome], str], stop: Path) -> None:
+    """Ctrl-C with cells on an executor: the ones waiting never start, the running ones are
+    asked to stop (a worker's thread never sees our SIGINT), and are given the time a kernel
+    gets to stop its cell, so that their containers can be removed after them."""
+    request_stop(stop)
+    for future in futures:
+        future.cancel()
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop waiting
+        concurrent.futures.wait(futures, timeout=GRACE_S + 15)
+
+
 def _error(exc: BaseException) -> CellError:
     ename = getattr(exc, "ename", None)
     if ename is not None:  # papermill's PapermillExecutionError: the failing cell's exception
@@ -161,6 +216,8 @@ def run_cell(spec: CellSpec) -> CellOutcome:
     import papermill
 
     started, clock = utc_now(), time.monotonic()
+    if spec.stop_file is not None and os.path.exists(spec.stop_file):
+        return CellOutcome("interrupted", None, started, utc_now(), 0.0)  # stopped before it ran
     Path(spec.tmp_root).mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=Path(spec.output).stem[:40] + "-", dir=spec.tmp_root))
     env = {k: v for k, v in os.environ.items() if k not in spec.unset}
@@ -169,7 +226,10 @@ def run_cell(spec: CellSpec) -> CellOutcome:
     manager = _kernel_manager(env, str(Path(spec.notebook).parent), tmp, kernels)
     error: CellError | None = None
     try:
-        with _forward_sigint(kernels) as interrupted:
+        with (
+            _forward_sigint(kernels) as interrupted,
+            _watch_stop(spec.stop_file, kernels, interrupted),
+        ):
             try:
                 papermill.execute_notebook(
                     spec.notebook,

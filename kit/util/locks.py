@@ -1,4 +1,5 @@
-"""Advisory file locks: one writer per result store, one timed measurement per engine.
+"""Advisory file locks: one writer per result store, one timed measurement per engine, and the
+engine's users, whom ``kit clean`` must not pull images and containers from under.
 
 ``fcntl`` locks die with their process, so a crashed batch never leaves a lock that blocks the
 next one; the holder's pid and host are written into the file only to name it in the error.
@@ -12,6 +13,7 @@ import hashlib
 import logging
 import os
 import platform
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,3 +74,74 @@ def engine_lock(engine_host: str) -> contextlib.AbstractContextManager[None]:
         what=f"the engine at {engine_host}",
         timeout_s=None,
     )
+
+
+def _use_paths(engine_key: str) -> tuple[Path, Path]:
+    digest = hashlib.sha256(engine_key.encode()).hexdigest()[:16]
+    folder = state_dir() / "locks"
+    return folder / f"engine-{digest}.use", folder / f"engine-{digest}.users"
+
+
+@contextlib.contextmanager
+def engine_in_use(engine_key: str, what: str) -> Iterator[None]:
+    """Held for the whole of a run or a batch on one engine (shared: runs never wait on each
+    other), so that :func:`engine_idle` knows the engine has users, and who they are."""
+    gate, users = _use_paths(engine_key)
+    users.mkdir(parents=True, exist_ok=True)
+    gate_fd = os.open(gate, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(gate_fd, fcntl.LOCK_SH)  # waits only while a `kit clean` is removing
+        me = users / f"{os.getpid()}-{secrets.token_hex(4)}"
+        fd = os.open(me, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, f"pid {os.getpid()} on {platform.node()}: {what}".encode())
+            yield
+        finally:
+            me.unlink(missing_ok=True)
+            os.close(fd)
+    finally:
+        os.close(gate_fd)
+
+
+def engine_users(engine_key: str) -> list[str]:
+    """Who holds :func:`engine_in_use` on this engine now (a user's file whose lock is held)."""
+    _, users = _use_paths(engine_key)
+    found = []
+    for path in sorted(users.glob("*")) if users.is_dir() else []:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue  # its user just ended
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            found.append(_holder(path))
+        finally:
+            os.close(fd)
+    return found
+
+
+@contextlib.contextmanager
+def engine_idle(engine_key: str, what: str) -> Iterator[None]:
+    """Hold the engine with no run or batch using it (new ones wait until this ends); a
+    :class:`LockedError` naming the users when there are any."""
+    gate, users = _use_paths(engine_key)
+    gate.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(gate, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holders = "; ".join(engine_users(engine_key)) or "another process"
+            raise LockedError(
+                f"{what}: the engine is in use by {holders}",
+                file=gate,
+                hint="wait for it to finish, or pass --force to remove what it uses anyway",
+            ) from None
+        # No user holds the gate now, so every user's file left is a killed process's.
+        for stale in users.glob("*") if users.is_dir() else []:
+            stale.unlink(missing_ok=True)
+        yield
+    finally:
+        os.close(fd)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 import docker.errors
 import pytest
 from notebook_factory import make_notebook
+from prereq import unavailable
 
 from kit.engine import BATCH_LABEL, RUN_LABEL, Engine
 
@@ -96,3 +98,102 @@ def test_ctrl_c_removes_the_containers_of_the_batch_only(
     assert survivors == bystanders, "the batch removed a container that was not its own"
     state = (tmp_path / "runs" / run_id / "batch.json").read_text()
     assert '"status": "interrupted"' in state
+
+
+# Two cells at once, each making a container (labelled with the batch by the engine) and then
+# blocking until its cell is stopped: Ctrl-C must stop both kernels wherever they run.
+PARALLEL = """\
+import os, pathlib, time
+from kit.engine import RUN_LABEL, Engine
+engine = Engine.connect()
+made = engine.containers.create(image, labels={RUN_LABEL: run_label}, environment={},
+                               network_mode="none", command=["sleep", "300"])
+pathlib.Path(ready).write_text(made)
+while True:
+    time.sleep(0.1)
+"""
+
+
+def _kernels_of(run_id: str) -> list[int]:
+    """Processes whose environment carries this batch's id: its kernels."""
+    needle = f"KIT_BATCH_ID={run_id}\0".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and needle in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def _ctrl_c_two_cells(
+    engine: Engine, busybox: str, tmp_path: Path, run_id: str, how: list[str]
+) -> tuple[int, list[str]]:
+    """``kit batch <how>`` on two blocking cells in a session of its own (as a terminal runs
+    it); one Ctrl-C once both made their container. Returns the exit code and the containers."""
+    readies = [tmp_path / f"ready-{i}" for i in range(2)]
+    for i, ready in enumerate(readies):
+        make_notebook(
+            tmp_path / f"cell{i}.ipynb",
+            f"image = {busybox!r}\nrun_label = 'engine-test-{run_id}'\nready = {str(ready)!r}\n",
+            PARALLEL,
+        )
+    (tmp_path / "m.yml").write_text("notebooks: [cell0.ipynb, cell1.ipynb]\n")
+    argv = ["batch", str(tmp_path / "m.yml"), "--run-id", run_id, "--runs", str(tmp_path / "r")]
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "kit", *argv, *how, "--quiet"], start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not all(r.exists() and r.read_text() for r in readies):
+            assert batch.poll() is None, "the batch ended before its cells made their containers"
+            assert time.monotonic() < deadline, "the cells never started"
+            time.sleep(0.2)
+        made = [r.read_text() for r in readies]
+        assert len(_kernels_of(run_id)) == 2
+        os.killpg(batch.pid, signal.SIGINT)
+        code = batch.wait(timeout=120)
+    finally:
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+    return code, made
+
+
+def _after_ctrl_c(engine: Engine, tmp_path: Path, run_id: str, made: list[str]) -> None:
+    deadline = time.monotonic() + 90  # a kernel gets GRACE_S to stop its cell
+    while _kernels_of(run_id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _kernels_of(run_id) == [], "a kernel outlived its batch"
+    for container in made:
+        assert not _exists(engine, container), "the interrupted batch left its container"
+    cells = json.loads((tmp_path / "r" / run_id / "batch.json").read_text())["cells"]
+    assert {c["status"] for c in cells.values()} == {"interrupted"}
+
+
+def test_ctrl_c_with_two_workers_stops_both_cells(
+    engine: Engine, busybox: str, tmp_path: Path, no_leaks: None
+) -> None:
+    run_id = f"workers-{secrets.token_hex(4)}"
+    code, made = _ctrl_c_two_cells(engine, busybox, tmp_path, run_id, ["--workers", "2"])
+    assert code == 130
+    _after_ctrl_c(engine, tmp_path, run_id, made)
+
+
+def test_ctrl_c_on_a_dask_cluster_stops_both_cells(
+    engine: Engine, busybox: str, tmp_path: Path, no_leaks: None
+) -> None:
+    try:
+        from distributed import LocalCluster
+    except ImportError as exc:
+        unavailable(f"dask.distributed is not installed: {exc}")
+    run_id = f"dask-{secrets.token_hex(4)}"
+    with LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        code, made = _ctrl_c_two_cells(
+            engine, busybox, tmp_path, run_id, ["--dask", cluster.scheduler_address]
+        )
+        assert code == 130
+        # The workers run on, outside the batch's session: only the batch can stop its cells.
+        _after_ctrl_c(engine, tmp_path, run_id, made)

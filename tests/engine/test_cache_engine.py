@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kit.engine import Engine
+from kit.engine.context import context_files
 from kit.model.results import Results
 from kit.model.store import Store
-from kit.pipeline import floor
+from kit.pipeline import cache, floor
 from kit.pipeline.experiment import run_experiment
 
 
@@ -94,3 +97,116 @@ def test_rerun_builds_nothing_and_an_edit_rebuilds_exactly_that_variant(
     switched = measure(app, store=store, builder=other)
     assert switched.run.builder == other and not switched.reused
     assert len(builds) == 4
+
+
+def test_a_change_to_the_kits_code_remeasures_every_variant(
+    engine: Engine,
+    builds: list[str],
+    check: Any,
+    no_leaks: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The store holds rows measured by this very code; a simulated edit of a measurement
+    module (another code digest) must measure every variant again, the floor included."""
+    app = tmp_path / "eng-good"
+    shutil.copytree(check.app_dir("eng-good"), app)
+    store = Store(tmp_path / "store")
+
+    def measure() -> Results:
+        return run_experiment(
+            app, store=store, profile="local", trials=1, warmups=0, engine=engine, progress=False
+        )
+
+    first = measure()
+    assert not first.reused and len(builds) == 4
+    assert len(measure().reused) == 2  # unchanged code: reused
+    builds.clear()
+    monkeypatch.setattr(cache, "code_digest", lambda: "kit/measure/size.py was edited")
+    edited = measure()
+    assert not edited.reused and len(builds) == 4
+    keys = {r.variant: r.cache_key for r in first.image_rows}
+    assert all(r.cache_key != keys[r.variant] for r in edited.image_rows)
+    assert edited.floor_rows and all(r.cached_from is None for r in edited.image_rows)
+
+
+# Patterns where docker-py's reading and the engine's could part: negation after a wildcard,
+# a folder with an exception inside, `**`, a leading slash, a one-level `*`, the Dockerfile and
+# .dockerignore themselves (sent by docker-py, dropped by the engine when listed).
+DOCKERIGNORE = """\
+# comments and blank lines are not patterns
+
+*.log
+!keep.log
+build/
+**/*.tmp
+docs/**
+!docs/README.md
+/top-only.txt
+sub/*/deep.txt
+Dockerfile.*
+.dockerignore
+"""
+FILES = (
+    "a.txt",
+    "x.log",
+    "keep.log",
+    "build/out.bin",
+    "src/code.py",
+    "src/mod.tmp",
+    "src/deeper/mod.tmp",
+    "docs/guide.md",
+    "docs/README.md",
+    "top-only.txt",
+    "lib/top-only.txt",
+    "sub/one/deep.txt",
+    "sub/one/other.txt",
+    "sub/one/two/deep.txt",
+    "nested/.hidden",
+    "space name.txt",
+)
+
+
+def test_the_context_in_the_key_is_the_context_the_engine_receives(
+    engine: Engine, busybox: str, tmp_path: Path, no_leaks: None
+) -> None:
+    """What the cache key hashes (``context_files``) against what a build really copied in:
+    ``COPY . /ctx/`` and the engine's own archive of /ctx."""
+    context = tmp_path / "ctx"
+    for rel in FILES:
+        (context / rel).parent.mkdir(parents=True, exist_ok=True)
+        (context / rel).write_text(rel)
+    (context / "empty-dir").mkdir()
+    (context / ".dockerignore").write_text(DOCKERIGNORE)
+    (context / "Dockerfile.ctx").write_text(f"FROM {busybox}\nCOPY . /ctx/\n")
+    tag = "kitexp/eng-context:ctx-local"
+    built = engine.builds.build(
+        str(context), "Dockerfile.ctx", tag=tag, buildargs={}, labels={}, nocache=True
+    )
+    assert built.image_id, built.log_tail
+    container = engine.api.create_container(tag, command=["true"], network_disabled=True)["Id"]
+    try:
+        stream, _ = engine.api.get_archive(container, "/ctx")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            received = {
+                m.name.removeprefix("ctx/") for m in archive.getmembers() if m.name != "ctx"
+            }
+    finally:
+        engine.api.remove_container(container, force=True)
+    keyed = set(context_files(context, "Dockerfile.ctx"))
+    # What the engine drops of what it is sent: the Dockerfile and .dockerignore, listed there.
+    assert keyed - received == {"Dockerfile.ctx", ".dockerignore"}
+    assert received - keyed == set()
+    # And the expectation worked out by hand from the patterns above:
+    files = {p for p in received if (context / p).is_file()}
+    assert files == {
+        "a.txt",
+        "keep.log",
+        "src/code.py",
+        "docs/README.md",
+        "lib/top-only.txt",
+        "sub/one/other.txt",
+        "sub/one/two/deep.txt",
+        "nested/.hidden",
+        "space name.txt",
+    }

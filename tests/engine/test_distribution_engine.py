@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 from conftest import Check
-from prereq import unavailable
+from prereq import need_registry
 
 from kit.engine import Engine
-from kit.errors import RegistryError
 from kit.host.registry import Registry, local_registry
 from kit.measure.payoffs.capacity import measure_capacity
 from kit.measure.payoffs.distribution import measure_distribution
@@ -33,13 +32,9 @@ REPO = "kitexp/eng-dist"
 
 @pytest.fixture()
 def registry() -> Iterator[Registry]:
-    try:
-        with local_registry() as running:
-            yield running
-    except RegistryError as exc:
-        if "could not be installed" in exc.message:
-            unavailable(f"{exc.message} ({exc.hint})")
-        raise
+    need_registry()
+    with local_registry() as running:
+        yield running
 
 
 @pytest.fixture()
@@ -142,29 +137,21 @@ def test_registry_killed_mid_push_fails_the_trial(
 
 
 def test_port_in_use_picks_another() -> None:
+    need_registry()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
         held.bind(("127.0.0.1", 0))
         held.listen()
         busy = held.getsockname()[1]
-        try:
-            context = local_registry(port=busy)
-            running = context.__enter__()
-        except RegistryError as exc:
-            unavailable(f"{exc.message} ({exc.hint})")
-        try:
+        with local_registry(port=busy) as running:
             assert running.host != f"127.0.0.1:{busy}" and running.answers()
-        finally:
-            context.__exit__(None, None, None)
 
 
 def test_every_exit_path_stops_and_wipes() -> None:
-    try:
-        with pytest.raises(KeyboardInterrupt), local_registry() as running:
-            pid, storage = running.pid, running.storage
-            assert running.answers() and storage is not None and storage.is_dir()
-            raise KeyboardInterrupt
-    except RegistryError as exc:
-        unavailable(f"{exc.message} ({exc.hint})")
+    need_registry()
+    with pytest.raises(KeyboardInterrupt), local_registry() as running:
+        pid, storage = running.pid, running.storage
+        assert running.answers() and storage is not None and storage.is_dir()
+        raise KeyboardInterrupt
     assert pid is not None and _pid_gone(pid)
     assert storage is not None and not storage.parent.exists()
 

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prereq import need_image
+from prereq import need_image, need_root
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import ContainerExitError
+from kit.measure.floor.fatrace import Procs
 from kit.measure.floor.trace import Floor, measure_floor, x_floor
 from kit.measure.surface import AttackSurface, attack_surface
 from kit.spec.app import load_app
@@ -19,7 +20,7 @@ from kit.spec.experiment import Probe
 pytestmark = pytest.mark.engine
 
 #: The floor is traced with fanotify; without root measure_floor returns no floor, with a reason.
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="fanotify needs root")
+needs_root = pytest.mark.usefixtures("as_root")
 REPO = "kitexp/floor-test"  # not eng-*: the engine suite untags those after each test
 ROOT = Path(__file__).resolve().parents[2]
 DEBIAN = "kitbase/debian:12"
@@ -49,6 +50,19 @@ CMD ["sh", "-c", "ls / >/dev/null; cat /etc/os-release"]
     "fails": """FROM kitbase/busybox:1
 CMD ["sh", "-c", "exit 3"]
 """,
+    # Two containers of this image: the traced one reads /data/mine, a bystander /data/other.
+    "two-readers": """FROM kitbase/busybox:1
+RUN mkdir /data && echo mine > /data/mine && head -c 300000 /dev/zero > /data/other
+CMD ["sh", "-c", "cat /data/mine"]
+""",
+    # A server that forks: a subshell reads /data/worker, then execs httpd, which forks a child
+    # per connection to read /www/index.html. The probe's 200 needs all of it; /data/never is
+    # read by nobody.
+    "forking": """FROM kitbase/busybox:1
+RUN mkdir /data /www && echo w > /data/worker && echo n > /data/never \\
+ && echo hello > /www/index.html
+CMD ["sh", "-c", "(cat /data/worker >/dev/null; exec httpd -f -p 127.0.0.1:$PORT -h /www) & wait"]
+""",
 }
 
 
@@ -76,12 +90,19 @@ def images(
         engine.images.remove_dangling_since(before)
 
 
+@pytest.fixture()
+def as_root() -> None:
+    need_root("the floor is traced with fanotify")
+
+
 def _size(engine: Engine, ref: str) -> int:
     return int(engine.api.inspect_image(ref)["Size"])
 
 
 def _traced(result: Floor) -> dict[str, int]:
     assert result.reason is None, result.reason
+    # Attributed to the container's own processes, never the fallback that counts every reader.
+    assert result.method == "fatrace+proc-connector"
     assert result.floor_bytes is not None and result.floor_bytes > 0
     assert result.floor_bytes == sum(f.bytes for f in result.files)
     assert len({f.path for f in result.files}) == len(result.files)
@@ -108,7 +129,6 @@ def test_static_binary_on_scratch_is_its_own_floor(engine: Engine, images: dict[
     result = measure_floor(engine, images["static"], Probe(kind="exit"))
     files = _traced(result)
     assert set(files) == {"/bin/busybox"}
-    assert result.method == "fatrace+proc-connector"
     ratio = x_floor(_size(engine, images["static"]), result)
     assert ratio == pytest.approx(1.0, abs=0.05)
     assert not _fatrace_children()
@@ -160,6 +180,62 @@ def test_dynamic_binaries_bring_loader_and_libc(engine: Engine, images: dict[str
 def test_failing_probe_raises_and_cleans_up(engine: Engine, images: dict[str, str]) -> None:
     with pytest.raises(ContainerExitError):
         measure_floor(engine, images["fails"], Probe(kind="exit"))
+    assert not _fatrace_children()
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_another_container_of_the_same_image_is_not_counted(
+    engine: Engine, images: dict[str, str]
+) -> None:
+    """A bystander container of the same image reads the image's /data/other the whole time;
+    only the traced container's processes count, so the floor is busybox and /data/mine."""
+    bystander = engine.containers.create(
+        images["two-readers"],
+        labels={RUN_LABEL: "floor-test-bystander"},
+        environment={},
+        network_mode="none",
+        command=["sh", "-c", "while true; do cat /data/other >/dev/null; sleep 0.05; done"],
+    )
+    try:
+        engine.containers.start(bystander)
+        result = measure_floor(engine, images["two-readers"], Probe(kind="exit"))
+    finally:
+        engine.containers.remove(bystander)
+    files = _traced(result)
+    assert set(files) == {"/bin/busybox", "/data/mine"}
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_a_server_that_forks_workers_counts_what_they_read(
+    engine: Engine, images: dict[str, str]
+) -> None:
+    probe = Probe(kind="http", path="/", timeout_s=30)
+    files = _traced(measure_floor(engine, images["forking"], probe))
+    assert set(files) == {"/bin/busybox", "/data/worker", "/www/index.html"}
+    assert (files["/data/worker"], files["/www/index.html"]) == (len("w\n"), len("hello\n"))
+
+
+class _LosingProcs(Procs):
+    """The process connector as it is when its socket buffer overflowed (ENOBUFS)."""
+
+    def stop(self) -> None:
+        super().stop()
+        self.lost = True
+
+
+@needs_root
+@pytest.mark.usefixtures("no_leaks")
+def test_lost_process_events_make_the_floor_unknown(
+    engine: Engine, images: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without every fork the container's processes cannot be told from the host's: the floor
+    is unknown, with the reason, rather than a sum over every process that read the layers."""
+    monkeypatch.setattr("kit.measure.floor.trace.Procs", _LosingProcs)
+    result = measure_floor(engine, images["two-readers"], Probe(kind="exit"))
+    assert result.floor_bytes is None and result.files == ()
+    assert result.reason is not None and "process events were lost" in result.reason
     assert not _fatrace_children()
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import platform
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
 from kit import cli
 from kit.model.results import Results
 from kit.model.store import load_results
+from kit.pipeline import experiment
+from kit.util.locks import engine_users
 
 
 def test_exit_probe_app_through_the_cli(check, no_leaks: None, tmp_path: Path, capsys) -> None:
@@ -86,3 +93,51 @@ def test_log_probe_app(
 
     loaded = load_results(results.save(tmp_path / "out"))
     assert loaded == results
+
+
+def test_a_variants_profile_override_is_what_gets_built(
+    engine, measure: Callable[..., Results], check, no_leaks: None
+) -> None:
+    """``[variants.plain.profiles.local] dockerfile = ...``: under local the override is built,
+    recorded and measured; the other variant keeps its own Dockerfile."""
+    app = check.app_dir("eng-override")
+    results = measure("eng-override")
+    plain, other = check.ok(results, "plain"), check.ok(results, "other")
+    override = app / "local" / "Dockerfile.plain"
+    assert plain.dockerfile == "local/Dockerfile.plain"
+    assert plain.dockerfile_sha256 == hashlib.sha256(override.read_bytes()).hexdigest()
+    assert other.dockerfile == "Dockerfile.other"
+    # The engine's own view of the image: the override's two RUNs on busybox's layers, and
+    # the file it wrote.
+    image = engine.api.inspect_image(plain.tag)
+    base = engine.api.inspect_image("kitbase/busybox:1")
+    assert len(image["RootFS"]["Layers"]) == len(base["RootFS"]["Layers"]) + 2 == plain.layers
+    container = engine.api.create_container(plain.tag, command=["true"], network_disabled=True)
+    try:
+        stream, _ = engine.api.get_archive(container["Id"], "/which")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.extractfile("which")
+            assert member is not None and member.read() == b"local-override\n"
+    finally:
+        engine.api.remove_container(container["Id"], force=True)
+
+
+def test_a_run_holds_the_engine_as_in_use_while_it_runs(
+    engine, measure: Callable[..., Results], no_leaks: None, monkeypatch
+) -> None:
+    """What ``kit clean`` reads to refuse: the run is named as a user of the engine while it
+    measures, and no longer once it is done."""
+    info = engine.info()
+    key = info.daemon_id or info.host
+    seen: list[list[str]] = []
+    real = experiment.measure_variant
+
+    def recording(*args: object, **kwargs: object) -> object:
+        seen.append(engine_users(key))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "measure_variant", recording)
+    results = measure("eng-good")
+    me = f"pid {os.getpid()} on {platform.node()}: run {results.run.run_id} of eng-good"
+    assert seen == [[me], [me]]
+    assert me not in engine_users(key)

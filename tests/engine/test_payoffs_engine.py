@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
+from prereq import need_registry
 
 from kit import cli
 from kit.engine import Engine
+from kit.host.registry import local_registry, slug
 from kit.model.store import Store
 
 
@@ -52,3 +55,63 @@ def test_payoffs_through_the_cli(
     assert again.run.run_id != results.run.run_id
     assert again.distribution_rows == results.distribution_rows
     assert {r.variant for r in again.reused} == set(rows)
+
+
+def test_an_external_registry_end_to_end(
+    engine: Engine,
+    check,
+    no_leaks: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--registry URL``: a second docker-registry this test starts; the kit pushes to it and
+    pulls from it, never starts one of its own, and the bytes it reports are the manifests'."""
+    need_registry()
+
+    def forbidden() -> None:
+        raise AssertionError("the kit started a registry of its own")
+
+    monkeypatch.setattr("kit.pipeline.payoffs.local_registry", forbidden)
+    store = tmp_path / "store"
+    with local_registry() as theirs:
+        assert theirs.storage is not None
+        argv = ["measure", str(check.app_dir("eng-rebuild")), "--profile", "local", "--quiet"]
+        extra = ["--trials", "1", "--distribution", "1", "--registry", theirs.url]
+        assert cli.main([*argv, *extra, "--store", str(store)]) == 0, capsys.readouterr().err
+        results = Store(store).results()
+        repositories = theirs.storage / "docker/registry/v2/repositories"
+        pushed_to = {p.name for p in repositories.iterdir()}
+        # Read from the registry's own HTTP API, not through the kit.
+        manifests = {
+            variant: requests.get(
+                f"{theirs.url}/v2/{slug(variant)}/manifests/kit",
+                headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+                timeout=30,
+            ).json()
+            for variant in ("deps-first", "copy-first")
+        }
+    assert pushed_to == {slug(v) for v in manifests}
+    cold = {d.variant: d for d in results.distribution_rows if d.mode == "cold"}
+    assert {v: d.status for v, d in cold.items()} == {v: "ok" for v in manifests}
+    assert [r.trial for r in results.distribution_rows] == [0, 0, 0, 0]
+    # What each push sent, worked out from the registry's manifests in the order the trials
+    # ran: the config (always sent) and the layers the registry did not hold yet. A warm trial
+    # first pushes the sibling (here, the other variant); the registry is never emptied.
+    held: set[str] = set()
+
+    def layers(variant: str) -> dict[str, int]:
+        return {layer["digest"]: layer["size"] for layer in manifests[variant]["layers"]}
+
+    for row in results.distribution_rows:
+        if row.mode == "warm":
+            held |= set(layers(next(v for v in manifests if v != row.variant)))
+        new = {d: size for d, size in layers(row.variant).items() if d not in held}
+        sent = manifests[row.variant]["config"]["size"] + sum(new.values())
+        assert (row.status, row.pushed_bytes) == ("ok", sent), row
+        held |= set(layers(row.variant))
+    for variant in manifests:
+        image = engine.api.inspect_image(check.tag("eng-rebuild", variant))
+        assert image["RepoTags"] == [check.tag("eng-rebuild", variant)]
+        assert not [d for d in image.get("RepoDigests") or [] if d.startswith(theirs.host)]
+    assert all(r.push_median_s and r.pull_median_s for r in results.ok)

@@ -1,15 +1,19 @@
 """Notebook smoke tests: papermill executes each notebook with small parameters on the engine.
 
-(nbval separately re-executes the committed notebooks and compares their checked cells; see
-the Makefile's `test` target.)"""
+(nbval separately re-executes copies of the committed notebooks and compares their checked
+cells; see nbval_copies.py and the Makefile's `test` target. Under `make test` these tests use
+nbval's store and parameters, so they reuse what nbval measured minutes before; alone, they
+measure on a store of their own.)"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from nbval_copies import STORE_VARIABLE, parameters
 
 from kit import Results, load_results
 from kit.engine import Engine
@@ -20,21 +24,16 @@ pytestmark = pytest.mark.engine
 
 
 @pytest.fixture(scope="module")
-def node_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store for 01 and 04: both measure node-server, so 04 reuses 01's variants."""
-    return tmp_path_factory.mktemp("node-store")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store for 01 … 04 (04 reuses 01's node-server variants): nbval's under make test."""
+    shared = os.environ.get(STORE_VARIABLE)
+    return Path(shared) if shared else tmp_path_factory.mktemp("notebook-store")
 
 
-def run(
-    name: str, tmp_path: Path, trials: int, store: Path | None = None, **more: Any
-) -> tuple[dict[str, Any], Results, str]:
-    """Execute a notebook with small parameters; return its papermill record, results and page."""
-    store = store or tmp_path / "results"
+def run(name: str, tmp_path: Path, store: Path) -> tuple[dict[str, Any], Results, str]:
+    """Execute a notebook with nbval's parameters; return its papermill record, results, page."""
     ipynb, html = execute(
-        REPO / "notebooks" / name,
-        tmp_path / "out",
-        {"profile": "local", "trials": trials, "store": str(store), **more},
-        progress=False,
+        REPO / "notebooks" / name, tmp_path / "out", parameters(name, store), progress=False
     )
     nb = nbformat.read(ipynb, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -45,9 +44,9 @@ def run(
 
 
 def test_01_runs_with_small_parameters(
-    engine: Engine, busybox: str, tmp_path: Path, node_store: Path
+    engine: Engine, busybox: str, tmp_path: Path, store: Path
 ) -> None:
-    papermill, results, page = run("01_base_images.ipynb", tmp_path, trials=2, store=node_store)
+    papermill, results, page = run("01_base_images.ipynb", tmp_path, store)
     assert papermill["parameters"]["trials"] == 2
     assert {r.variant for r in results.ok} == {
         "full",
@@ -67,8 +66,10 @@ def test_01_runs_with_small_parameters(
     ).replace("</strong>", "**")
 
 
-def test_02_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
-    _, results, page = run("02_layers.ipynb", tmp_path, trials=1)
+def test_02_runs_with_small_parameters(
+    engine: Engine, busybox: str, tmp_path: Path, store: Path
+) -> None:
+    _, results, page = run("02_layers.ipynb", tmp_path, store)
     variants = {r.variant for r in results.ok}
     assert variants == {"naive", "chained", "no-cleanup", "cleanup-later", "busybox"}
     # Every variant was dissected: one layer row per engine layer, and a compressed size.
@@ -80,8 +81,10 @@ def test_02_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
     assert "DL3009" in page
 
 
-def test_03_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: Path) -> None:
-    _, results, page = run("03_multistage.ipynb", tmp_path, trials=1)
+def test_03_runs_with_small_parameters(
+    engine: Engine, busybox: str, tmp_path: Path, store: Path
+) -> None:
+    _, results, page = run("03_multistage.ipynb", tmp_path, store)
     rows = {r.variant: r for r in results.ok}
     assert set(rows) == {"full", "slim", "multistage", "closure"}
     # The floor was traced on the smallest variant and every variant is measured against it.
@@ -93,16 +96,9 @@ def test_03_runs_with_small_parameters(engine: Engine, busybox: str, tmp_path: P
 
 
 def test_04_runs_with_small_parameters(
-    engine: Engine, busybox: str, tmp_path: Path, node_store: Path
+    engine: Engine, busybox: str, tmp_path: Path, store: Path
 ) -> None:
-    _, results, page = run(
-        "04_distribution.ipynb",
-        tmp_path,
-        trials=2,
-        store=node_store,
-        push_trials=1,
-        rebuild_trials=2,
-    )
+    _, results, page = run("04_distribution.ipynb", tmp_path, store)
     rows = {r.variant: r for r in results.ok}
     assert set(rows) == {"full", "slim", "copy-first", "multistage", "closure"}
     # Every variant was pushed and pulled cold through the registry, and rebuilt after an edit.

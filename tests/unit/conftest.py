@@ -1,11 +1,29 @@
-"""Unit-suite fixtures: an :class:`Engine` over the recorded-JSON fake, never a real engine."""
+"""Unit-suite fixtures: an :class:`Engine` over the recorded-JSON fake, never a real engine.
+
+Every unit test (and every process it starts) sees ``DOCKER_HOST`` pointing at a socket that does
+not exist, so a unit test that reaches for an engine fails to connect instead of quietly using
+whatever dockerd runs on the machine: the engine tier (tests/engine) is where the engine is.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from fake_api import FakeAPIClient, FakeDockerClient
 
 from kit.engine import Engine
+
+NO_ENGINE = "unix:///nonexistent/kit-unit-tests/docker.sock"
+
+
+@pytest.fixture(autouse=True)
+def _no_engine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    monkeypatch.setenv("DOCKER_HOST", NO_ENGINE)
+    # The SDK falls back to the docker CLI's current context when DOCKER_HOST is unset; with it
+    # set the context is never read, and a private config folder keeps the CLI's own out too.
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path_factory.mktemp("docker-config")))
+    assert not Path(NO_ENGINE.removeprefix("unix://")).exists()
 
 
 @pytest.fixture()

@@ -20,7 +20,7 @@ from prereq import unavailable
 
 from kit.errors import LockedError
 from kit.runs.batch import BatchResult, CellResult, run_batch
-from kit.runs.cell import CellError
+from kit.runs.cell import CellError, CellSpec, request_stop, run_cell
 from kit.util.locks import file_lock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -299,3 +299,39 @@ def test_ctrl_c_leaves_no_kernel_no_temp_dir_and_a_resumable_state(
     resumed = run_batch(matrix, run_id=run_id, runs_dir=tmp_path / "runs", quiet=True)
     assert [(c.status, c.skipped) for c in resumed.cells] == [("ok", False), ("ok", False)]
     assert _kernels_of(run_id) == []
+
+
+def test_a_cell_on_a_worker_thread_stops_when_the_batch_asks(tmp_path: Path) -> None:
+    """A worker thread never sees SIGINT: the batch's stop file stops the cell as a first Ctrl-C
+    does (the kernel interrupted, the cell ``interrupted``, the kernel gone)."""
+    block, ready = tmp_path / "block", tmp_path / "ready"
+    block.touch()
+    notebook(
+        tmp_path / "blocks.ipynb",
+        BLOCKS,
+        f"block = {str(block)!r}\nready = {str(ready)!r}\nstubborn = False\n",
+    )
+    spec = CellSpec(
+        notebook=str(tmp_path / "blocks.ipynb"),
+        output=str(tmp_path / "out.ipynb"),
+        parameters=(),
+        timeout_s=120,
+        env=(("KIT_BATCH_ID", f"stop-{tmp_path.name}"),),
+        unset=(),
+        tmp_root=str(tmp_path / ".tmp"),
+        stop_file=str(tmp_path / "stop"),
+    )
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(run_cell, spec)
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert not future.done() and time.monotonic() < deadline
+            time.sleep(0.1)
+        request_stop(tmp_path / "stop")
+        outcome = future.result(timeout=60)
+    assert outcome.status == "interrupted"
+    assert outcome.error is not None and outcome.error.ename == "KeyboardInterrupt"
+    assert _kernels_of(f"stop-{tmp_path.name}") == []
+    # A cell handed out after the stop does not start at all.
+    late = run_cell(dataclasses.replace(spec, output=str(tmp_path / "late.ipynb")))
+    assert late.status == "interrupted" and not (tmp_path / "late.ipynb").exists()

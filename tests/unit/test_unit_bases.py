@@ -100,19 +100,88 @@ def recipes() -> dict[str, str]:
     return {spec.ref: spec.recipe() for spec in BASES}
 
 
-def test_recipes_are_stable_and_distinct(dockerfiles: Path) -> None:
-    first = recipes()
-    assert first == recipes()
-    assert len(set(first.values())) == len(BASES)
-    assert first["kitbase/debian:12"] == hashlib.sha256(ROOTFS_RECIPE.encode()).hexdigest()
-    assert bases.dockerfiles_dir() == dockerfiles
+def sha(*parts: str) -> str:
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
-def test_busybox_recipe_is_its_text_and_its_parent(dockerfiles: Path) -> None:
-    text = (dockerfiles / "bases" / "busybox-1.Dockerfile").read_text()
-    digest = hashlib.sha256(text.encode())
-    digest.update(by_ref("kitbase/debian:12").recipe().encode())
-    assert by_ref("kitbase/busybox:1").recipe() == digest.hexdigest()
+# Recipes worked out by hand (no call to the code under test), on base Dockerfiles and helper
+# files written here so that their parents are known: a recipe is sha256 of the Dockerfile's text,
+# then of each helper file as name, NUL, bytes, then of each parent's recipe (hex) in FROM order;
+# the root's is sha256 of ROOTFS_RECIPE (no host CAs).
+OWN_BASES = {
+    "debian-12-slim.Dockerfile": "FROM kitbase/debian:12 AS trim\nRUN trim\nFROM scratch\n",
+    "busybox-1.Dockerfile": "ARG DEBIAN=kitbase/debian:12\nFROM ${DEBIAN} AS get\nFROM scratch\n",
+    "node-18-full.Dockerfile": "FROM kitbase/debian:12\nRUN node full\n",
+    "node-18-slim.Dockerfile": "FROM kitbase/debian:12-slim\nRUN node slim\n",
+    # Two parents: npm from the slim node base, onto the slim root.
+    "node-18-runtime.Dockerfile": (
+        "FROM kitbase/node:18-slim AS npm\nFROM kitbase/debian:12-slim\nCOPY --from=npm / /\n"
+    ),
+    "node-18-runtime-nonroot.Dockerfile": "FROM kitbase/node:18-runtime\nUSER 65532\n",
+    "python-3.11-full.Dockerfile": "FROM kitbase/debian:12\nRUN python full\n",
+    "python-3.11-slim.Dockerfile": "FROM kitbase/debian:12-slim\nRUN python slim\n",
+    "python-3.11-runtime.Dockerfile": "FROM kitbase/python:3.11-slim AS py\nFROM scratch\n",
+    "python-3.11-runtime-nonroot.Dockerfile": "FROM kitbase/python:3.11-runtime\nUSER 65532\n",
+}
+OWN_FILES = {"node-entrypoint.sh": "#!/bin/sh\nexec node\n", "runtime-rootfs.sh": "#!/bin/sh\n:\n"}
+
+
+def with_file(name: str) -> str:
+    return f"{name}\0{OWN_FILES[name]}"
+
+
+def by_hand() -> dict[str, str]:
+    text = OWN_BASES
+    debian = sha(ROOTFS_RECIPE)
+    slim = sha(text["debian-12-slim.Dockerfile"], debian)
+    entry, rootfs = with_file("node-entrypoint.sh"), with_file("runtime-rootfs.sh")
+    node_slim = sha(text["node-18-slim.Dockerfile"], entry, slim)
+    node_runtime = sha(text["node-18-runtime.Dockerfile"], rootfs, node_slim, slim)
+    python_slim = sha(text["python-3.11-slim.Dockerfile"], slim)
+    python_runtime = sha(text["python-3.11-runtime.Dockerfile"], rootfs, python_slim)
+    return {
+        "kitbase/debian:12": debian,
+        "kitbase/debian:12-slim": slim,
+        "kitbase/busybox:1": sha(text["busybox-1.Dockerfile"], debian),
+        "kitbase/node:18-full": sha(text["node-18-full.Dockerfile"], entry, debian),
+        "kitbase/node:18-slim": node_slim,
+        "kitbase/node:18-runtime": node_runtime,
+        "kitbase/node:18-runtime-nonroot": sha(
+            text["node-18-runtime-nonroot.Dockerfile"], node_runtime
+        ),
+        "kitbase/python:3.11-full": sha(text["python-3.11-full.Dockerfile"], debian),
+        "kitbase/python:3.11-slim": python_slim,
+        "kitbase/python:3.11-runtime": python_runtime,
+        "kitbase/python:3.11-runtime-nonroot": sha(
+            text["python-3.11-runtime-nonroot.Dockerfile"], python_runtime
+        ),
+    }
+
+
+@pytest.fixture()
+def own_bases(dockerfiles: Path) -> Path:
+    for name, text in {**OWN_BASES, **OWN_FILES}.items():
+        (dockerfiles / "bases" / name).write_text(text)
+    return dockerfiles
+
+
+def test_recipes_are_worked_out_from_text_and_parents(own_bases: Path) -> None:
+    assert recipes() == by_hand()
+    assert len(set(by_hand().values())) == len(BASES)
+    assert bases.dockerfiles_dir() == own_bases
+
+
+def test_recipes_are_stable(dockerfiles: Path) -> None:
+    assert recipes() == recipes()
+
+
+def test_a_parent_named_through_a_build_arg_default(own_bases: Path) -> None:
+    full = own_bases / "bases" / "node-18-full.Dockerfile"
+    text = "ARG DEBIAN=kitbase/debian:12-slim\nFROM ${DEBIAN}\nRUN node full\n"
+    full.write_text(text)
+    # The same kind of text on the slim parent: its recipe follows the slim root's.
+    expected = sha(text, with_file("node-entrypoint.sh"), by_hand()["kitbase/debian:12-slim"])
+    assert recipes() == {**by_hand(), "kitbase/node:18-full": expected}
 
 
 def test_editing_a_base_dockerfile_changes_its_recipe_and_its_childrens(dockerfiles: Path) -> None:

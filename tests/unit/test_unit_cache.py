@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from kit.engine import ImageInfo
-from kit.pipeline.cache import context_digest, step_key, variant_key
+from kit.pipeline import cache
+from kit.pipeline.cache import code_digest, context_digest, step_key, variant_key
 from kit.spec.app import load_app
 
 
@@ -30,26 +31,34 @@ def app_dir(tmp_path: Path) -> Path:
     (tmp_path / "app.sh").write_text("echo hi\n")
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "draft.md").write_text("ignored")
-    (tmp_path / ".dockerignore").write_text("# not sent\nnotes\nDockerfile.*\n")
+    # experiment.toml is not sent either, so each test below sees only the input it changes.
+    (tmp_path / ".dockerignore").write_text("# not sent\nnotes\n**/Dockerfile.*\nexperiment.toml\n")
     return tmp_path
 
 
 ENGINE = Bases({"kitbase/busybox:1": "sha256:bb", "kitbase/debian:12": "sha256:deb"})
 
 
-def keys(app_dir: Path, engine: Any = ENGINE, **parameters: Any) -> dict[str, str]:
+def keys(
+    app_dir: Path, engine: Any = ENGINE, profile: str = "local", **parameters: Any
+) -> dict[str, str]:
     app = load_app(app_dir)
     return {
         v.name: variant_key(
             engine,
             app,
-            v,
-            "local",
+            v.for_profile(profile),
+            profile,
             kit_version="0.1.0",
             parameters=parameters or {"trials": 3},
         )
         for v in app.variants
     }
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    assert set(before) == set(after)
+    return {v for v in before if before[v] != after[v]}
 
 
 def test_key_is_stable(app_dir: Path) -> None:
@@ -77,16 +86,107 @@ def test_file_mode_is_part_of_the_context(app_dir: Path) -> None:
     assert context_digest(app_dir, "Dockerfile.a") != before
 
 
-def test_base_image_id_build_args_and_parameters_are_inputs(app_dir: Path) -> None:
+def test_base_image_id_is_an_input_of_the_variants_built_on_it(app_dir: Path) -> None:
     before = keys(app_dir)
     rebuilt = Bases({**ENGINE.known, "kitbase/debian:12": "sha256:newer"})
-    moved = keys(app_dir, rebuilt)
-    assert moved["b"] != before["b"] and moved["a"] == before["a"]
-    assert keys(app_dir, trials=5) != before
+    assert changed(before, keys(app_dir, rebuilt)) == {"b"}
+
+
+def test_parameters_are_an_input_of_every_variant(app_dir: Path) -> None:
+    before = keys(app_dir)
+    assert changed(before, keys(app_dir, trials=5)) == {"a", "b"}
+    assert changed(before, keys(app_dir, trials=3, warmups=1)) == {"a", "b"}
+    assert keys(app_dir, trials=3) == before
+
+
+def test_build_args_are_an_input_of_their_variant(app_dir: Path) -> None:
+    before = keys(app_dir)
     (app_dir / "experiment.toml").write_text(
         '[variants.b]\nargs = { BASE = "kitbase/busybox:1" }\n'
     )
-    assert keys(app_dir)["b"] != before["b"]
+    assert changed(before, keys(app_dir)) == {"b"}
+    # A profile's args reach every variant, even one that declares no ARG.
+    (app_dir / "experiment.toml").write_text('[profiles.local.args]\nEXTRA = "1"\n')
+    assert changed(before, keys(app_dir)) == {"a", "b"}
+
+
+def test_profile_is_an_input_of_every_variant(app_dir: Path) -> None:
+    # No profile changes a base here, so only the profile's own name tells the keys apart.
+    assert changed(keys(app_dir), keys(app_dir, profile="hub")) == {"a", "b"}
+
+
+def test_probe_is_an_input_of_every_variant(app_dir: Path) -> None:
+    before = keys(app_dir)
+    (app_dir / "experiment.toml").write_text('[probe]\nkind = "log"\npattern = "ready"\n')
+    after = keys(app_dir)
+    assert changed(before, after) == {"a", "b"}
+    (app_dir / "experiment.toml").write_text('[probe]\nkind = "log"\npattern = "up"\n')
+    assert changed(after, keys(app_dir)) == {"a", "b"}
+
+
+def test_a_variants_profile_override_is_its_dockerfile_there(app_dir: Path) -> None:
+    (app_dir / "hub").mkdir()
+    override = app_dir / "hub" / "Dockerfile.a"
+    override.write_text("FROM kitbase/busybox:1\nCOPY app.sh /hub\n")
+    (app_dir / "experiment.toml").write_text(
+        '[variants.a.profiles.hub]\ndockerfile = "hub/Dockerfile.a"\n'
+    )
+    hub, local = keys(app_dir, profile="hub"), keys(app_dir)
+    override.write_text("FROM kitbase/busybox:1\nCOPY app.sh /hub2\n")
+    assert changed(hub, keys(app_dir, profile="hub")) == {"a"}
+    # Under local the override is not built (and, ignored, not sent): nothing changes.
+    assert keys(app_dir) == local
+
+
+def test_the_kits_measuring_code_is_an_input_of_every_variant(
+    app_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = keys(app_dir)
+    monkeypatch.setattr(cache, "code_digest", lambda: "another version of kit/measure")
+    assert changed(before, keys(app_dir)) == {"a", "b"}
+
+
+@pytest.fixture
+def kit_copy(tmp_path: Path) -> Path:
+    """A copy of the kit's source, for edits the real package must never see."""
+    import shutil
+
+    copy = tmp_path / "kit"
+    shutil.copytree(cache.KIT_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_code_digest_follows_every_measuring_module(kit_copy: Path) -> None:
+    original = code_digest(kit_copy)
+    assert original == code_digest(cache.KIT_ROOT)  # paths relative to the package, bytes
+    for module in (
+        "measure/size.py",
+        "measure/anatomy/gzipsize.py",
+        "pipeline/variant.py",
+        "engine/containers.py",
+        "spec/dockerfile.py",
+        "util/stats.py",
+        "model/rows.py",
+        "config.py",
+    ):
+        path = kit_copy / module
+        text = path.read_text()
+        path.write_text(text + "\n# edited\n")
+        code_digest.cache_clear()
+        assert code_digest(kit_copy) != original, module
+        path.write_text(text)
+    (kit_copy / "measure" / "new_quantity.py").write_text("X = 1\n")
+    code_digest.cache_clear()
+    assert code_digest(kit_copy) != original
+
+
+def test_code_digest_ignores_the_layers_above_the_pipeline(kit_copy: Path) -> None:
+    original = code_digest(kit_copy)
+    for module in ("views/images/text.py", "runs/report.py", "cli/main.py", "bench/start.py"):
+        path = kit_copy / module
+        path.write_text(path.read_text() + "\n# edited\n")
+    code_digest.cache_clear()
+    assert code_digest(kit_copy) == original
 
 
 def test_a_missing_base_gives_a_key_of_its_own(app_dir: Path) -> None:

@@ -5,6 +5,9 @@ Both tests make starting a real dockerd impossible: process creation and apt are
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +62,41 @@ def test_up_with_dead_docker_host_names_it(
     assert "DOCKER_HOST" in str(info.value)
     assert "unset DOCKER_HOST" in (info.value.hint or "")
     assert not (no_process_spawning / "dockerd.pid").exists()
+
+
+def test_the_default_place_adds_no_flag_and_a_private_one_names_everything(
+    tmp_path: Path,
+) -> None:
+    assert daemon.Place().args() == []
+    assert daemon.Place().host == "unix:///var/run/docker.sock"
+    assert daemon.Place().containerd_pidfile == Path("/var/run/docker/containerd/containerd.pid")
+    own = daemon.Place(
+        socket=tmp_path / "s.sock",
+        pidfile=tmp_path / "d.pid",
+        data_root=tmp_path / "data",
+        exec_root=tmp_path / "exec",
+    )
+    assert own.args() == [
+        "-H",
+        f"unix://{tmp_path / 's.sock'}",
+        "--pidfile",
+        str(tmp_path / "d.pid"),
+        "--data-root",
+        str(tmp_path / "data"),
+        "--exec-root",
+        str(tmp_path / "exec"),
+    ]
+    assert own.containerd_pidfile == tmp_path / "exec" / "containerd" / "containerd.pid"
+
+
+def test_a_zombie_is_not_alive() -> None:
+    """kill(pid, 0) succeeds on a zombie; /proc says it is one (a child not yet reaped)."""
+    child = subprocess.Popen(["true"])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.kill(child.pid, 0)  # no error: the zombie is still there
+    assert daemon._pid_alive(child.pid) is False
+    assert daemon._pid_alive(os.getpid()) is True
+    child.wait()

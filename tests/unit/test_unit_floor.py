@@ -10,11 +10,18 @@ from typing import Any
 
 import pytest
 from fake_api import BUSYBOX, FakeAPIClient
+from prereq import need_root
 
 from kit.engine import Engine
 from kit.measure.floor import trace as floor
 from kit.measure.floor.elf import ImageFs, loader_closure, read_deps
-from kit.measure.floor.fatrace import TraceEvent, descendants, parse_fatrace_line
+from kit.measure.floor.fatrace import (
+    Procs,
+    TraceEvent,
+    container_pids,
+    descendants,
+    parse_fatrace_line,
+)
 from kit.measure.floor.trace import Floor, image_path, layer_roots, x_floor
 from kit.measure.surface import count_apk, count_dpkg
 from kit.spec.experiment import Probe
@@ -107,6 +114,48 @@ def test_descendants_follow_forks_below_the_init_only() -> None:
     assert descendants({100}, forks) == {100, 101, 102, 103}
     assert descendants({50}, forks) == {50, 60, 61}
     assert descendants({9}, forks) == {9}
+
+
+CONTAINER = "c0ffee" * 10 + "abcd"
+UPPER = "/var/lib/docker/overlay2/ctr/diff"
+
+
+def procs(forks: list[tuple[int, int]], inits: set[int], *, lost: bool = False) -> Procs:
+    """What the process connector reported, without a socket."""
+    found = Procs.__new__(Procs)
+    found.forks, found.inits, found.lost = forks, inits, lost
+    return found
+
+
+def event(pid: int, path: str, types: str = "RO") -> TraceEvent:
+    return TraceEvent("x", pid, types, path)
+
+
+def test_the_init_writes_the_exec_fifo_or_opens_the_upper_folder() -> None:
+    fifo = event(100, f"/run/docker/runtime-runc/moby/{CONTAINER}/exec.fifo", "WO")
+    forks = [(1, 100), (100, 101), (7, 200), (200, 201)]
+    assert container_pids([fifo], CONTAINER, UPPER, procs(forks, set())) == {100, 101}
+    # Another container's init (200) opens its own upper folder, not ours.
+    other = event(200, "/var/lib/docker/overlay2/other/diff", "O")
+    mine = event(100, UPPER, "O")
+    assert container_pids([other, mine], CONTAINER, UPPER, procs(forks, {100, 200})) == {100, 101}
+    # Opening the upper folder counts only for a process the connector saw become runc's init.
+    assert isinstance(container_pids([mine], CONTAINER, UPPER, procs(forks, {200})), str)
+
+
+def test_lost_process_events_give_a_reason_not_a_guess() -> None:
+    fifo = event(100, f"/run/docker/runtime-runc/moby/{CONTAINER}/exec.fifo", "WO")
+    found = container_pids([fifo], CONTAINER, UPPER, procs([(100, 101)], set(), lost=True))
+    assert found == (
+        "process events were lost (the process connector's buffer overflowed on a busy host), "
+        "so the container's processes cannot be told from the host's"
+    )
+
+
+def test_an_unseen_init_gives_a_reason() -> None:
+    reads = [event(100, "/var/lib/docker/overlay2/l1/diff/bin/sh")]
+    found = container_pids(reads, CONTAINER, UPPER, procs([(1, 100)], {100}))
+    assert found == "the container's init process was not seen, so its processes are unknown"
 
 
 # -- package databases --------------------------------------------------------------------------
@@ -261,8 +310,8 @@ def test_symlinks_resolve_inside_the_image(tmp_path: Path) -> None:
     assert fs.resolve("/missing") is None
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="whiteouts and trusted xattrs need root")
 def test_whiteouts_and_opaque_folders_hide_lower_files(tmp_path: Path) -> None:
+    need_root("whiteouts (character devices) and trusted xattrs")
     lower, upper = tmp_path / "lower", tmp_path / "upper"
     _write(lower, "/etc/gone", b"old")
     _write(lower, "/opt/app/old.js", b"old")
@@ -349,4 +398,4 @@ def test_layers_not_on_this_host_no_floor(
     fake_api.images_by_ref[BUSYBOX]["GraphDriver"]["Data"] = gone
     result = _floor(fake_engine)
     assert result.floor_bytes is None and "not on this host" in str(result.reason)
-    assert result.method == "fatrace"
+    assert result.method == "fatrace+proc-connector"

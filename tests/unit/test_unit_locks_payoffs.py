@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from results_factory import failed_row, image_row
 
+from kit.errors import LockedError
 from kit.model.rows import DistributionRow, RebuildRow
 from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
 from kit.spec.app import App
 from kit.spec.experiment import Probe
-from kit.util.locks import engine_lock
+from kit.util.locks import engine_idle, engine_in_use, engine_lock, engine_users
 
 
 def _first(engine_id: str, state: str, marks: str) -> None:
@@ -91,3 +92,64 @@ def test_medians_come_from_ok_cold_pushes_and_ok_rebuilds_only() -> None:
     (row,) = with_payoffs([image_row("slim")], payoffs)
     assert row.push_median_s == 4.0 and row.pull_median_s == 1.0 and row.pushed_bytes == 100
     assert row.rebuild_s == 0.4 and row.rebuild_steps == 2
+
+
+# -- the engine's users, for `kit clean` ----------------------------------------------------------
+def _use(engine_id: str, state: str, marks: str, what: str) -> None:
+    os.environ["KIT_STATE_DIR"] = state
+    with engine_in_use(engine_id, what):
+        Path(marks, f"{what}-in").touch()
+        while not Path(marks, "done").exists():
+            time.sleep(0.02)
+
+
+def test_engine_idle_names_every_user_and_waits_for_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, marks = str(tmp_path / "state"), str(tmp_path)
+    monkeypatch.setenv("KIT_STATE_DIR", state)
+    context = multiprocessing.get_context("fork")
+    users = [context.Process(target=_use, args=("d1", state, marks, w)) for w in ("run a", "run b")]
+    for user in users:
+        user.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not all(Path(marks, f"{w}-in").exists() for w in ("run a", "run b")):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        started = time.monotonic()
+        with pytest.raises(LockedError) as caught, engine_idle("d1", "kit clean refuses"):
+            pass
+        assert time.monotonic() - started < 5  # refused at once, not after a wait
+        message = str(caught.value)
+        for user, what in zip(users, ("run a", "run b"), strict=True):
+            assert f"pid {user.pid} on " in message and what in message
+        with engine_idle("d2", "another engine"):  # another engine's users are not ours
+            pass
+    finally:
+        Path(marks, "done").touch()
+        for user in users:
+            user.join(10)
+    with engine_idle("d1", "kit clean"):  # they are done: nobody uses the engine
+        assert engine_users("d1") == []
+
+
+def test_a_killed_users_file_does_not_hold_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, marks = str(tmp_path / "state"), str(tmp_path)
+    monkeypatch.setenv("KIT_STATE_DIR", state)
+    user = multiprocessing.get_context("fork").Process(
+        target=_use, args=("d1", state, marks, "killed run")
+    )
+    user.start()
+    deadline = time.monotonic() + 10
+    while not Path(marks, "killed run-in").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    user.kill()
+    user.join(10)
+    left = list((tmp_path / "state" / "locks").glob("*.users/*"))
+    assert len(left) == 1, "a killed run cannot remove its file"
+    with engine_idle("d1", "kit clean"):
+        assert not left[0].exists()

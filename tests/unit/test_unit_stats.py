@@ -93,6 +93,38 @@ def test_deterministic_interval() -> None:
     assert first.ci_low < first.ci_high
 
 
+# Intervals known by hand: with ``a`` constant, the bootstrap difference is b's resampled median
+# minus a's value, and b's resampled median has an exact distribution on few atoms. Each end of the
+# 95 % interval falls on an atom holding far more than 2.5 % of the mass, so 4000 rounds land on it
+# whatever the seed (the expected counts are hundreds; a miss needs a 6-sigma draw).
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        # median of 3 draws from {0, 1, 2}: P(0) = P(2) = 7/27 ≈ 26 % each → −1 … +1.
+        ([1.0, 1.0, 1.0], [0.0, 1.0, 2.0], -1.0, 1.0),
+        # median of 4 draws from {2, 2, 3, 3}: P(2) = P(3) = 5/16 ≈ 31 % each → +1 … +2.
+        ([1.0, 1.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0], 1.0, 2.0),
+        # median of 5 draws from {.58, .60, .60, .60, .62}: P(.58) = P(.62) = 0.0579 → +.28 … +.32.
+        ([0.30] * 5, [0.60, 0.60, 0.60, 0.62, 0.58], 0.28, 0.32),
+    ],
+)
+def test_bootstrap_interval_ends_known_by_hand(
+    a: list[float], b: list[float], low: float, high: float
+) -> None:
+    result = compare(a, b)
+    assert result is not None
+    assert result.ci_low == pytest.approx(low, abs=1e-12)
+    assert result.ci_high == pytest.approx(high, abs=1e-12)
+
+
+def test_medians_and_ratio_known_by_hand() -> None:
+    # medians 3 (of 1, 3, 8) and 6.5 (of 2, 6, 7, 9: (6 + 7) / 2): difference 3.5, ratio 6.5 / 3.
+    result = compare([8.0, 1.0, 3.0], [9.0, 2.0, 7.0, 6.0])
+    assert result is not None
+    assert result.difference == pytest.approx(3.5)
+    assert result.ratio == pytest.approx(6.5 / 3)
+
+
 @pytest.mark.parametrize(
     ("low", "high", "verdict"),
     [

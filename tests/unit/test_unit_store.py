@@ -130,3 +130,73 @@ def test_a_second_writer_waits_then_fails_naming_the_holder(tmp_path: Path) -> N
     # Once released, the next writer gets in.
     Store(tmp_path, lock_timeout_s=0.5).append(run("r1", "2026-11-27T23:00:00+00:00"))
     assert len(pd.read_parquet(tmp_path / "images" / "r1-tiny.parquet")) == 2
+
+
+# -- two writers at once, and a reader during a commit -------------------------------------------
+def _append_at(root: str, run_id: str, size: int, start: object) -> None:
+    start.wait()  # type: ignore[attr-defined]
+    Store(root).append(run(run_id, "2026-11-28T02:00:00+00:00", size))
+
+
+def test_two_processes_committing_at_the_same_moment_both_land_whole(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    writers = [
+        context.Process(target=_append_at, args=(str(tmp_path), f"w{i}", 100 + i, start))
+        for i in range(2)
+    ]
+    for writer in writers:
+        writer.start()
+    start.set()
+    for writer in writers:
+        writer.join(60)
+    assert [w.exitcode for w in writers] == [0, 0]
+    store = Store(tmp_path)
+    assert sorted(r.run.run_id for r in store.runs()) == ["w0", "w1"]
+    for i in range(2):
+        got = store.results(run_id=f"w{i}")
+        assert got.image_rows == run(f"w{i}", "2026-11-28T02:00:00+00:00", 100 + i).image_rows
+    images = store.table("images")
+    assert sorted(images.loc[images["variant"] == "slim", "size_bytes"]) == [100, 101]
+    # Every file is whole: no temp file left from either writer.
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".") and p.name != ".lock"]
+
+
+def _append_paused(root: str, mid: object, go: object) -> None:
+    """Append, stopping after the first table's part until told to go on."""
+    from kit.model import store as module
+
+    real = module.write_parquet
+    calls = []
+
+    def paused(path: Path, frame: pd.DataFrame) -> None:
+        real(path, frame)
+        calls.append(path)
+        if len(calls) == 1:
+            mid.set()  # type: ignore[attr-defined]
+            go.wait(60)  # type: ignore[attr-defined]
+
+    module.write_parquet = paused  # type: ignore[assignment]
+    Store(root).append(run("r2", "2026-11-28T01:00:00+00:00", 90))
+
+
+def test_a_reader_during_a_commit_sees_the_store_as_it_was(tmp_path: Path) -> None:
+    Store(tmp_path).append(run("r1", "2026-11-27T23:00:00+00:00", 100))
+    context = multiprocessing.get_context("fork")
+    mid, go = context.Event(), context.Event()
+    writer = context.Process(target=_append_paused, args=(str(tmp_path), mid, go))
+    writer.start()
+    try:
+        assert mid.wait(60), "the writer never wrote its first part"
+        assert (tmp_path / "images" / "r2-tiny.parquet").exists()  # a part without its commit
+        during = Store(tmp_path)
+        assert [r.run.run_id for r in during.runs()] == ["r1"]
+        assert list(during.table("images")["run_id"]) == ["r1", "r1"]
+        assert during.results().run.run_id == "r1"
+    finally:
+        go.set()
+        writer.join(60)
+    assert writer.exitcode == 0
+    after = Store(tmp_path)
+    assert [r.run.run_id for r in after.runs()] == ["r1", "r2"]
+    assert list(after.table("images")["run_id"]) == ["r1", "r1", "r2", "r2"]

@@ -112,15 +112,22 @@ class Procs:
         self._thread.start()
 
     def _read(self) -> None:
-        while not self._stopping.is_set():
+        draining = False
+        while True:
+            if not draining and self._stopping.is_set():
+                # Read what is queued now, then end: a busy host never pauses for a timeout.
+                draining = True
+                self._sock.setblocking(False)
             try:
                 data = self._sock.recv(1 << 16)
             except TimeoutError:
                 continue
+            except BlockingIOError:
+                return  # stopped, and every event queued until then was read
             except OSError as exc:
+                self.lost = True  # ENOBUFS: the kernel dropped events; else nothing more is read
                 if exc.errno != errno.ENOBUFS:
                     return
-                self.lost = True
                 continue
             # nlmsghdr (16) + cn_msg (20) + proc_event (what, cpu, timestamp: 16) + the body.
             what = struct.unpack_from("=I", data, 36)[0] if len(data) >= 76 else 0
@@ -133,20 +140,29 @@ class Procs:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(2)
+        if self._thread.is_alive():  # events came faster than they could be read
+            self.lost = True
         self._sock.close()
 
 
 def container_pids(
-    events: list[TraceEvent], container: str, upper: str | None, procs: Procs | None
-) -> set[int] | None:
-    """The container's processes; None when they cannot be told apart (then paths alone count).
+    events: list[TraceEvent], container: str, upper: str | None, procs: Procs
+) -> set[int] | str:
+    """The container's processes, or why they cannot be told from the host's.
 
     The init is the process that writes this container's exec.fifo (when fatrace names it before
     runc unlinks it) or an init that opens this container's upper folder: pivot_root into the
-    merged root shows up there."""
-    if procs is None or procs.lost:
-        return None
+    merged root shows up there. Without every fork since, a reader of the image's layers could be
+    the container's or anyone's (another container of the same image reads the same folders), so
+    lost events give a reason, never a guess."""
+    if procs.lost:
+        return (
+            "process events were lost (the process connector's buffer overflowed on a busy "
+            "host), so the container's processes cannot be told from the host's"
+        )
     fifo = f"/{container}/exec.fifo"
     init = {e.pid for e in events if fifo in e.path and "W" in e.types}
     init |= procs.inits & {e.pid for e in events if e.path == upper}
-    return descendants(init, procs.forks) if init else None
+    if not init:
+        return "the container's init process was not seen, so its processes are unknown"
+    return descendants(init, procs.forks)

@@ -14,9 +14,11 @@ That is ``comm(pid): TYPES path`` with host pids, and the real file under the *l
 holds it: overlayfs opens the file below, and the merged mount, made after fatrace marked the
 mounts, is never reported. A line counts when its path lies under one of this image's layer
 folders or this container's upper or merged folder (the init layer and bind mounts are not the
-image's), minus that prefix. Where the netlink process connector answers, only the container's
-processes count: runc's init (a process the connector saw renamed ``runc:[2:INIT]`` that opens this
-container's upper folder, or writes its exec.fifo) and every process forked below it. The traced
+image's), minus that prefix. Only the container's processes count, as the netlink process
+connector tells them: runc's init (a process the connector saw renamed ``runc:[2:INIT]`` that
+opens this container's upper folder, or writes its exec.fifo) and every process forked below it.
+Where the connector cannot be opened, loses events, or never shows the init, the floor is unknown
+with that reason: paths alone would also count another container of the same image. The traced
 files and their loader closure (``kit.measure.floor.elf``) are looked up in the image's layers
 (whiteouts, opaque folders and symlinks followed inside the image) and summed once per inode.
 
@@ -55,7 +57,7 @@ from kit.spec.experiment import Probe
 
 SBIN = os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin"))
 
-METHOD = "fatrace"
+METHOD = "fatrace+proc-connector"
 
 
 @dataclass(frozen=True)
@@ -133,42 +135,41 @@ def measure_floor(engine: Engine, image_ref: str, probe: Probe) -> Floor:
         created["graph"] = engine.containers.inspect(container).graph_data
 
     overlay = os.path.dirname(os.path.dirname(_layers(graph)[0]))
-    with tempfile.TemporaryDirectory(prefix="kit-floor-") as tmp:
-        trace = Fatrace(binary, (overlay + "/", "/exec.fifo"), Path(tmp))
-        procs: Procs | None = None
+    with tempfile.TemporaryDirectory(prefix="kit-floor-") as tmp, contextlib.ExitStack() as stop:
         try:
-            with contextlib.suppress(OSError):
-                procs = Procs()
-            if not trace.barrier():
-                said = trace.errors.read_text(errors="replace").strip()
-                return Floor(None, (), METHOD, f"fatrace reported no event: {said or 'silent'}")
-            labels = {RUN_LABEL: f"floor-{secrets.token_hex(4)}"}
-            run_trial(
-                engine,
-                image_ref,
-                probe,
-                labels,
-                trial=0,
-                warmup=False,
-                track=track,
-                untrack=lambda _: None,
-            )
-            complete = trace.barrier()
-        finally:
-            trace.stop()
-            if procs is not None:
-                procs.stop()
+            procs = Procs()
+        except OSError as exc:
+            return Floor(None, (), METHOD, f"the process connector cannot be opened: {exc}")
+        stop.callback(procs.stop)
+        trace = Fatrace(binary, (overlay + "/", "/exec.fifo"), Path(tmp))
+        stop.callback(trace.stop)  # callbacks run last first: fatrace stops, then the connector
+        if not trace.barrier():
+            said = trace.errors.read_text(errors="replace").strip()
+            return Floor(None, (), METHOD, f"fatrace reported no event: {said or 'silent'}")
+        labels = {RUN_LABEL: f"floor-{secrets.token_hex(4)}"}
+        run_trial(
+            engine,
+            image_ref,
+            probe,
+            labels,
+            trial=0,
+            warmup=False,
+            track=track,
+            untrack=lambda _: None,
+        )
+        complete = trace.barrier()
     if not complete:  # a partial trace would pass for a smaller floor
         return Floor(None, (), METHOD, "fatrace stopped before the run's events were read")
     events = [e for e in map(parse_fatrace_line, trace.lines) if e is not None]
     container: Mapping[str, str] = created["graph"]
     pids = container_pids(events, created["id"], container.get("UpperDir"), procs)
-    method = METHOD if pids is None else f"{METHOD}+proc-connector"
+    if isinstance(pids, str):
+        return Floor(None, (), METHOD, pids)
     roots = layer_roots(graph, container)
     used = {
         path
         for e in events
-        if (pids is None or e.pid in pids) and set(e.types) & set("ROC")
+        if e.pid in pids and set(e.types) & set("ROC")
         if (path := image_path(e.path, roots)) is not None
     }
     fs = ImageFs(_layers(graph))
@@ -183,8 +184,8 @@ def measure_floor(engine: Engine, image_ref: str, probe: Probe) -> Floor:
             inodes.add((info.st_dev, info.st_ino))  # a hard link ships once
             files.append(FloorFile(path, info.st_size))
     if not files:
-        return Floor(None, (), method, "no file of the image was traced")
-    return Floor(sum(f.bytes for f in files), tuple(files), method, None)
+        return Floor(None, (), METHOD, "no file of the image was traced")
+    return Floor(sum(f.bytes for f in files), tuple(files), METHOD, None)
 
 
 def x_floor(size_bytes: int, floor: Floor) -> float | None:
