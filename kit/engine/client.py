@@ -17,6 +17,7 @@ from kit.engine.builds import Builds
 from kit.engine.containers import Containers
 from kit.engine.files import Files
 from kit.engine.images import Images
+from kit.engine.leftovers import Leftovers
 from kit.engine.models import EngineInfo
 from kit.engine.session import Session, transport_errors
 from kit.engine.transfers import Transfers
@@ -27,8 +28,8 @@ class Engine:
     """A connected engine (create with :meth:`connect`), made of its parts:
 
     ``images`` (inspect, history, save, tag, remove), ``containers`` (create, start, wait,
-    inspect, logs), ``builds``, ``files`` (an image's files read without running it) and
-    ``transfers`` (push, pull).
+    inspect, logs), ``builds``, ``files`` (an image's files read without running it),
+    ``transfers`` (push, pull) and ``leftovers`` (what dead kit processes left, swept).
     """
 
     def __init__(self, client: docker.DockerClient) -> None:
@@ -42,6 +43,7 @@ class Engine:
         self.transfers = Transfers(session)
         self._session = session
         self._info: EngineInfo | None = None
+        self.leftovers = Leftovers(session, lambda: self.info().daemon_id)
 
     @classmethod
     def connect(cls, timeout: int = 120) -> Engine:
@@ -75,5 +77,6 @@ class Engine:
                 or ("driver-type" in status and "containerd" in str(status.get("driver-type"))),
                 host=self.api.base_url,
                 daemon_id=str(info.get("ID", "")),
+                name=str(info.get("Name", "")),
             )
         return self._info

@@ -29,6 +29,8 @@ class EngineInfo:
     host: str
     #: The daemon's own id: what tells two engines apart when both are "unix://…" to the SDK.
     daemon_id: str = ""
+    #: The engine host's name (``docker info`` Name): this host's when the engine is local.
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class ImageInfo:
     graph_driver: str = ""
     #: ``GraphDriver.Data``: on overlay2 ``LowerDir`` (":"-joined) and ``UpperDir``.
     graph_data: Mapping[str, str] = field(default_factory=_empty)
+    #: TCP ports the image ``EXPOSE``s.
+    exposed: tuple[int, ...] = ()
 
     @classmethod
     def from_api(cls, doc: Mapping[str, Any]) -> ImageInfo:
@@ -60,6 +64,14 @@ class ImageInfo:
             env=tuple(config.get("Env") or ()),
             graph_driver=str(graph.get("Name") or ""),
             graph_data=_frozen(graph.get("Data")),
+            exposed=tuple(
+                sorted(
+                    int(port)
+                    for key in config.get("ExposedPorts") or {}
+                    for port, _, proto in [str(key).partition("/")]
+                    if port.isdigit() and proto in ("", "tcp")
+                )
+            ),
         )
 
     def env_value(self, name: str) -> str | None:
@@ -95,6 +107,8 @@ class ContainerInfo:
     pid: int  # its init's pid on the engine's host; 0 when not running
     labels: Mapping[str, str] = field(default_factory=_empty)
     graph_data: Mapping[str, str] = field(default_factory=_empty)
+    #: Container port → the engine host's port it is published on (127.0.0.1 only).
+    published: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_api(cls, doc: Mapping[str, Any]) -> ContainerInfo:
@@ -109,7 +123,20 @@ class ContainerInfo:
             pid=int(state.get("Pid") or 0),
             labels=_frozen((doc.get("Config") or {}).get("Labels")),
             graph_data=_frozen((doc.get("GraphDriver") or {}).get("Data")),
+            published=MappingProxyType(_published((doc.get("NetworkSettings") or {}).get("Ports"))),
         )
+
+
+def _published(ports: Any) -> dict[int, int]:
+    """``NetworkSettings.Ports`` ({"80/tcp": [{"HostIp": …, "HostPort": "49153"}]}), tcp only."""
+    found = {}
+    for key, bindings in (ports or {}).items():
+        port, _, proto = str(key).partition("/")
+        for binding in bindings or ():
+            if proto in ("", "tcp") and str(binding.get("HostPort") or "").isdigit():
+                found[int(port)] = int(binding["HostPort"])
+                break
+    return found
 
 
 @dataclass(frozen=True)

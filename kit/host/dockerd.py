@@ -2,13 +2,15 @@
 
 ``up`` uses an engine that already answers; otherwise, as root on Debian/Ubuntu, it installs
 Debian's ``docker.io`` and starts ``dockerd`` without a bridge, iptables or masquerading: this
-workplace forbids private-range addresses, and every container the kit runs uses network ``none``
-or ``host``.
+workplace forbids private-range addresses, containers under test run with network ``none`` and
+builds with the host network. Pid files a crashed dockerd left are recognised as stale (gone,
+a zombie, or another program by now) and removed first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -22,8 +24,13 @@ from kit.engine import Engine
 from kit.errors import EngineError
 from kit.host.apt import apt_install, log_tail
 
+logger = logging.getLogger("kit")
+
 DOCKERD_ARGS = ("--bridge=none", "--iptables=false", "--ip-masq=false")
 SYSTEM_PIDFILE = Path("/var/run/docker.pid")
+#: dockerd starts its own containerd and refuses to start while this names a live one.
+SYSTEM_CONTAINERD_PIDFILE = Path("/var/run/docker/containerd/containerd.pid")
+PROC = Path("/proc")
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,35 @@ class EngineStatus:
     version: str
 
 
-def _pid_alive(pid: int) -> bool:
+def running(pid: int, name: str, proc: Path = PROC) -> bool:
+    """Whether ``pid`` is a live process called ``name``.
+
+    ``kill(pid, 0)`` is not enough: it succeeds on a zombie (a killed dockerd stays one until its
+    parent reaps it, seconds here, since pid 1 reaps late), and a pid from an old pid file may
+    belong to another program by now. So the state comes from ``/proc/PID/stat`` (the field
+    after the parenthesised name, which may itself hold spaces or parentheses) and the name from
+    ``/proc/PID/comm``.
+    """
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = (proc / str(pid) / "stat").read_text()
+        comm = (proc / str(pid) / "comm").read_text().strip()
+    except (OSError, ValueError):
         return False
-    except PermissionError:
-        return True
+    state = stat.rpartition(")")[2].split()[:1]
+    return bool(state) and state[0] not in ("Z", "X", "x") and comm == name
+
+
+def clear_stale_pidfile(path: Path, name: str, proc: Path = PROC) -> bool:
+    """Remove ``path`` when the pid it names is gone, a zombie, or not ``name``; True if removed.
+
+    A pid file whose content is not a pid is stale too: the daemon it belonged to wrote a number.
+    """
+    if not path.exists():
+        return False
+    pid = _read_pid(path)
+    if pid is not None and running(pid, name, proc):
+        return False
+    path.unlink(missing_ok=True)
     return True
 
 
@@ -68,7 +97,7 @@ def up(wait_s: float = 60.0) -> EngineStatus:
         engine.close()
         # Kit's dockerd serves the default socket; an engine reached through DOCKER_HOST is
         # someone else's even while kit's own daemon also runs.
-        mine = ours is not None and _pid_alive(ours) and not os.environ.get("DOCKER_HOST")
+        mine = ours is not None and running(ours, "dockerd") and not os.environ.get("DOCKER_HOST")
         return EngineStatus(mine, ours if mine else None, state_dir() / "dockerd.log", version)
     if os.environ.get("DOCKER_HOST"):
         raise EngineError(
@@ -83,10 +112,12 @@ def up(wait_s: float = 60.0) -> EngineStatus:
         )
     if shutil.which("dockerd") is None:
         apt_install("docker.io")
-    # A killed dockerd leaves its pid file, and the next one refuses to start while it exists.
-    stale = _read_pid(SYSTEM_PIDFILE)
-    if stale is not None and not _pid_alive(stale):
-        SYSTEM_PIDFILE.unlink(missing_ok=True)
+    # A killed dockerd leaves its pid file, and the next one refuses to start while it names a
+    # live process; its containerd's pid file too, and the next dockerd then waits for a
+    # containerd that never answers. Right after the crash both pids are zombies.
+    for stale, name in ((SYSTEM_PIDFILE, "dockerd"), (SYSTEM_CONTAINERD_PIDFILE, "containerd")):
+        if clear_stale_pidfile(stale, name):
+            logger.info("removed the stale pid file %s", stale)
     log = state_dir() / "dockerd.log"
     with log.open("ab") as out:
         proc = subprocess.Popen(
@@ -119,17 +150,17 @@ def down(wait_s: float = 30.0) -> bool:
     """Stop the dockerd that ``up`` started; never one the kit did not start."""
     pidfile = state_dir() / "dockerd.pid"
     pid = _read_pid(pidfile)
-    if pid is None or not _pid_alive(pid):
+    if pid is None or not running(pid, "dockerd"):
         pidfile.unlink(missing_ok=True)
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and running(pid, "dockerd"):
         time.sleep(0.2)
         # Reap it if it is our child; harmless otherwise.
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-    if _pid_alive(pid):
+    if running(pid, "dockerd"):
         os.kill(pid, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
     return True

@@ -24,7 +24,7 @@ def with_floor(
         return rows, []
     traced = working[0]
     try:
-        found = measure_floor(engine, str(traced.tag), app.probe)
+        found = measure_floor(engine, str(traced.tag), app.probe, app.limits)
     except KitError as exc:
         # The floor is a measurement of its own: without it the rest still stands.
         found = Floor(None, (), "fatrace", f"the traced run of {traced.variant} failed: {exc}")

@@ -210,6 +210,7 @@ def measure_variant(
             warmups=warmups,
             track=track,
             untrack=untrack,
+            limits=app.limits,
         )
     trial_rows = tuple(_trial_rows(app, variant, samples))
 

@@ -51,7 +51,7 @@ from kit.measure.floor.fatrace import (
     parse_fatrace_line,
 )
 from kit.measure.start import run_trial
-from kit.spec.experiment import Probe
+from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
 SBIN = os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin"))
 
@@ -112,7 +112,9 @@ def _untraceable(engine: Engine, graph: Mapping[str, str]) -> str | None:
     return None
 
 
-def measure_floor(engine: Engine, image_ref: str, probe: Probe) -> Floor:
+def measure_floor(
+    engine: Engine, image_ref: str, probe: Probe, limits: Limits = DEFAULT_LIMITS
+) -> Floor:
     """Start ``image_ref`` once under ``probe`` and sum the image files it used.
 
     Returns a ``None`` floor with the reason when tracing is impossible; a failing probe raises
@@ -152,6 +154,7 @@ def measure_floor(engine: Engine, image_ref: str, probe: Probe) -> Floor:
                 warmup=False,
                 track=track,
                 untrack=lambda _: None,
+                limits=limits,
             )
             complete = trace.barrier()
         finally:
