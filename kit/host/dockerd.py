@@ -41,7 +41,7 @@ class EngineStatus:
     version: str
 
 
-def running(pid: int, name: str, proc: Path = PROC) -> bool:
+def running(pid: int, name: str, proc: Path | None = None) -> bool:
     """Whether ``pid`` is a live process called ``name``.
 
     ``kill(pid, 0)`` is not enough: it succeeds on a zombie (a killed dockerd stays one until its
@@ -50,16 +50,17 @@ def running(pid: int, name: str, proc: Path = PROC) -> bool:
     after the parenthesised name, which may itself hold spaces or parentheses) and the name from
     ``/proc/PID/comm``.
     """
+    folder = (proc or PROC) / str(pid)
     try:
-        stat = (proc / str(pid) / "stat").read_text()
-        comm = (proc / str(pid) / "comm").read_text().strip()
+        stat = (folder / "stat").read_text()
+        comm = (folder / "comm").read_text().strip()
     except (OSError, ValueError):
         return False
     state = stat.rpartition(")")[2].split()[:1]
     return bool(state) and state[0] not in ("Z", "X", "x") and comm == name
 
 
-def clear_stale_pidfile(path: Path, name: str, proc: Path = PROC) -> bool:
+def clear_stale_pidfile(path: Path, name: str, proc: Path | None = None) -> bool:
     """Remove ``path`` when the pid it names is gone, a zombie, or not ``name``; True if removed.
 
     A pid file whose content is not a pid is stale too: the daemon it belonged to wrote a number.
