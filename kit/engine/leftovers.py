@@ -167,8 +167,9 @@ class Leftovers:
             for kind, ref in reversed(entries):  # step containers before the images they use
                 if kind == "container":
                     containers += self._remove_container(ref)
-                elif kind == "tag":
-                    tags += self._untag(ref)
+                elif kind == "refs":
+                    image, _, prefix = ref.partition("|")
+                    tags += self._drop_refs(image, prefix)
             for kind, ref in reversed(entries):  # newest step first: children before parents
                 if kind == "image":
                     images += self._remove_untagged(ref)
@@ -182,12 +183,23 @@ class Leftovers:
             return 0
         return 1
 
-    def _untag(self, ref: str) -> int:
+    def _drop_refs(self, image_id: str, prefix: str) -> int:
+        """Untag every reference of ``image_id`` under ``prefix`` (a registry's host/), never
+        the image itself: its last reference is kept whatever it is."""
         try:
-            self._s.call(self._s.api.remove_image, ref, noprune=True)
+            doc = self._s.call(self._s.api.inspect_image, image_id)
         except docker.errors.APIError:
             return 0
-        return 1
+        refs = [*(doc.get("RepoTags") or ()), *(doc.get("RepoDigests") or ())]
+        mine = [r for r in refs if prefix and r.startswith(prefix)]
+        dropped = 0
+        for ref in mine[: len(mine) if len(refs) > len(mine) else len(mine) - 1]:
+            try:
+                self._s.call(self._s.api.remove_image, ref, noprune=True)
+                dropped += 1
+            except docker.errors.APIError:
+                continue
+        return dropped
 
     def _remove_untagged(self, ref: str) -> int:
         try:

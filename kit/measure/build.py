@@ -71,15 +71,18 @@ def build(
     before = engine.images.ids()
     started = time.perf_counter()
     try:
-        stream = engine.builds.build(
-            str(app.directory),
-            str(variant.dockerfile.relative_to(app.directory)),
-            tag=tag,
-            buildargs=app.build_args(variant, profile),
-            labels=build_labels(app, variant, profile),
-            nocache=nocache,
-            on_line=on_line,
-        )
+        # Step containers and images carry no label of the kit's: the journal names them, in
+        # case the engine dies mid-build and only a later run can remove them.
+        with engine.leftovers.journal() as journal:
+            stream = engine.builds.build(
+                str(app.directory),
+                str(variant.dockerfile.relative_to(app.directory)),
+                tag=tag,
+                buildargs=app.build_args(variant, profile),
+                labels=build_labels(app, variant, profile),
+                nocache=nocache,
+                on_line=journal.watch_build(on_line),
+            )
     except BaseException:
         # Ctrl-C or a vanished engine mid-build: the finished steps' images must still go.
         with contextlib.suppress(Exception):

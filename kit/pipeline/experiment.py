@@ -29,6 +29,7 @@ from kit.pipeline.envelope import now, run_info
 from kit.pipeline.floor import with_floor
 from kit.pipeline.options import Options
 from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
+from kit.pipeline.reuse import payoffs_complete, reusable, step_images
 from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
 from kit.spec import profiles
 from kit.spec.app import App, Variant, load_app
@@ -125,6 +126,14 @@ def _load(app_dir: str | Path, options: Options) -> App:
 def _start(app: App, engine: Engine, options: Options, store: Store | None) -> Run:
     """The profile resolved, the envelope made, the variants chosen."""
     force = settings().force if options.force is None else options.force
+    if swept := engine.leftovers.sweep():
+        log.info(
+            "removed what dead kit processes left on the engine: %d container(s), %d image(s), "
+            "%d tag(s)",
+            swept.containers,
+            swept.images,
+            swept.tags,
+        )
     profile = profiles.resolve(options.profile, engine)
     info = engine.info()
     envelope = run_info(
@@ -152,7 +161,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
         kit_version=run.envelope.kit_version,
         parameters=run.options.keyed(),
     )
-    found = run.reuse.find(run.app.name, variant_key=(variant.name, key)) if run.reuse else None
+    found = reusable(run.reuse, run.engine, run.app.name, variant.name, key) if run.reuse else None
     if found is not None:
         log.info("%s: unchanged since run %s, reused", variant.name, found.run.run_id)
         outcome = reused(found, variant.name)
@@ -182,7 +191,7 @@ def _keys(run: Run) -> dict[str, str]:
 
 
 def _floor(run: Run) -> None:
-    key = step_key(_keys(run), probe=repr(run.app.probe))
+    key = step_key(_keys(run), probe=repr(run.app.probe), images=step_images(run.rows))
     hit = run.reuse.find_step(run.app.name, "floor", key) if run.reuse else None
     if hit is not None:
         run.rows, run.floor_rows = reused_floor(hit, run.rows)
@@ -201,8 +210,14 @@ def _payoffs(run: Run, bar: tqdm) -> None:
         distribution=options.distribution,
         rebuild=options.rebuild,
         capacity=options.capacity,
+        images=step_images(run.rows),
     )
-    hit = run.reuse.find_step(run.app.name, "payoffs", key) if run.reuse else None
+    asked = (options.distribution, options.rebuild, options.capacity)
+
+    def complete(p: Payoffs | Results) -> bool:
+        return payoffs_complete(p, asked, run.rows)
+
+    hit = run.reuse.find_step(run.app.name, "payoffs", key, complete) if run.reuse else None
     if hit is not None:
         run.payoffs = Payoffs(hit.distribution_rows, hit.rebuild_rows, hit.capacity_rows)
     else:
@@ -222,7 +237,7 @@ def _payoffs(run: Run, bar: tqdm) -> None:
     failed = any(x.status == "failed" for x in run.payoffs.distribution) or any(
         x.status == "failed" for x in run.payoffs.rebuild
     )
-    if not failed:
+    if not failed and complete(run.payoffs):
         run.steps["payoffs"] = key  # a registry that was down is retried next time
     run.rows = with_payoffs(run.rows, run.payoffs)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kit.engine import Engine
-from kit.errors import KitError
+from kit.errors import EngineGoneError, KitError
 from kit.measure.floor.trace import Floor, measure_floor, x_floor
 from kit.model.rows import FloorRow, ImageResult
 from kit.spec.app import App
@@ -25,6 +25,8 @@ def with_floor(
     traced = working[0]
     try:
         found = measure_floor(engine, str(traced.tag), app.probe, app.limits)
+    except EngineGoneError:
+        raise
     except KitError as exc:
         # The floor is a measurement of its own: without it the rest still stands.
         found = Floor(None, (), "fatrace", f"the traced run of {traced.variant} failed: {exc}")

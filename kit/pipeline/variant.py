@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.engine import RUN_LABEL, Engine
-from kit.errors import KitError
+from kit.errors import EngineGoneError, KitError
 from kit.measure.anatomy.layers import ImageAnatomy, analyze_image
 from kit.measure.build import build_cold_and_warm
 from kit.measure.size import measure_size
@@ -147,6 +147,11 @@ def measure_variant(
         cold, warm = build_cold_and_warm(
             engine, app, variant, profile, on_line=show, while_cached=measure_stages
         )
+    except EngineGoneError as exc:
+        # Not this variant's failure: no later step can run either. The run stops here, and
+        # what the engine keeps of it is swept by the next run (kit.engine.leftovers).
+        exc.app, exc.variant = app.name, variant.name
+        raise
     except KitError as exc:
         log.warning("%s", exc, extra=exc.context())
         return VariantOutcome(failed_row(app, variant, exc))
@@ -167,6 +172,8 @@ def measure_variant(
 
     def failed(exc: KitError, **measured: Any) -> ImageResult:
         exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
+        if isinstance(exc, EngineGoneError):
+            raise exc
         log.warning("%s", exc, extra=exc.context())
         return failed_row(app, variant, exc, **measured)
 
