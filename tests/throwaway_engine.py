@@ -114,9 +114,12 @@ class ThrowawayEngine:
         data = b"".join(source.api.get_image(ref))
         client = docker.DockerClient(base_url=self.url, timeout=120)
         try:
-            client.api.load_image(data)
+            said = list(client.api.load_image(data) or ())
         finally:
             client.close()
+        errors = [e for e in said if isinstance(e, dict) and ("error" in e or "errorDetail" in e)]
+        if errors:
+            raise RuntimeError(f"docker load of {ref} into the throwaway engine failed: {errors}")
 
     def kill(self) -> None:
         """``kill -9`` the daemon; it stays a zombie (we are its parent) until :meth:`reap`."""

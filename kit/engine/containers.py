@@ -12,7 +12,7 @@ import requests.exceptions
 import urllib3.exceptions
 
 from kit.engine.labels import LOG_TAIL_LINES, MANAGED, RUN_LABEL, batch_labels
-from kit.engine.leftovers import OWNER_LABEL, owner
+from kit.engine.leftovers import OWNER_LABEL, note, owner
 from kit.engine.models import ContainerInfo
 from kit.engine.session import Session
 from kit.errors import EngineGoneError
@@ -57,6 +57,7 @@ class Containers:
             host_config=host_config,
             ports=list(publish) or None,
         )
+        note("container", str(created["Id"]))
         return str(created["Id"])
 
     def create_idle(self, image: str, *, labels: Mapping[str, str]) -> str:

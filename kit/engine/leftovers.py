@@ -28,6 +28,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ OWNER_LABEL = "kit.owner"
 PROC = Path("/proc")
 _STEP_CONTAINER = re.compile(r"\s*---> Running in ([0-9a-f]{12,64})\s*$")
 _STEP_IMAGE = re.compile(r"\s*---> ([0-9a-f]{12,64})\s*$")
+_ENDED = "ended"
 _counter = itertools.count()
 
 
@@ -91,28 +93,17 @@ class Swept:
 
 
 class Journal:
-    """The objects one piece of work made that carry no label, written as they are made."""
+    """The objects one piece of work made on the engine, written as they are made."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def record(self, kind: str, ref: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a") as out:
-            out.write(json.dumps({"kind": kind, "ref": ref}) + "\n")
-
-    def watch_build(self, on_line: Callable[[str], None] | None) -> Callable[[str], None]:
-        """An ``on_line`` for a classic build that records its step containers and images."""
-
-        def seen(line: str) -> None:
-            if found := _STEP_CONTAINER.match(line):
-                self.record("container", found.group(1))
-            elif found := _STEP_IMAGE.match(line):
-                self.record("image", found.group(1))
-            if on_line is not None:
-                on_line(line)
-
-        return seen
+        # Best effort: a journal that cannot be written (a full disk) must not fail the work.
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a") as out:
+                out.write(json.dumps({"kind": kind, "ref": ref}) + "\n")
 
     def entries(self) -> list[tuple[str, str]]:
         try:
@@ -125,6 +116,29 @@ class Journal:
                 doc = json.loads(line)
                 found.append((str(doc["kind"]), str(doc["ref"])))
         return found
+
+
+_current: ContextVar[Journal | None] = ContextVar("kit_journal", default=None)
+
+
+def note(kind: str, ref: str) -> None:
+    """Add to the open journal, if any (``container``, ``image``, ``refs``)."""
+    if (journal := _current.get()) is not None:
+        journal.record(kind, ref)
+
+
+def watch_build(on_line: Callable[[str], None] | None) -> Callable[[str], None]:
+    """An ``on_line`` for a classic build that notes its step containers and step images."""
+
+    def seen(line: str) -> None:
+        if found := _STEP_CONTAINER.match(line):
+            note("container", found.group(1))
+        elif found := _STEP_IMAGE.match(line):
+            note("image", found.group(1))
+        if on_line is not None:
+            on_line(line)
+
+    return seen
 
 
 class Leftovers:
@@ -140,15 +154,23 @@ class Leftovers:
 
     @contextlib.contextmanager
     def journal(self) -> Iterator[Journal]:
-        """A journal for one piece of work, kept only if the engine vanished during it."""
+        """Open a journal for one piece of work (or join the one already open)."""
+        if (outer := _current.get()) is not None:
+            yield outer
+            return
         kept = Journal(self._folder() / f"{owner().replace(':', '_')}-{next(_counter)}.jsonl")
+        token = _current.set(kept)
         try:
             yield kept
         except EngineGoneError:
+            if kept.path.exists():
+                kept.record(_ENDED, "the engine stopped answering")
             raise
         except BaseException:
             kept.path.unlink(missing_ok=True)
             raise
+        finally:
+            _current.reset(token)
         kept.path.unlink(missing_ok=True)
 
     def sweep(self) -> Swept:
@@ -161,9 +183,10 @@ class Leftovers:
         images = tags = 0
         folder = self._folder()
         for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
-            if not owner_gone(path.name.rpartition("-")[0].replace("_", ":")):
-                continue
             entries = Journal(path).entries()
+            ended = bool(entries) and entries[-1][0] == _ENDED
+            if not ended and not owner_gone(path.name.rpartition("-")[0].replace("_", ":")):
+                continue  # work still in progress
             for kind, ref in reversed(entries):  # step containers before the images they use
                 if kind == "container":
                     containers += self._remove_container(ref)

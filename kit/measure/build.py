@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kit.engine import Engine
+from kit.engine.leftovers import watch_build
 from kit.errors import BaseImageError, BuildError
 from kit.spec.app import App, Variant
 
@@ -73,7 +74,7 @@ def build(
     try:
         # Step containers and images carry no label of the kit's: the journal names them, in
         # case the engine dies mid-build and only a later run can remove them.
-        with engine.leftovers.journal() as journal:
+        with engine.leftovers.journal():
             stream = engine.builds.build(
                 str(app.directory),
                 str(variant.dockerfile.relative_to(app.directory)),
@@ -81,7 +82,7 @@ def build(
                 buildargs=app.build_args(variant, profile),
                 labels=build_labels(app, variant, profile),
                 nocache=nocache,
-                on_line=journal.watch_build(on_line),
+                on_line=watch_build(on_line),
             )
     except BaseException:
         # Ctrl-C or a vanished engine mid-build: the finished steps' images must still go.

@@ -18,6 +18,8 @@ from kit.measure.reach import Reach, connect
 from kit.spec.experiment import Probe
 
 POLL_S = 0.005
+#: Characters of the log kept from one chunk to the next for the log probe's pattern.
+OVERLAP = 512
 
 
 def _exited(engine: Engine, container: str) -> int | None:
@@ -42,13 +44,16 @@ def wait_log(engine: Engine, container: str, probe: Probe) -> None:
     found = threading.Event()
 
     def follow() -> None:
-        buffer = ""
+        # Each chunk is searched with a little of what came before (a line split across two
+        # chunks still matches), never the whole log: a service that logs hundreds of MB
+        # before it is ready costs time and memory in proportion to its log, not its square.
+        carry = ""
         for chunk in engine.containers.follow_logs(container):
-            buffer += chunk.decode("utf-8", "replace")
-            if pattern.search(buffer):
+            text = carry + chunk.decode("utf-8", "replace")
+            if pattern.search(text):
                 found.set()
                 return
-            buffer = buffer[-4096:]
+            carry = text[-OVERLAP:]
 
     reader = threading.Thread(target=follow, daemon=True)
     reader.start()

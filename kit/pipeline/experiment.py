@@ -84,7 +84,9 @@ def run_experiment(
     chosen = Options.of(options, **choices)
     app = _load(app_dir, chosen)
     stored = store if store is None or isinstance(store, Store) else Store(store)
-    with _connected(engine) as connected:
+    with _connected(engine) as connected, connected.leftovers.journal():
+        # The journal names what this run creates, for the next run to remove should the
+        # engine die under this one (kit.engine.leftovers).
         run = _start(app, connected, chosen, stored)
         run.lint = lint_app_or_none(replace(app, variants=run.chosen))
         with tqdm(

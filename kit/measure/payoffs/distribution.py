@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kit.engine import Engine, ImageInfo, TransferLog
+from kit.engine.leftovers import note
 from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
 from kit.errors import EngineGoneError, KitError, RegistryError
 from kit.host.manifest import Manifest
@@ -243,10 +244,10 @@ def _image_trials(image: _Trial, sibling: _Trial | None, trials: int) -> list[Di
         modes = ("cold",)
     # The registry's references these trials give both images: named in a journal, so that a
     # run after an engine that died mid-push can drop them (kit.engine.leftovers).
-    with image.engine.leftovers.journal() as journal:
+    with image.engine.leftovers.journal():
         for one in (image, sibling):
             if one is not None:
-                journal.record("refs", f"{one.image_id}|{one.registry.host}/")
+                note("refs", f"{one.image_id}|{one.registry.host}/")
         for trial in range(trials):
             for mode in modes:
                 try:
