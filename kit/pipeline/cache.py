@@ -2,7 +2,8 @@
 
 A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the build
 context as the engine receives it (``.dockerignore`` applied the way docker-py applies it), the
-base images' ids, the build args, the probe, the kit's version and the measurement parameters.
+base images' ids, the build args, the probe, the kit's version, the measurement parameters and the
+app's ``[limits]`` when not the defaults.
 What is not in the key cannot invalidate a result: a change inside the engine itself (a newer
 dockerd, another storage driver) is recorded in each row's envelope but does not force a rerun.
 """
@@ -24,6 +25,7 @@ from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult
 from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
+from kit.spec.experiment import DEFAULT_LIMITS
 
 #: Bump when the meaning of a cached row changes without the kit's version changing.
 CACHE_FORMAT = 1
@@ -83,6 +85,8 @@ def variant_key(
         "profile": profile,
         "probe": repr(app.probe),
         "parameters": dict(parameters),
+        # Only when changed, so the keys of apps on the default limits stay what they were.
+        **({"limits": repr(app.limits)} if app.limits != DEFAULT_LIMITS else {}),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 

@@ -1,6 +1,7 @@
 """Measure one variant: build it cold and warm, size it, dissect its layers and stages, and time
 its starts. A failure at any step becomes a failed row holding what was measured before it;
-whatever the step created is removed on every exit path, Ctrl-C included."""
+whatever the step created is removed on every exit path, Ctrl-C included. An engine that stops
+answering is no variant's failure: its EngineGoneError stops the run."""
 
 from __future__ import annotations
 
