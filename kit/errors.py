@@ -117,6 +117,11 @@ class ResultsError(KitError):
     """Saved results cannot be read back."""
 
 
+class StoreError(KitError):
+    """The result store cannot be written (a full disk, no permission): nothing of the run that
+    failed to commit is left in it, and every earlier run is intact."""
+
+
 class NotebookError(KitError):
     """Executing or rendering a notebook failed (the executed notebook is still written)."""
 

@@ -16,7 +16,7 @@ from kit.engine import RUN_LABEL, Engine
 from kit.errors import ImageGoneError, ToolError
 from kit.measure.start import run_trial
 from kit.pipeline.envelope import new_run_id
-from kit.spec.experiment import Probe
+from kit.spec.experiment import DEFAULT_LIMITS, Probe
 from kit.util.stats import summarize
 
 
@@ -67,7 +67,21 @@ def start_bench(image: str = "kitbase/busybox:1", rounds: int = 30) -> StartBenc
         )
         t1 = time.perf_counter()
         subprocess.run(
-            [docker_cli, "run", "--rm", "--network", "none", image],
+            # The same isolation and limits as the kit's trial, so both do the same work.
+            [
+                docker_cli,
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--memory",
+                f"{DEFAULT_LIMITS.memory_mb}m",
+                "--memory-swap",
+                f"{DEFAULT_LIMITS.memory_mb}m",
+                "--pids-limit",
+                str(DEFAULT_LIMITS.pids),
+                image,
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

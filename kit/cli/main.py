@@ -7,12 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from kit.cli import experiment, host, runs
+from kit.cli import experiment, host, runs, store
 from kit.config import settings
 from kit.errors import KitError
 from kit.util import logs
 
-DESCRIPTION = "The ``kit`` command: engine, bases, measure, notebook, clean, bench."
+DESCRIPTION = "The ``kit`` command: engine, bases, measure, notebook, store, clean, bench."
 
 
 def _store_option(p: argparse.ArgumentParser, help: str) -> None:
@@ -122,6 +122,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=Path("reports"), help="where the HTML goes")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=runs.report)
+
+    s = sub.add_parser("store", help="the result store: check every file, move damaged runs aside")
+    s.add_argument("action", choices=["check"])
+    _store_option(s, "the result store (default: $KIT_STORE or ./results)")
+    s.set_defaults(func=store.store)
 
     c = sub.add_parser(
         "clean", help="remove the kit's containers and image tags (never a user's object)"

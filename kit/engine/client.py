@@ -21,6 +21,7 @@ from kit.engine.builds import Builds
 from kit.engine.containers import Containers
 from kit.engine.files import Files
 from kit.engine.images import Images
+from kit.engine.leftovers import Leftovers
 from kit.engine.models import EngineInfo
 from kit.engine.session import Session, transport_errors
 from kit.engine.transfers import Transfers
@@ -42,9 +43,10 @@ class Engine:
     """A connected engine (create with :meth:`connect`), made of its parts:
 
     ``images`` (inspect, history, save, tag, remove), ``containers`` (create, start, wait,
-    inspect, logs), ``builds``, ``files`` (an image's files read without running it) and
+    inspect, logs), ``builds``, ``files`` (an image's files read without running it),
     ``transfers`` (push, pull). ``host`` is the engine's address as a docker CLI takes it
     (``DOCKER_HOST``): BuildKit builds go through the CLI (:mod:`kit.engine.buildkit`).
+    ``leftovers`` sweeps what dead kit processes left.
     """
 
     def __init__(self, client: docker.DockerClient, host: str | None = None) -> None:
@@ -60,6 +62,7 @@ class Engine:
         self.transfers = Transfers(session)
         self._session = session
         self._info: EngineInfo | None = None
+        self.leftovers = Leftovers(session, lambda: self.info().daemon_id)
 
     @classmethod
     def connect(cls, timeout: int = 120, base_url: str | None = None) -> Engine:
@@ -104,5 +107,6 @@ class Engine:
                 host=self.api.base_url,
                 daemon_id=str(info.get("ID", "")),
                 root_dir=str(info.get("DockerRootDir") or ""),
+                name=str(info.get("Name", "")),
             )
         return self._info

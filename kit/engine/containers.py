@@ -1,4 +1,6 @@
-"""Containers: create, start, wait, inspect, logs, remove; every one labelled as the kit's."""
+"""Containers: create, start, wait, inspect, logs, remove; every one labelled as the kit's (and
+with the process that made it, so a later process can remove it if this one dies: see
+:mod:`kit.engine.leftovers`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import requests.exceptions
 import urllib3.exceptions
 
 from kit.engine.labels import LOG_TAIL_LINES, MANAGED, RUN_LABEL, batch_labels
+from kit.engine.leftovers import OWNER_LABEL, note, owner
 from kit.engine.models import ContainerInfo
 from kit.engine.session import Session
 from kit.errors import EngineGoneError
@@ -27,17 +30,34 @@ class Containers:
         environment: Mapping[str, str],
         network_mode: str,
         command: list[str] | None = None,
+        memory_bytes: int | None = None,
+        pids: int | None = None,
+        publish: tuple[int, ...] = (),
     ) -> str:
+        """Never privileged, no capability added; ``memory_bytes`` and ``pids`` cap what it can
+        take; each port in ``publish`` is published on the engine host's 127.0.0.1 only (at a
+        port the engine picks: see :attr:`ContainerInfo.published`)."""
         api = self._s.api
-        host_config = api.create_host_config(network_mode=network_mode)
+        host_config = api.create_host_config(
+            network_mode=network_mode,
+            privileged=False,
+            cap_add=None,
+            mem_limit=memory_bytes,
+            # Swap as large as the memory: the limit is then the limit, swap or not.
+            memswap_limit=memory_bytes,
+            pids_limit=pids,
+            port_bindings={port: ("127.0.0.1", None) for port in publish} or None,
+        )
         created = self._s.call(
             api.create_container,
             image,
             command=command,
             environment=dict(environment),
-            labels={MANAGED: "1", **batch_labels(), **labels},
+            labels={MANAGED: "1", OWNER_LABEL: owner(), **batch_labels(), **labels},
             host_config=host_config,
+            ports=list(publish) or None,
         )
+        note("container", str(created["Id"]))
         return str(created["Id"])
 
     def create_idle(self, image: str, *, labels: Mapping[str, str]) -> str:
@@ -91,6 +111,10 @@ class Containers:
     def remove(self, container: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
             self._s.call(self._s.api.remove_container, container, force=True, v=True)
+
+    def network_exists(self, name: str) -> bool:
+        """Whether the engine has a network ``name`` (``bridge``: it can publish ports)."""
+        return bool(self._s.call(self._s.api.networks, names=[name]))
 
     def kit_containers(self, run_id: str | None = None) -> list[str]:
         """Containers the kit created (in one run, or in any run)."""

@@ -32,6 +32,8 @@ class EngineInfo:
     #: Its data root. dockerd 20.10 takes its id from /etc/docker/key.json, so engines started
     #: side by side on one host share an id; their data roots always differ.
     root_dir: str = ""
+    #: The engine host's name (``docker info`` Name): this host's when the engine is local.
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ImageInfo:
     graph_driver: str = ""
     #: ``GraphDriver.Data``: on overlay2 ``LowerDir`` (":"-joined) and ``UpperDir``.
     graph_data: Mapping[str, str] = field(default_factory=_empty)
+    #: TCP ports the image ``EXPOSE``s.
+    exposed: tuple[int, ...] = ()
 
     @classmethod
     def from_api(cls, doc: Mapping[str, Any]) -> ImageInfo:
@@ -63,6 +67,14 @@ class ImageInfo:
             env=tuple(config.get("Env") or ()),
             graph_driver=str(graph.get("Name") or ""),
             graph_data=_frozen(graph.get("Data")),
+            exposed=tuple(
+                sorted(
+                    int(port)
+                    for key in config.get("ExposedPorts") or {}
+                    for port, _, proto in [str(key).partition("/")]
+                    if port.isdigit() and proto in ("", "tcp")
+                )
+            ),
         )
 
     def env_value(self, name: str) -> str | None:
@@ -98,6 +110,8 @@ class ContainerInfo:
     pid: int  # its init's pid on the engine's host; 0 when not running
     labels: Mapping[str, str] = field(default_factory=_empty)
     graph_data: Mapping[str, str] = field(default_factory=_empty)
+    #: Container port → the engine host's port it is published on (127.0.0.1 only).
+    published: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_api(cls, doc: Mapping[str, Any]) -> ContainerInfo:
@@ -112,7 +126,20 @@ class ContainerInfo:
             pid=int(state.get("Pid") or 0),
             labels=_frozen((doc.get("Config") or {}).get("Labels")),
             graph_data=_frozen((doc.get("GraphDriver") or {}).get("Data")),
+            published=MappingProxyType(_published((doc.get("NetworkSettings") or {}).get("Ports"))),
         )
+
+
+def _published(ports: Any) -> dict[int, int]:
+    """``NetworkSettings.Ports`` ({"80/tcp": [{"HostIp": …, "HostPort": "49153"}]}), tcp only."""
+    found = {}
+    for key, bindings in (ports or {}).items():
+        port, _, proto = str(key).partition("/")
+        for binding in bindings or ():
+            if proto in ("", "tcp") and str(binding.get("HostPort") or "").isdigit():
+                found[int(port)] = int(binding["HostPort"])
+                break
+    return found
 
 
 @dataclass(frozen=True)

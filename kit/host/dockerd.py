@@ -2,13 +2,15 @@
 
 ``up`` uses an engine that already answers; otherwise, as root on Debian/Ubuntu, it installs
 Debian's ``docker.io`` and starts ``dockerd`` without a bridge, iptables or masquerading: this
-workplace forbids private-range addresses, and every container the kit runs uses network ``none``
-or ``host``.
+workplace forbids private-range addresses, containers under test run with network ``none`` and
+builds with the host network. Pid files a crashed dockerd left are recognised as stale (gone,
+a zombie, or another program by now) and removed first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -21,6 +23,8 @@ from kit.config import state_dir
 from kit.engine import Engine
 from kit.errors import EngineError
 from kit.host.apt import apt_install, log_tail
+
+logger = logging.getLogger("kit")
 
 DOCKERD_ARGS = ("--bridge=none", "--iptables=false", "--ip-masq=false")
 
@@ -58,6 +62,7 @@ class Place:
 
 #: A module global so that a test can start a throwaway dockerd of its own, never the machine's.
 PLACE = Place()
+PROC = Path("/proc")
 
 
 @dataclass(frozen=True)
@@ -68,40 +73,41 @@ class EngineStatus:
     version: str
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether ``pid`` runs. A killed process stays a zombie until its parent reaps it, and
-    ``kill(pid, 0)`` still succeeds on a zombie: /proc tells (state ``Z``)."""
+def _pid_alive(pid: int, proc: Path | None = None) -> bool:
+    """Whether ``pid`` runs. ``kill(pid, 0)`` is not enough: it succeeds on a zombie (a killed
+    dockerd stays one until its parent reaps it, seconds here, since pid 1 reaps late). So the
+    state comes from ``/proc/PID/stat``: the field after the parenthesised name, which may itself
+    hold spaces or parentheses."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = ((proc or PROC) / str(pid) / "stat").read_text()
+    except (OSError, ValueError):
         return False
-    except PermissionError:
-        return True
+    state = stat.rpartition(")")[2].split()[:1]
+    return bool(state) and state[0] not in ("Z", "X", "x")
+
+
+def running(pid: int, name: str, proc: Path | None = None) -> bool:
+    """Whether ``pid`` is a live process called ``name``: a pid from an old pid file may belong
+    to another program by now, so the name comes from ``/proc/PID/comm``."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc: believe kill
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+        comm = ((proc or PROC) / str(pid) / "comm").read_text().strip()
+    except (OSError, ValueError):
+        return False
+    return comm == name and _pid_alive(pid, proc)
 
 
-def _runs(pid: int, command: str) -> bool:
-    """Whether ``pid`` is a live ``command`` (a pid file's pid may have been reused since)."""
-    try:
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return _pid_alive(pid)  # no /proc: believe kill
-    return comm == command and _pid_alive(pid)
+def clear_stale_pidfile(path: Path, name: str, proc: Path | None = None) -> bool:
+    """Remove ``path`` when the pid it names is gone, a zombie, or not ``name``; True if removed.
 
-
-def _remove_stale_pidfiles() -> None:
-    """A killed dockerd leaves its pid file, and the next one refuses to start while it exists;
-    its containerd dies with it but stays a zombie until pid 1 reaps it (seconds, here), and a
-    new dockerd that finds containerd's pid file alive waits for that dead containerd's socket
-    until it gives up. A pid file whose process does not run (or is a zombie) goes."""
-    for path, command in ((PLACE.pidfile, "dockerd"), (PLACE.containerd_pidfile, "containerd")):
-        stale = _read_pid(path)
-        if stale is not None and not _runs(stale, command):
-            path.unlink(missing_ok=True)
+    A pid file whose content is not a pid is stale too: the daemon it belonged to wrote a number.
+    """
+    if not path.exists():
+        return False
+    pid = _read_pid(path)
+    if pid is not None and running(pid, name, proc):
+        return False
+    path.unlink(missing_ok=True)
+    return True
 
 
 def _read_pid(path: Path) -> int | None:
@@ -135,7 +141,7 @@ def up(wait_s: float = 60.0) -> EngineStatus:
         engine.close()
         # Kit's dockerd serves its own socket; an engine reached through another DOCKER_HOST is
         # someone else's even while kit's own daemon also runs.
-        mine = ours is not None and _runs(ours, "dockerd") and _serves_place()
+        mine = ours is not None and running(ours, "dockerd") and _serves_place()
         return EngineStatus(mine, ours if mine else None, state_dir() / "dockerd.log", version)
     if not _serves_place():
         raise EngineError(
@@ -150,7 +156,12 @@ def up(wait_s: float = 60.0) -> EngineStatus:
         )
     if shutil.which("dockerd") is None:
         apt_install("docker.io")
-    _remove_stale_pidfiles()
+    # A killed dockerd leaves its pid file, and the next one refuses to start while it names a
+    # live process; its containerd's pid file too, and the next dockerd then waits for a
+    # containerd that never answers. Right after the crash both pids are zombies.
+    for stale, name in ((PLACE.pidfile, "dockerd"), (PLACE.containerd_pidfile, "containerd")):
+        if clear_stale_pidfile(stale, name):
+            logger.info("removed the stale pid file %s", stale)
     log = state_dir() / "dockerd.log"
     with log.open("ab") as out:
         proc = subprocess.Popen(
@@ -183,17 +194,17 @@ def down(wait_s: float = 30.0) -> bool:
     """Stop the dockerd that ``up`` started; never one the kit did not start."""
     pidfile = state_dir() / "dockerd.pid"
     pid = _read_pid(pidfile)
-    if pid is None or not _pid_alive(pid):
+    if pid is None or not running(pid, "dockerd"):
         pidfile.unlink(missing_ok=True)
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and running(pid, "dockerd"):
         time.sleep(0.2)
         # Reap it if it is our child; harmless otherwise.
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-    if _pid_alive(pid):
+    if running(pid, "dockerd"):
         os.kill(pid, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
     return True

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kit.engine import BuildStep, Engine
+from kit.engine.leftovers import watch_build
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError
 from kit.spec.app import App, Variant
 from kit.spec.features import buildkit_only, explain, unreachable
@@ -97,17 +98,20 @@ def build(
     before = engine.images.ids()
     started = time.perf_counter()
     try:
-        stream = engine.builds.build(
-            str(app.directory),
-            str(variant.dockerfile.relative_to(app.directory)),
-            tag=tag,
-            buildargs=app.build_args(variant, profile),
-            labels=build_labels(app, variant, profile),
-            nocache=nocache,
-            builder=builder,
-            target=target,
-            on_line=on_line,
-        )
+        # Step containers and images carry no label of the kit's: the journal names them, in
+        # case the engine dies mid-build and only a later run can remove them.
+        with engine.leftovers.journal():
+            stream = engine.builds.build(
+                str(app.directory),
+                str(variant.dockerfile.relative_to(app.directory)),
+                tag=tag,
+                buildargs=app.build_args(variant, profile),
+                labels=build_labels(app, variant, profile),
+                nocache=nocache,
+                builder=builder,
+                target=target,
+                on_line=watch_build(on_line),
+            )
     except BaseException:
         # Ctrl-C or a vanished engine mid-build: the finished steps' images must still go.
         with contextlib.suppress(Exception):

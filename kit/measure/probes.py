@@ -2,28 +2,24 @@
 
 Each probe blocks until the container is ready (or has exited successfully, for ``exit``) and
 raises a :class:`StartError` subclass otherwise. Polling intervals are a few milliseconds so the
-probe adds little to what it times.
+probe adds little to what it times. How an http probe reaches a container that has no network of
+the host's is :mod:`kit.measure.reach`'s.
 """
 
 from __future__ import annotations
 
-import http.client
 import re
-import socket
 import threading
 import time
 
 from kit.engine import Engine
 from kit.errors import ContainerExitError, ProbeTimeoutError, StartError
+from kit.measure.reach import Reach, connect
 from kit.spec.experiment import Probe
 
 POLL_S = 0.005
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+#: Characters of the log kept from one chunk to the next for the log probe's pattern.
+OVERLAP = 512
 
 
 def _exited(engine: Engine, container: str) -> int | None:
@@ -48,13 +44,16 @@ def wait_log(engine: Engine, container: str, probe: Probe) -> None:
     found = threading.Event()
 
     def follow() -> None:
-        buffer = ""
+        # Each chunk is searched with a little of what came before (a line split across two
+        # chunks still matches), never the whole log: a service that logs hundreds of MB
+        # before it is ready costs time and memory in proportion to its log, not its square.
+        carry = ""
         for chunk in engine.containers.follow_logs(container):
-            buffer += chunk.decode("utf-8", "replace")
-            if pattern.search(buffer):
+            text = carry + chunk.decode("utf-8", "replace")
+            if pattern.search(text):
                 found.set()
                 return
-            buffer = buffer[-4096:]
+            carry = text[-OVERLAP:]
 
     reader = threading.Thread(target=follow, daemon=True)
     reader.start()
@@ -71,44 +70,39 @@ def wait_log(engine: Engine, container: str, probe: Probe) -> None:
     raise ContainerExitError(f"container exited (code {code}) before logging {probe.pattern!r}")
 
 
-def wait_http(engine: Engine, container: str, probe: Probe, port: int) -> None:
+def wait_http(engine: Engine, container: str, probe: Probe, reach: Reach) -> None:
     deadline = time.perf_counter() + probe.timeout_s
     checks = 0
     last = "no answer"
-    while time.perf_counter() < deadline:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", probe.path)
-            status = conn.getresponse().status
+    connector = connect(engine, container, reach)
+    try:
+        while time.perf_counter() < deadline:
+            status, last = connector.get(probe.path)
             if status == 200:
                 return
-            last = f"HTTP {status}"
-        except OSError as exc:
-            last = type(exc).__name__
-        finally:
-            conn.close()
-        checks += 1
-        # Asking the engine on every poll would slow the probe; every 20th is enough to notice a
-        # container that died instead of starting.
-        if checks % 20 == 0 and (code := _exited(engine, container)) is not None:
-            raise ContainerExitError(
-                f"container exited (code {code}) before answering on port {port}"
-            )
-        time.sleep(POLL_S)
+            checks += 1
+            # Asking the engine on every poll would slow the probe; every 20th is enough to
+            # notice a container that died instead of starting.
+            if checks % 20 == 0 and (code := _exited(engine, container)) is not None:
+                raise ContainerExitError(
+                    f"container exited (code {code}) before answering GET {probe.path}"
+                )
+            time.sleep(POLL_S)
+    finally:
+        connector.close()
     raise ProbeTimeoutError(
-        f"http probe: GET 127.0.0.1:{port}{probe.path} not 200 "
-        f"within {probe.timeout_s:g} s ({last})"
+        f"http probe: GET {probe.path} not 200 within {probe.timeout_s:g} s ({last})"
     )
 
 
-def wait_ready(engine: Engine, container: str, probe: Probe, port: int | None) -> int | None:
+def wait_ready(engine: Engine, container: str, probe: Probe, reach: Reach | None) -> int | None:
     """Block until ready; return the exit code where the probe waits for one."""
     if probe.kind == "exit":
         return wait_exit(engine, container, probe)
     if probe.kind == "log":
         wait_log(engine, container, probe)
         return None
-    if port is None:
-        raise StartError("http probe needs a port")
-    wait_http(engine, container, probe, port)
+    if reach is None:
+        raise StartError("an http probe needs to know how to reach the container")
+    wait_http(engine, container, probe, reach)
     return None

@@ -3,6 +3,10 @@
 The phases are timed around the raw API calls (create → start → ready), because
 ``containers.run`` adds an inspect, a log attach and a wait of its own. Trials never overlap:
 concurrent starts would measure contention, not start time.
+
+A container under test is isolated: network ``none`` (an http probe reaches it from inside its
+own namespace, or through a port published on 127.0.0.1 only: :mod:`kit.measure.reach`), never
+privileged, no capability added, and capped in memory and processes (the app's ``[limits]``).
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from collections.abc import Callable
 
 from kit.engine import Engine
 from kit.errors import StartError
-from kit.measure.probes import free_port, wait_ready
+from kit.measure.probes import wait_ready
+from kit.measure.reach import PORT, choose
 from kit.model.samples import StartSample
-from kit.spec.experiment import Probe
+from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
 
 def run_trial(
@@ -27,23 +32,32 @@ def run_trial(
     warmup: bool,
     track: Callable[[str], None],
     untrack: Callable[[str], None],
+    limits: Limits = DEFAULT_LIMITS,
 ) -> StartSample:
     """Time one start; the container is always removed, and a failure raises StartError."""
-    port = free_port() if probe.kind == "http" else None
-    env = {"PORT": str(port)} if port is not None else {}
-    # network none isolates; host is only for probes that must reach the server on 127.0.0.1.
-    network = "host" if probe.kind == "http" else "none"
+    reach = choose(engine) if probe.kind == "http" else None
+    env = {"PORT": str(PORT)} if reach is not None else {}
+    publish: tuple[int, ...] = ()
+    if reach is not None and reach.mode == "publish":
+        inspected = engine.images.inspect(image)
+        publish = tuple(dict.fromkeys((PORT, *(inspected.exposed if inspected else ()))))
     container = None
     t0 = time.perf_counter()
     try:
         container = engine.containers.create(
-            image, labels=labels, environment=env, network_mode=network
+            image,
+            labels=labels,
+            environment=env,
+            network_mode="none" if reach is None else reach.network,
+            memory_bytes=limits.memory_bytes,
+            pids=limits.pids,
+            publish=publish,
         )
         track(container)
         t1 = time.perf_counter()
         engine.containers.start(container)
         t2 = time.perf_counter()
-        code = wait_ready(engine, container, probe, port)
+        code = wait_ready(engine, container, probe, reach)
         t3 = time.perf_counter()
     except StartError as exc:
         if container is not None:
@@ -81,6 +95,7 @@ def run_trials(
     track: Callable[[str], None],
     untrack: Callable[[str], None],
     on_trial: Callable[[StartSample], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[StartSample], StartError | None]:
     """Warm-ups, then timed trials, serially; stop at the first failure and return it."""
     samples: list[StartSample] = []
@@ -97,6 +112,7 @@ def run_trials(
                 warmup=warm,
                 track=track,
                 untrack=untrack,
+                limits=limits,
             )
         except StartError as exc:
             samples.append(failed_sample(number, warm, exc))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from kit.errors import ResultsError
 from kit.model.rows import (
     CapacityTableRow,
     DistributionRow,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 Row = TypeVar("Row", bound="DataclassInstance")
 LEADING = ("app", "variant", "status")
 RUN_FIELDS = {f.name: f for f in dataclasses.fields(RunInfo)}
+#: Renamed columns, by the schema version that renamed them (none yet; the place for them).
+_RENAMED: dict[int, dict[str, str]] = {}
 
 
 def default(field: dataclasses.Field[Any]) -> Any:
@@ -67,6 +70,21 @@ def from_frame(frame: pd.DataFrame, cls: type[Row]) -> tuple[Row, ...]:
     names = [f.name for f in dataclasses.fields(cls)]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return tuple(cls(**{k: rec.get(k) for k in names}) for rec in records)
+
+
+def normalise(frame: pd.DataFrame, row: type[Any], *, file: Path) -> pd.DataFrame:
+    """An older part's columns brought to the current row and envelope schema."""
+    version = int(frame["schema_version"].iloc[0]) if len(frame) else 0
+    for since, renames in sorted(_RENAMED.items()):
+        if version < since:
+            frame = frame.rename(columns=renames)
+    wanted = {**{f.name: f for f in dataclasses.fields(row)}, **RUN_FIELDS}
+    for name, field in wanted.items():
+        if name not in frame.columns:
+            frame[name] = default(field)
+    if "schema_version" not in frame.columns:
+        raise ResultsError("a store file without a schema_version column", file=file)
+    return frame
 
 
 def write_atomic(path: Path, write: Callable[[str], object]) -> None:

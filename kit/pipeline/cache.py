@@ -5,7 +5,8 @@ context as the engine receives it (``.dockerignore`` applied the way docker-py a
 ids of the images the parsed Dockerfile names (FROM bases under the build args, ``COPY --from``
 images), the build args, the builder, the probe, the measurement parameters, the kit's version and a
 digest of the kit's own measuring code (:func:`code_digest`), so that a change to a measurement
-module re-measures even when the version was not bumped.
+module re-measures even when the version was not bumped, and the app's ``[limits]`` when not the
+defaults.
 What is not in the key cannot invalidate a result: a change inside the engine itself (a newer
 dockerd, another storage driver) is recorded in each row's envelope but does not force a rerun.
 """
@@ -28,6 +29,7 @@ from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult
 from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
+from kit.spec.experiment import DEFAULT_LIMITS
 
 #: Bump when the meaning of a cached row changes without the kit's code changing.
 CACHE_FORMAT = 1
@@ -123,6 +125,8 @@ def variant_key(
         "builder": builder,
         "probe": repr(app.probe),
         "parameters": dict(parameters),
+        # Only when changed, so the keys of apps on the default limits stay what they were.
+        **({"limits": repr(app.limits)} if app.limits != DEFAULT_LIMITS else {}),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 

@@ -13,62 +13,30 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from kit.config import settings
-from kit.engine import Engine, EngineInfo
+from kit.engine import Engine
 from kit.errors import KitError, UsageError
 from kit.measure.anatomy.layercache import LayerCache
-from kit.measure.lint import LintReport, lint_app_or_none
+from kit.measure.lint import lint_app_or_none
 from kit.model.results import Results
-from kit.model.rows import FloorRow, ImageResult, RunInfo
 from kit.model.store import Store
 from kit.pipeline.cache import reused, reused_floor, step_key, variant_key
 from kit.pipeline.envelope import now, run_info
 from kit.pipeline.floor import with_floor
 from kit.pipeline.options import Options
 from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs, with_pushed_sizes
+from kit.pipeline.reuse import payoffs_complete, reusable, step_images
+from kit.pipeline.run import Run
 from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
 from kit.spec import builders, profiles
 from kit.spec.app import App, Variant, load_app
-from kit.util.locks import engine_in_use, engine_lock
 from kit.util.progress import bar_options, tqdm
 
 log = logging.getLogger("kit")
-
-
-@dataclass
-class Run:
-    """One run of one app, as the steps fill it in."""
-
-    app: App
-    engine: Engine
-    info: EngineInfo
-    options: Options
-    profile: str  # the resolved one: local or hub
-    envelope: RunInfo
-    chosen: tuple[Variant, ...]  # the variants measured, as built under ``profile``
-    reuse: Store | None  # where earlier measurements may come from (None: forced or no store)
-    #: Layers already analysed, beside the store (forced: written, not read; no store: none).
-    layer_cache: LayerCache | None = None
-    lint: LintReport | None = None
-    outcomes: list[VariantOutcome] = field(default_factory=list)
-    rows: list[ImageResult] = field(default_factory=list)
-    floor_rows: list[FloorRow] = field(default_factory=list)
-    payoffs: Payoffs = field(default_factory=Payoffs)
-    #: App-level steps measured in this run, by the cache key of their inputs.
-    steps: dict[str, str] = field(default_factory=dict)
-
-    def lock(self) -> contextlib.AbstractContextManager[None]:
-        """Timed steps never overlap on one engine (keyed by the daemon, not the socket)."""
-        return engine_lock(self.info.daemon_id or self.info.host)
-
-    def in_use(self) -> contextlib.AbstractContextManager[None]:
-        """For the whole run: ``kit clean`` refuses to remove what the run builds and starts."""
-        what = f"run {self.envelope.run_id} of {self.app.name}"
-        return engine_in_use(self.info.daemon_id or self.info.host, what)
 
 
 def run_experiment(
@@ -91,7 +59,9 @@ def run_experiment(
     chosen = Options.of(options, **choices)
     app = _load(app_dir, chosen)
     stored = store if store is None or isinstance(store, Store) else Store(store)
-    with _connected(engine) as connected:
+    with _connected(engine) as connected, connected.leftovers.journal():
+        # The journal names what this run creates, for the next run to remove should the
+        # engine die under this one (kit.engine.leftovers).
         run = _start(app, connected, chosen, stored)
         run.lint = lint_app_or_none(replace(app, variants=run.chosen))
         with (
@@ -136,6 +106,14 @@ def _load(app_dir: str | Path, options: Options) -> App:
 def _start(app: App, engine: Engine, options: Options, store: Store | None) -> Run:
     """The profile resolved, the envelope made, the variants chosen."""
     force = settings().force if options.force is None else options.force
+    if swept := engine.leftovers.sweep():
+        log.info(
+            "removed what dead kit processes left on the engine: %d container(s), %d image(s), "
+            "%d tag(s)",
+            swept.containers,
+            swept.images,
+            swept.tags,
+        )
     profile = profiles.resolve(options.profile, engine)
     builder, note = builders.resolve(options.builder, engine)
     if note:
@@ -185,7 +163,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
     except KitError as exc:  # a FROM that cannot be worked out (``${IMG:?unset}``)
         log.warning("%s", exc, extra=exc.context())
         return VariantOutcome(failed_row(run.app, variant, exc))
-    found = run.reuse.find(run.app.name, variant_key=(variant.name, key)) if run.reuse else None
+    found = reusable(run.reuse, run.engine, run.app.name, variant.name, key) if run.reuse else None
     if found is not None:
         log.info("%s: unchanged since run %s, reused", variant.name, found.run.run_id)
         outcome = reused(found, variant.name)
@@ -217,7 +195,7 @@ def _keys(run: Run) -> dict[str, str]:
 
 
 def _floor(run: Run) -> None:
-    key = step_key(_keys(run), probe=repr(run.app.probe))
+    key = step_key(_keys(run), probe=repr(run.app.probe), images=step_images(run.rows))
     hit = run.reuse.find_step(run.app.name, "floor", key) if run.reuse else None
     if hit is not None:
         run.rows, run.floor_rows = reused_floor(hit, run.rows)
@@ -236,8 +214,14 @@ def _payoffs(run: Run, bar: tqdm) -> None:
         distribution=options.distribution,
         rebuild=options.rebuild,
         capacity=options.capacity,
+        images=step_images(run.rows),
     )
-    hit = run.reuse.find_step(run.app.name, "payoffs", key) if run.reuse else None
+    asked = (options.distribution, options.rebuild, options.capacity)
+
+    def complete(p: Payoffs | Results) -> bool:
+        return payoffs_complete(p, asked, run.rows)
+
+    hit = run.reuse.find_step(run.app.name, "payoffs", key, complete) if run.reuse else None
     if hit is not None:
         run.payoffs = Payoffs(hit.distribution_rows, hit.rebuild_rows, hit.capacity_rows)
     else:
@@ -258,7 +242,7 @@ def _payoffs(run: Run, bar: tqdm) -> None:
     failed = any(x.status == "failed" for x in run.payoffs.distribution) or any(
         x.status == "failed" for x in run.payoffs.rebuild
     )
-    if not failed:
+    if not failed and complete(run.payoffs):
         run.steps["payoffs"] = key  # a registry that was down is retried next time
     run.outcomes, run.rows = with_pushed_sizes(run.outcomes, run.rows, run.payoffs.pushed_sizes)
     run.rows = with_payoffs(run.rows, run.payoffs)

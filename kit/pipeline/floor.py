@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kit.engine import Engine
-from kit.errors import KitError
+from kit.errors import EngineGoneError, KitError
 from kit.measure.floor.trace import METHOD, Floor, measure_floor, x_floor
 from kit.model.rows import FloorRow, ImageResult
 from kit.spec.app import App
@@ -24,7 +24,9 @@ def with_floor(
         return rows, []
     traced = working[0]
     try:
-        found = measure_floor(engine, str(traced.tag), app.probe)
+        found = measure_floor(engine, str(traced.tag), app.probe, app.limits)
+    except EngineGoneError:
+        raise
     except KitError as exc:
         # The floor is a measurement of its own: without it the rest still stands.
         found = Floor(None, (), METHOD, f"the traced run of {traced.variant} failed: {exc}")

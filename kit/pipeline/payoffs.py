@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from kit.engine import Engine
-from kit.errors import KitError
+from kit.errors import EngineGoneError, KitError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry, local_registry
 from kit.measure.payoffs.capacity import DEFAULT_CAPACITY, measure_capacity
@@ -98,6 +98,8 @@ def _capacity(engine: Engine, app: App, rows: Sequence[ImageResult]) -> list[Cap
         return []
     try:
         found = measure_capacity(engine, app.name, images, DEFAULT_CAPACITY)
+    except EngineGoneError:
+        raise
     except KitError as exc:
         # A reused variant whose image was removed since: the rest of the run still stands.
         log.warning("images per host not measured: %s", exc, extra=exc.context())

@@ -1,6 +1,7 @@
 """Measure one variant: build it cold and warm, size it, dissect its layers and stages, and time
 its starts. A failure at any step becomes a failed row holding what was measured before it;
-whatever the step created is removed on every exit path, Ctrl-C included."""
+whatever the step created is removed on every exit path, Ctrl-C included. An engine that stops
+answering is no variant's failure: its EngineGoneError stops the run."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.engine import RUN_LABEL, Engine
-from kit.errors import KitError
+from kit.errors import EngineGoneError, KitError
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.anatomy.layers import ImageAnatomy, analyze_image
 from kit.measure.build import build_cold_and_warm
@@ -156,6 +157,11 @@ def measure_variant(
             while_cached=measure_stages,
             builder=builder,
         )
+    except EngineGoneError as exc:
+        # Not this variant's failure: no later step can run either. The run stops here, and
+        # what the engine keeps of it is swept by the next run (kit.engine.leftovers).
+        exc.app, exc.variant = app.name, variant.name
+        raise
     except KitError as exc:
         log.warning("%s", exc, extra=exc.context())
         return VariantOutcome(failed_row(app, variant, exc))
@@ -179,6 +185,8 @@ def measure_variant(
 
     def failed(exc: KitError, **measured: Any) -> ImageResult:
         exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
+        if isinstance(exc, EngineGoneError):
+            raise exc
         log.warning("%s", exc, extra=exc.context())
         return failed_row(app, variant, exc, **measured)
 
@@ -222,6 +230,7 @@ def measure_variant(
             warmups=warmups,
             track=track,
             untrack=untrack,
+            limits=app.limits,
         )
     trial_rows = tuple(_trial_rows(app, variant, samples))
 

@@ -21,7 +21,7 @@ from kit.model.claims import DeclaredClaim
 from kit.spec import experiment
 from kit.spec.claims import parse_claims
 from kit.spec.dockerfile import Dockerfile, DockerfileSyntaxError
-from kit.spec.experiment import Probe
+from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
 VARIANT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
@@ -90,6 +90,7 @@ class App:
     rejected: tuple[RejectedVariant, ...]
     profile_args: Mapping[str, Mapping[str, str]]
     claims: tuple[DeclaredClaim, ...] = ()
+    limits: Limits = DEFAULT_LIMITS
 
     def build_args(self, variant: Variant, profile: str) -> dict[str, str]:
         return {**self.profile_args.get(profile, {}), **variant.args}
@@ -135,18 +136,40 @@ class App:
             ) from exc
 
 
-def _rejected(root: Path, dockerfile: Path, vname: str, app: str) -> RejectedVariant:
-    return RejectedVariant(
-        vname,
-        dockerfile,
-        hashlib.sha256(dockerfile.read_bytes()).hexdigest(),
-        InvalidVariantError(
+def _rejected(
+    root: Path, dockerfile: Path, vname: str, error: ExperimentConfigError
+) -> RejectedVariant:
+    sha = ""
+    if dockerfile.resolve().is_relative_to(root):  # never read a file outside the context
+        with contextlib.suppress(OSError):
+            sha = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
+    return RejectedVariant(vname, dockerfile, sha, error)
+
+
+def _problem(root: Path, dockerfile: Path, vname: str, app: str) -> ExperimentConfigError | None:
+    """Why ``dockerfile`` cannot be a variant, if it cannot."""
+    if not VARIANT_NAME.fullmatch(vname):
+        return InvalidVariantError(
             f"invalid variant name {vname!r}: must match {VARIANT_NAME.pattern}",
             app=app,
             variant=vname,
             file=dockerfile,
-        ),
-    )
+        )
+    # A symlink out of the build context: the engine looks for the Dockerfile inside the
+    # context (it would not find it), and the kit must not read files outside it either.
+    target = dockerfile.resolve()
+    if not target.is_relative_to(root):
+        return ExperimentConfigError(
+            f"{dockerfile.name} points outside the build context, to {target}",
+            app=app,
+            variant=vname,
+            file=dockerfile,
+        )
+    if not target.is_file():
+        return ExperimentConfigError(
+            f"{dockerfile.name} is not a readable file", app=app, variant=vname, file=dockerfile
+        )
+    return None
 
 
 def app_directory(directory: str | Path) -> Path:
@@ -173,6 +196,7 @@ def load_app(directory: str | Path) -> App:
     config = root / "experiment.toml"
     doc = experiment.read(config, name)
     probe = experiment.probe(doc, config, name)
+    limits = experiment.limits(doc, config, name)
     title = experiment.title(doc, config, name)
     profile_args = experiment.profile_args(doc, config, name)
     variants_doc = experiment.table(doc, "variants", "variants", config, name)
@@ -180,8 +204,8 @@ def load_app(directory: str | Path) -> App:
     rejected: list[RejectedVariant] = []
     for dockerfile in sorted(root.glob("Dockerfile.*")):
         vname = dockerfile.name.removeprefix("Dockerfile.")
-        if not VARIANT_NAME.fullmatch(vname):
-            rejected.append(_rejected(root, dockerfile, vname, name))
+        if (problem := _problem(root, dockerfile, vname, name)) is not None:
+            rejected.append(_rejected(root, dockerfile, vname, problem))
             continue
         body = experiment.variant_table(variants_doc, vname, root, config, name)
         try:
@@ -219,4 +243,5 @@ def load_app(directory: str | Path) -> App:
         rejected=tuple(rejected),
         profile_args=profile_args,
         claims=parse_claims(doc.get("claims"), [v.name for v in variants], app=name, file=config),
+        limits=limits,
     )

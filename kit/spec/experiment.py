@@ -1,7 +1,7 @@
-"""The ``experiment.toml`` format: an app's title, readiness probe, build args per profile, one
-table per variant (description, args, per-profile Dockerfile overrides) and declared claims
-(:mod:`kit.spec.claims`). Every problem is an :class:`~kit.errors.ExperimentConfigError` naming
-the file and what is wrong."""
+"""The ``experiment.toml`` format: an app's title, readiness probe, the limits of its containers,
+build args per profile, one table per variant (description, args, per-profile Dockerfile
+overrides) and declared claims (:mod:`kit.spec.claims`). Every problem is an
+:class:`~kit.errors.ExperimentConfigError` naming the file and what is wrong."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from kit.errors import ExperimentConfigError
 
 PROBE_KINDS = ("exit", "log", "http")
 PROFILES = ("local", "hub")
-TOP_KEYS = ("title", "probe", "variants", "profiles", "claims")
+TOP_KEYS = ("title", "probe", "limits", "variants", "profiles", "claims")
+LIMIT_KEYS = ("memory_mb", "pids")
 VARIANT_KEYS = ("description", "args", "profiles")
 ProbeKind = Literal["exit", "log", "http"]
 
@@ -30,6 +31,22 @@ class Probe:
     path: str = "/"
     pattern: str | None = None
     timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``[limits]``: what one container under test may take, so a runaway image (a leak, a fork
+    bomb) cannot take the host down. Raise them for an app that needs more."""
+
+    memory_mb: int = 1024  # memory and memory+swap, in MiB
+    pids: int = 512  # processes and threads together
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_mb * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,22 @@ def probe(doc: Mapping[str, Any], path: Path, app: str) -> Probe:
     if not isinstance(probe_path, str) or not probe_path.startswith("/"):
         raise ExperimentConfigError("probe.path must start with '/'", app=app, file=path)
     return Probe(kind=kind, path=probe_path, pattern=pattern, timeout_s=float(timeout))
+
+
+def limits(doc: Mapping[str, Any], path: Path, app: str) -> Limits:
+    raw = table(doc, "limits", "limits", path, app)
+    unknown = set(raw) - set(LIMIT_KEYS)
+    if unknown:
+        raise ExperimentConfigError(
+            f"unknown keys in [limits]: {', '.join(sorted(unknown))}", app=app, file=path
+        )
+    for key, value in raw.items():
+        # bool is an int to Python, and never a sensible limit.
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ExperimentConfigError(
+                f"limits.{key} must be a positive whole number", app=app, file=path
+            )
+    return Limits(**raw)
 
 
 def profile_args(doc: Mapping[str, Any], config: Path, app: str) -> Mapping[str, Mapping[str, str]]:

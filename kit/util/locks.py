@@ -55,8 +55,11 @@ def file_lock(path: Path, *, what: str, timeout_s: float | None) -> Iterator[Non
                     log.info("waiting for %s, held by %s", what, _holder(path))
                     told = True
                 time.sleep(POLL_S)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} on {platform.node()}".encode())
+        # The holder's name only serves the waiting side's message: a full disk must not fail
+        # the lock that guards the write that will then report the full disk properly.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on {platform.node()}".encode())
         yield
     finally:
         # Closing the descriptor releases the lock.

@@ -21,6 +21,7 @@ from fake_api import (
 
 from kit.engine import MANAGED, BuildStream, Engine, EngineInfo
 from kit.engine.labels import LOG_TAIL_LINES
+from kit.engine.leftovers import OWNER_LABEL, owner
 from kit.errors import EngineError, EngineGoneError
 
 # Values recorded in fixtures/ (update them when record_fixtures.py is run again).
@@ -51,6 +52,7 @@ def test_info_parsed_from_recorded_engine(fake_engine: Engine, fake_api: FakeAPI
         host=BASE_URL,
         daemon_id="UNIT:FIXT:URE0:0000:0000:0000:0000:0000:0000:0000:0000:0000",
         root_dir="/var/lib/docker",
+        name="fixture-host",
     )
     fake_engine.info()
     assert [name for name, _, _ in fake_api.calls] == ["version", "info"]  # cached
@@ -282,8 +284,9 @@ def test_container_round_trip_with_recorded_exit_codes(
     assert kwargs == {
         "command": ["true"],
         "environment": {"A": "1"},
-        "labels": {MANAGED: "1", "kit.run": "r1"},
+        "labels": {MANAGED: "1", OWNER_LABEL: owner(), "kit.run": "r1"},
         "host_config": {"NetworkMode": "none"},
+        "ports": None,
     }
     fake_engine.containers.start(first)
     assert fake_engine.containers.wait(first, timeout=5) == 0

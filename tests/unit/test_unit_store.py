@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import time
@@ -11,7 +12,8 @@ import pandas as pd
 import pytest
 from results_factory import failed_row, image_row, results, trials
 
-from kit.errors import LockedError, ResultsError
+import kit.model.store as store_module
+from kit.errors import LockedError, ResultsError, StoreError
 from kit.model.results import Results
 from kit.model.rows import SCHEMA_VERSION
 from kit.model.store import Store
@@ -70,17 +72,115 @@ def test_uncommitted_parts_of_a_crashed_append_are_not_read(tmp_path: Path) -> N
     assert set(store.table("images")["run_id"]) == {"r1"}
 
 
-def test_a_corrupt_part_is_named_never_skipped(tmp_path: Path) -> None:
+def test_a_corrupt_part_moves_its_run_aside_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     store = Store(tmp_path)
     store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    before = Store(tmp_path).table("images")
     bad = tmp_path / "trials" / "r1-tiny.parquet"
     bad.write_bytes(b"PAR1 this is not parquet")
-    with pytest.raises(ResultsError) as caught:
-        store.table("trials")
-    assert str(bad) in str(caught.value) and "corrupt" in str(caught.value)
-    (tmp_path / "runs" / "r1-tiny.json").write_text("{not json")
-    with pytest.raises(ResultsError, match="corrupt run record"):
-        store.table("images")
+    with caplog.at_level("WARNING", logger="kit"):
+        trials_left = store.table("trials")
+    assert set(trials_left["run_id"]) == {"r2"}
+    said = caplog.text
+    assert "r1-tiny" in said and "trials/r1-tiny.parquet" in said and "damaged" in said
+    # The whole run went aside, each file where it was, with the reason.
+    aside = tmp_path / "quarantine" / "r1-tiny"
+    assert (aside / "trials" / "r1-tiny.parquet").read_bytes() == b"PAR1 this is not parquet"
+    assert (aside / "runs" / "r1-tiny.json").is_file()
+    assert (aside / "images" / "r1-tiny.parquet").is_file()
+    assert "corrupt store file trials/r1-tiny.parquet" in (aside / "REASON").read_text()
+    assert not (tmp_path / "runs" / "r1-tiny.json").exists()
+    # The rest loads exactly as before, through this store object and a new one.
+    for reader in (store, Store(tmp_path)):
+        images = reader.table("images")
+        pd.testing.assert_frame_equal(
+            images.reset_index(drop=True),
+            before[before["run_id"] == "r2"].reset_index(drop=True),
+        )
+        assert reader.results().run.run_id == "r2"
+    with pytest.raises(ResultsError, match="no run r1"):
+        Store(tmp_path).results(run_id="r1")
+
+
+def test_a_corrupt_run_record_is_moved_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path)
+    store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    (tmp_path / "runs" / "r2-tiny.json").write_text("{not json")
+    with caplog.at_level("WARNING", logger="kit"):
+        assert [r.part for r in store.runs()] == ["r1-tiny"]
+    assert "corrupt run record runs/r2-tiny.json" in caplog.text
+    assert (tmp_path / "quarantine" / "r2-tiny" / "runs" / "r2-tiny.json").read_text() == (
+        "{not json"
+    )
+    assert set(Store(tmp_path).table("images")["run_id"]) == {"r1"}
+
+
+def test_a_damaged_run_is_never_reused(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    (tmp_path / "layers" / "r2-tiny.parquet").write_bytes(b"garbage")
+    found = Store(tmp_path).find("tiny", variant_key=("slim", "k-slim"))
+    assert found is not None and found.run.run_id == "r1"
+
+
+def test_check_lists_what_is_damaged_and_what_it_did(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    for n in (1, 2, 3):
+        store.append(run(f"r{n}", f"2026-11-2{n}T01:00:00+00:00"))
+    (tmp_path / "trials" / "r2-tiny.parquet").write_bytes(b"garbage")
+    (tmp_path / "runs" / "r3-tiny.json").unlink()  # a crash before the commit record
+    (tmp_path / "images" / ".r4-tiny.parquet.abc.tmp").write_bytes(b"half")
+    found = Store(tmp_path).check()
+    kinds = {(f.kind, f.path) for f in found}
+    assert ("damaged", "trials/r2-tiny.parquet") in kinds
+    assert ("uncommitted", "images/r3-tiny.parquet") in kinds
+    assert ("leftover", "images/.r4-tiny.parquet.abc.tmp") in kinds
+    assert ("quarantined", "quarantine/r2-tiny") in kinds
+    damaged = next(f for f in found if f.kind == "damaged")
+    assert damaged.action == "run moved to quarantine/r2-tiny"
+    assert not (tmp_path / "images" / ".r4-tiny.parquet.abc.tmp").exists()
+    assert not (tmp_path / "images" / "r3-tiny.parquet").exists()
+    assert [r.part for r in Store(tmp_path).runs()] == ["r1-tiny"]
+    # A second check finds nothing new: only what is in quarantine.
+    again = Store(tmp_path).check()
+    assert {f.kind for f in again} == {"quarantined"}
+
+
+def test_a_full_disk_leaves_nothing_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC faked at the third table's write (the engine suite fills a real tmpfs)."""
+    store = Store(tmp_path / "store")
+    store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    files = sorted(p for p in (tmp_path / "store").rglob("*"))
+    real = store_module.write_parquet
+    calls = []
+
+    def full(path: Path, frame: pd.DataFrame) -> None:
+        calls.append(path)
+        if len(calls) == 3:
+            path.write_bytes(b"a partial file")  # as pyarrow leaves it
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, frame)
+
+    monkeypatch.setattr(store_module, "write_parquet", full)
+    with pytest.raises(StoreError) as raised:
+        store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    assert str(tmp_path / "store") in raised.value.message
+    assert (
+        "No space left on device" in raised.value.message and "free there" in raised.value.message
+    )
+    assert sorted(p for p in (tmp_path / "store").rglob("*")) == files
+    monkeypatch.setattr(store_module, "write_parquet", real)
+    store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    assert [r.part for r in Store(tmp_path / "store").runs()] == ["r1-tiny", "r2-tiny"]
 
 
 def test_older_schema_rows_are_normalised(tmp_path: Path) -> None:
@@ -200,3 +300,21 @@ def test_a_reader_during_a_commit_sees_the_store_as_it_was(tmp_path: Path) -> No
     after = Store(tmp_path)
     assert [r.run.run_id for r in after.runs()] == ["r1", "r2"]
     assert list(after.table("images")["run_id"]) == ["r1", "r1", "r2", "r2"]
+
+
+def test_kit_store_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kit import cli
+
+    store = Store(tmp_path / "store")
+    store.append(run("r1", "2026-11-27T23:00:00+00:00"))
+    store.append(run("r2", "2026-11-28T01:00:00+00:00"))
+    argv = ["store", "check", "--store", str(tmp_path / "store")]
+    assert cli.main(argv) == 0
+    assert "2 run(s) intact, 0 finding(s)" in capsys.readouterr().out
+    (tmp_path / "store" / "images" / "r1-tiny.parquet").write_bytes(b"garbage")
+    assert cli.main(argv) == 1
+    out = capsys.readouterr().out
+    assert "damaged: images/r1-tiny.parquet: unreadable table part" in out
+    assert "-> run moved to quarantine/r1-tiny" in out
+    assert "1 run(s) intact" in out
+    assert cli.main(["store", "check", "--store", str(tmp_path / "none")]) == 2

@@ -53,7 +53,7 @@ from kit.measure.floor.fatrace import (
     parse_fatrace_line,
 )
 from kit.measure.start import run_trial
-from kit.spec.experiment import Probe
+from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
 SBIN = os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin"))
 
@@ -114,7 +114,9 @@ def _untraceable(engine: Engine, graph: Mapping[str, str]) -> str | None:
     return None
 
 
-def measure_floor(engine: Engine, image_ref: str, probe: Probe) -> Floor:
+def measure_floor(
+    engine: Engine, image_ref: str, probe: Probe, limits: Limits = DEFAULT_LIMITS
+) -> Floor:
     """Start ``image_ref`` once under ``probe`` and sum the image files it used.
 
     Returns a ``None`` floor with the reason when tracing is impossible; a failing probe raises
@@ -156,6 +158,7 @@ def measure_floor(engine: Engine, image_ref: str, probe: Probe) -> Floor:
             warmup=False,
             track=track,
             untrack=lambda _: None,
+            limits=limits,
         )
         complete = trace.barrier()
     if not complete:  # a partial trace would pass for a smaller floor

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kit.engine import Engine, ImageInfo, TransferLog
+from kit.engine.leftovers import note
 from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
 from kit.errors import EngineGoneError, KitError, RegistryError
 from kit.host.manifest import Manifest
@@ -255,17 +256,23 @@ def _image_trials(image: _Trial, sibling: _Trial | None, trials: int) -> list[Di
     if sibling is None:
         samples.append(skipped_sample(image.variant, "no other image shares a layer", "warm"))
         modes = ("cold",)
-    for trial in range(trials):
-        for mode in modes:
-            try:
-                if image.registry.owned:
-                    image.registry.empty()
-                if mode == "warm" and sibling is not None:
-                    sibling.push_only()
-                samples.append(image.run(trial, mode))
-            except EngineGoneError:
-                raise
-            except KitError as exc:
-                samples.append(failed_sample(image.variant, trial, mode, str(exc)))
-                return samples
+    # The registry's references these trials give both images: named in a journal, so that a
+    # run after an engine that died mid-push can drop them (kit.engine.leftovers).
+    with image.engine.leftovers.journal():
+        for one in (image, sibling):
+            if one is not None:
+                note("refs", f"{one.image_id}|{one.registry.host}/")
+        for trial in range(trials):
+            for mode in modes:
+                try:
+                    if image.registry.owned:
+                        image.registry.empty()
+                    if mode == "warm" and sibling is not None:
+                        sibling.push_only()
+                    samples.append(image.run(trial, mode))
+                except EngineGoneError:
+                    raise
+                except KitError as exc:
+                    samples.append(failed_sample(image.variant, trial, mode, str(exc)))
+                    return samples
     return samples
