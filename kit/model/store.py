@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from kit.errors import ResultsError
+from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
 from kit.model.results import Results
 from kit.model.rows import RunInfo
@@ -52,6 +53,7 @@ class StoredRun:
     app: str
     title: str
     claims: tuple[DeclaredClaim, ...]
+    budgets: tuple[Budget, ...]
     steps: Mapping[str, str]  # app-level steps (floor, payoffs) by the cache key of their inputs
     part: str  # the file stem shared by its parts: "<run_id>-<app>"
 
@@ -121,6 +123,7 @@ class Store:
                         app=str(meta["app"]),
                         title=str(meta["title"]),
                         claims=tuple(DeclaredClaim(**c) for c in meta.get("claims", [])),
+                        budgets=tuple(Budget(**b) for b in meta.get("budgets", [])),
                         steps=dict(meta.get("steps") or {}),
                         part=path.stem,
                     )
@@ -187,7 +190,12 @@ class Store:
             for spec in TABLES
         }
         loaded = Results(
-            run=stored.run, app=stored.app, title=stored.title, claims=stored.claims, **tables
+            run=stored.run,
+            app=stored.app,
+            title=stored.title,
+            claims=stored.claims,
+            budgets=stored.budgets,
+            **tables,
         )
         self._loaded[stored.part] = loaded
         return loaded
@@ -232,6 +240,7 @@ def load_results(directory: str | Path) -> Results:
         run = RunInfo(**{k: meta["run"][k] for k in RUN_FIELDS if k in meta["run"]})
         app, title = str(meta["app"]), str(meta["title"])
         claims = tuple(DeclaredClaim(**c) for c in meta.get("claims", []))
+        budgets = tuple(Budget(**b) for b in meta.get("budgets", []))
         tables = {}
         for spec in TABLES:
             path = src / f"{spec.name}.parquet"
@@ -239,4 +248,4 @@ def load_results(directory: str | Path) -> Results:
                 tables[spec.field] = from_frame(pd.read_parquet(path), spec.row)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"cannot read results: {exc}", file=src) from exc
-    return Results(run=run, app=app, title=title, claims=claims, **tables)
+    return Results(run=run, app=app, title=title, claims=claims, budgets=budgets, **tables)

@@ -167,6 +167,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
                 warmups=run.options.warmups,
                 run_id=run.envelope.run_id,
                 anatomy=run.options.anatomy,
+                contents=run.options.contents,
                 bar=bar,
             )
     row = replace(outcome.row, cache_key=key)
@@ -244,7 +245,10 @@ def _results(run: Run) -> Results:
         rule_bytes=tuple(x for o in outcomes for x in o.rule_bytes),
         stage_rows=tuple(x for o in outcomes for x in o.stages),
         floor_rows=tuple(run.floor_rows),
+        file_rows=tuple(x for o in outcomes for x in o.files),
+        package_rows=tuple(x for o in outcomes for x in o.packages),
         distribution_rows=run.payoffs.distribution,
         rebuild_rows=run.payoffs.rebuild,
         capacity_rows=run.payoffs.capacity,
+        budgets=run.app.budgets,
     )

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from kit.config import dockerfiles_dir
 from kit.errors import ExperimentConfigError, InvalidVariantError
+from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
 from kit.spec import experiment
 from kit.spec.claims import parse_claims
@@ -77,6 +78,7 @@ class App:
     rejected: tuple[RejectedVariant, ...]
     profile_args: Mapping[str, Mapping[str, str]]
     claims: tuple[DeclaredClaim, ...] = ()
+    budgets: tuple[Budget, ...] = ()  # app-wide (variant None) and per-variant limits
 
     def build_args(self, variant: Variant, profile: str) -> dict[str, str]:
         return {**self.profile_args.get(profile, {}), **variant.args}
@@ -136,12 +138,14 @@ def load_app(directory: str | Path) -> App:
     variants_doc = experiment.table(doc, "variants", "variants", config, name)
     variants: list[Variant] = []
     rejected: list[RejectedVariant] = []
+    budgets = list(experiment.budgets(doc, config, name))
     for dockerfile in sorted(root.glob("Dockerfile.*")):
         vname = dockerfile.name.removeprefix("Dockerfile.")
         if not VARIANT_NAME.fullmatch(vname):
             rejected.append(_rejected(root, dockerfile, vname, name))
             continue
         body = experiment.variant_table(variants_doc, vname, root, config, name)
+        budgets += body.budgets
         variants.append(
             Variant(
                 name=vname,
@@ -171,4 +175,5 @@ def load_app(directory: str | Path) -> App:
         rejected=tuple(rejected),
         profile_args=profile_args,
         claims=parse_claims(doc.get("claims"), [v.name for v in variants], app=name, file=config),
+        budgets=tuple(budgets),
     )
