@@ -57,21 +57,19 @@ def failing(checks: Sequence[BudgetCheck], allow_unmeasured: bool) -> list[Budge
 
 
 def _print(app: str, checks: Sequence[BudgetCheck], failed: Sequence[BudgetCheck]) -> None:
-    import pandas as pd
+    from kit.cli.output import text_table
 
-    frame = pd.DataFrame(
-        [
-            {
-                "variant": c.variant,
-                "budget": c.budget,
-                "limit": c.limit,
-                "measured": c.measured,
-                "verdict": c.verdict.upper() if c in failed else c.verdict,
-            }
-            for c in checks
-        ]
-    )
-    print(frame.to_string(index=False, justify="left", max_colwidth=70))
+    rows = [
+        {
+            "variant": c.variant,
+            "budget": c.budget,
+            "limit": c.limit,
+            "measured": c.measured,
+            "verdict": c.verdict.upper() if c in failed else c.verdict,
+        }
+        for c in checks
+    ]
+    print(text_table(rows))
     counts = {
         v: sum(c.verdict == v for c in checks) for v in ("within", "exceeded", "not measured")
     }

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -86,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kit: interrupted; what the kit created was removed", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kit show files | head`): not an error; stdout is closed quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

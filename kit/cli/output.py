@@ -61,3 +61,14 @@ def markdown(frame: pd.DataFrame) -> str:
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(False)]
     return "\n".join([head, rule, *body])
+
+
+def text_table(rows: list[dict[str, str]]) -> str:
+    """Rows of strings as left-aligned columns, for a terminal or a CI log."""
+    if not rows:
+        return ""
+    heads = list(rows[0])
+    widths = {h: max(len(h), *(len(r[h]) for r in rows)) for h in heads}
+    lines = ["  ".join(h.ljust(widths[h]) for h in heads).rstrip()]
+    lines += ["  ".join(r[h].ljust(widths[h]) for h in heads).rstrip() for r in rows]
+    return "\n".join(lines)

@@ -138,5 +138,5 @@ def diff(args: argparse.Namespace) -> int:
     else:
         print("\npackages not compared: one of them has no package database")
     print(f"\nlargest places {args.lack} has and {args.have} lacks:\n")
-    print(markdown(back))
+    print(markdown(back) if len(back) else "(none)")
     return 0

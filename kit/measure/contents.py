@@ -7,8 +7,11 @@ container would see it). The package databases come out of the same stream: dpkg
 ``installed`` (``I:``, bytes). Reading the stream costs about as long as ``docker export`` of
 the image: it is the price of a file list that does not depend on how layers are analysed.
 
-Bytes are what a file holds: a hard link's second name, a symlink and a directory count 0, so
-the files' bytes add up to the filesystem's content once.
+The engine adds a few paths to every container (``/.dockerenv``, ``/etc/hosts``, ``hostname``,
+``resolv.conf``, ``/dev/console``: its "init layer"); they are not the image's, so they are left
+out (an image's own ``/etc/hosts`` goes with them). Bytes are what a file holds: a hard link's
+second name, a symlink and a directory count 0, so the files' bytes add up to the filesystem's
+content once.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ DPKG_STATUS = "var/lib/dpkg/status"
 DPKG_STATUS_D = "var/lib/dpkg/status.d/"
 APK_INSTALLED = "lib/apk/db/installed"
 KIB = 1024
+#: What the engine's init layer puts into every container (moby's daemon/initlayer).
+INIT_LAYER = frozenset(
+    {".dockerenv", "etc/hosts", "etc/hostname", "etc/resolv.conf", "dev/console"}
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def read_contents(archive: tarfile.TarFile) -> ImageContents:
     apk: str | None = None
     for member in archive:
         name = member.name.removeprefix("./").lstrip("/")
-        if member.isdir() or not name:
+        if member.isdir() or not name or name in INIT_LAYER:
             continue
         files.append(FileEntry("/" + name, member.size if member.isfile() else 0, _kind(member)))
         database = name in (DPKG_STATUS, APK_INSTALLED) or (

@@ -86,9 +86,7 @@ def run_experiment(
     with _connected(engine) as connected:
         run = _start(app, connected, chosen, stored)
         run.lint = lint_app_or_none(replace(app, variants=run.chosen))
-        with tqdm(
-            run.chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
-        ) as bar:
+        with tqdm(run.chosen, desc=app.name, unit="variant", **bar_options(progress)) as bar:
             for variant in bar:
                 run.outcomes.append(_variant(run, variant, bar))
             run.rows = [o.row for o in run.outcomes]

@@ -9,11 +9,12 @@ whose notebook is still there) and runs the rest. A lock in the run dir keeps a 
 the same run id.
 
 Each kernel gets ``KIT_BATCH_ID=<run id>`` (the kit labels the containers it creates with it, so
-an interrupted batch can remove them), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
-as ``TMPDIR``. How a cell runs, and what Ctrl-C does to it, is in :mod:`kit.runs.cell`. With an
-executor, Ctrl-C is best effort: the batch records the unfinished cells as interrupted and removes
-the batch's containers, but the cells already on workers stop only if the workers see the signal
-too (a local process pool does; a remote cluster's kernels end with their worker).
+an interrupted batch can remove them), ``KIT_PROGRESS=off`` (no progress bars in the executed
+notebook), ``KIT_FORCE=1`` only when forced, and a temp dir of its own as ``TMPDIR``. How a cell
+runs, and what Ctrl-C does to it, is in :mod:`kit.runs.cell`. With an executor, Ctrl-C is best
+effort: the batch records the unfinished cells as interrupted and removes the batch's
+containers, but the cells already on workers stop only if the workers see the signal too (a
+local process pool does; a remote cluster's kernels end with their worker).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any
 from kit.errors import BatchError, KitError, UsageError
 from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, utc_now
 from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
+from kit.runs.notebooks import KERNEL_ENV
 from kit.util.locks import file_lock
 from kit.util.progress import bar_options, tqdm
 
@@ -218,7 +220,8 @@ def _spec(
         output=str(output),
         parameters=tuple(parameters.items()),
         timeout_s=cell.timeout_s,
-        env=(("KIT_BATCH_ID", run_id),) + ((("KIT_FORCE", "1"),) if force else ()),
+        env=(("KIT_BATCH_ID", run_id), *KERNEL_ENV.items())
+        + ((("KIT_FORCE", "1"),) if force else ()),
         unset=() if force else ("KIT_FORCE",),
         tmp_root=str(run_dir / ".tmp"),
         progress=progress,
@@ -254,9 +257,7 @@ def _run_locked(
         name: _spec(cell, out, run_id, run_dir, store, force, not quiet and executor is None)
         for name, (cell, out) in todo.items()
     }
-    bar = tqdm(
-        total=len(matrix.cells), initial=len(done), unit="cell", disable=quiet, **bar_options()
-    )
+    bar = tqdm(total=len(matrix.cells), initial=len(done), unit="cell", **bar_options(not quiet))
 
     def finished(name: str, outcome: CellOutcome) -> None:
         cell, output = todo.pop(name)

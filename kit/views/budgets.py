@@ -40,7 +40,7 @@ def _reads(budget: Budget, value: float | bool) -> str:
         return f"{float(value) / limit.scale:.1f} MB"
     if limit.unit == "×":
         return f"{float(value):.2f}×"
-    return f"{float(value):.3g}" if budget.key == "min_efficiency" else f"{float(value):g}"
+    return f"{float(value):.3f}" if budget.key == "min_efficiency" else f"{float(value):g}"
 
 
 def judge(budget: Budget, row: ImageResult) -> BudgetCheck:

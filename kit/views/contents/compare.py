@@ -43,14 +43,18 @@ class Comparison:
         return sum(p.bytes or 0 for p in self.only_packages)
 
 
-def pair(results: Results, have: str | None, lack: str | None) -> tuple[str, str]:
-    """The variants to compare: by default the largest against the smallest measured one."""
+def pair(
+    results: Results, have: str | None, lack: str | None, *, packages: bool = False
+) -> tuple[str, str]:
+    """The variants to compare: by default the largest against the smallest measured one (with
+    ``packages``, the smallest that has a package database)."""
     listed = {f.variant for f in results.file_rows}
-    ranked = [r.variant for r in by_size(results) if r.variant in listed]
+    ranked = [r for r in by_size(results) if r.variant in listed]
     if have is None and ranked:
-        have = ranked[-1]
-    if lack is None and ranked:
-        lack = ranked[0]
+        have = ranked[-1].variant
+    if lack is None:
+        small = [r for r in ranked if r.package_db is not None or not packages]
+        lack = small[0].variant if small else None
     for name in (have, lack):
         if name is None or name not in listed:
             raise ResultsError(
@@ -84,10 +88,12 @@ def gather(only: list[FileRow], other_dirs: set[str]) -> list[Group]:
     return sorted(found, key=lambda g: (-g.bytes, g.path))
 
 
-def compare(results: Results, have: str | None = None, lack: str | None = None) -> Comparison:
-    have, lack = pair(results, have, lack)
+def compare(
+    results: Results, have: str | None = None, lack: str | None = None, *, packages: bool = False
+) -> Comparison:
+    have, lack = pair(results, have, lack, packages=packages)
     files = {v: {f.path: f for f in results.file_rows if f.variant == v} for v in (have, lack)}
-    packages = {
+    installed = {
         v: {p.name: p for p in results.package_rows if p.variant == v} for v in (have, lack)
     }
     rows = {r.variant: r for r in results.image_rows}
@@ -107,16 +113,16 @@ def compare(results: Results, have: str | None = None, lack: str | None = None) 
         only_files=largest(only),
         groups=tuple(gather(only, lack_dirs)),
         only_packages=largest_packages(
-            [p for name, p in packages[have].items() if name not in packages[lack]]
+            [p for name, p in installed[have].items() if name not in installed[lack]]
         ),
         extra_files=largest(extra),
         extra_packages=largest_packages(
-            [p for name, p in packages[lack].items() if name not in packages[have]]
+            [p for name, p in installed[lack].items() if name not in installed[have]]
         ),
         files_have=len(files[have]),
-        packages_have=len(packages[have]),
+        packages_have=len(installed[have]),
         databases=(
-            rows[have].package_db is not None if have in rows else bool(packages[have]),
-            rows[lack].package_db is not None if lack in rows else bool(packages[lack]),
+            rows[have].package_db is not None if have in rows else bool(installed[have]),
+            rows[lack].package_db is not None if lack in rows else bool(installed[lack]),
         ),
     )

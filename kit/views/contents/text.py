@@ -29,8 +29,9 @@ def diff(
 ) -> pd.DataFrame:
     """What ``have`` holds and ``lack`` does not, largest first (default: the largest variant
     against the smallest). ``what``: ``dirs`` (paths gathered into the highest directory
-    ``lack`` has nothing under), ``files`` (each path), ``packages`` (by name)."""
-    found = compare(results, have, lack)
+    ``lack`` has nothing under), ``files`` (each path), ``packages`` (by name; the default
+    ``lack`` is then the smallest variant with a package database)."""
+    found = compare(results, have, lack, packages=what == "packages")
     rows: list[dict[str, object]]
     if what == "packages":
         rows = [
@@ -114,8 +115,9 @@ def narrate(results: Results, have: str | None = None, lack: str | None = None) 
 
 def facts(results: Results, have: str | None = None, lack: str | None = None) -> str:
     """Lines a rerun on the same bases reproduces: the packages one variant leaves out (their
-    sizes come from the package database, not from a build)."""
-    found = compare(results, have, lack)
+    sizes come from the package database, not from a build). Default: the largest variant
+    against the smallest with a package database."""
+    found = compare(results, have, lack, packages=True)
     head = f"{found.have} vs {found.lack}"
     if not all(found.databases):
         return f"{head}: packages not compared (no package database in one of them)"
