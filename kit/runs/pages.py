@@ -25,7 +25,7 @@ main { max-width: 72rem; margin: 0 auto; }
 .jp-OutputArea-output, .jp-RenderedHTMLCommon { max-width: 100%; min-width: 0; }
 .jp-RenderedHTMLCommon table, .jp-OutputArea-output table {
   display: block; max-width: 100%; overflow-x: auto; font-size: 0.85em; }
-.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { white-space: nowrap; }
+.jp-RenderedHTMLCommon th { white-space: normal; vertical-align: bottom; }
 .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 .kit-bar { font: 14px/1.5 system-ui, sans-serif; padding: .5em 1em; margin: 0 0 1em;
