@@ -39,6 +39,7 @@ class FileEntry:
     path: str  # absolute, as in the container
     bytes: int
     kind: str  # "file" | "symlink" | "hardlink" | "other" (devices, fifos)
+    target: str | None = None  # a symlink's target as written; a hard link's first name
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,11 @@ def read_contents(archive: tarfile.TarFile) -> ImageContents:
         name = member.name.removeprefix("./").lstrip("/")
         if member.isdir() or not name or name in INIT_LAYER:
             continue
-        files.append(FileEntry("/" + name, member.size if member.isfile() else 0, _kind(member)))
+        kind = _kind(member)
+        target = member.linkname if kind == "symlink" else None
+        if kind == "hardlink":
+            target = "/" + member.linkname.removeprefix("./").lstrip("/")
+        files.append(FileEntry("/" + name, member.size if member.isfile() else 0, kind, target))
         database = name in (DPKG_STATUS, APK_INSTALLED) or (
             name.startswith(DPKG_STATUS_D) and not name.endswith(".md5sums")
         )

@@ -173,6 +173,7 @@ class FileRow:
     path: str
     bytes: int  # a file's size; 0 for a symlink or a hard link's second name
     kind: str  # file | symlink | hardlink | other
+    target: str | None = None  # a symlink's target as written; a hard link's first name
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,9 @@ def _contents(
 ) -> tuple[tuple[FileRow, ...], tuple[PackageRow, ...]]:
     found = image_contents(engine, image_id)
     return (
-        tuple(FileRow(app.name, variant.name, f.path, f.bytes, f.kind) for f in found.files),
+        tuple(
+            FileRow(app.name, variant.name, f.path, f.bytes, f.kind, f.target) for f in found.files
+        ),
         tuple(
             PackageRow(app.name, variant.name, p.name, p.version, p.bytes) for p in found.packages
         ),

@@ -70,12 +70,12 @@ def test_files_and_dpkg_packages_from_one_stream() -> None:
             ]
         )
     )
-    by_path = {f.path: (f.bytes, f.kind) for f in found.files}
+    by_path = {f.path: (f.bytes, f.kind, f.target) for f in found.files}
     assert by_path == {
-        "/bin/sh": (0, "symlink"),
-        "/bin/dash": (1000, "file"),
-        "/usr/bin/dash2": (0, "hardlink"),  # the bytes count once, on the first name
-        "/var/lib/dpkg/status": (len(DPKG), "file"),
+        "/bin/sh": (0, "symlink", "dash"),
+        "/bin/dash": (1000, "file", None),
+        "/usr/bin/dash2": (0, "hardlink", "/bin/dash"),  # its bytes count once, on the first name
+        "/var/lib/dpkg/status": (len(DPKG), "file", None),
     }  # the engine's init-layer files (/.dockerenv, /etc/hosts) are not the image's
     assert found.package_db == "dpkg"
     assert [(p.name, p.version, p.bytes) for p in found.packages] == [
@@ -155,12 +155,13 @@ def run_with_contents() -> object:
 def test_what_slim_removed_gathered_into_directories() -> None:
     run = run_with_contents()
     dirs = contents.diff(run, "full", "slim")
-    # slim has nothing under /usr/lib/gcc/ (so it is one place) but has /usr/lib and
-    # /usr/share/doc, so the files there stand alone; /app/server.js is in both.
+    # slim has none of full's paths under /usr/lib/gcc/ or /usr/share/ (its own doc file is
+    # not full's), so each is one place; it has /usr/lib/libc.so, so libgit.so stands alone;
+    # /app/server.js is in both.
     assert dirs.to_dict("records") == [
         {"path": "/usr/lib/gcc/", "files": 2, "size_MB": 40.0},
         {"path": "/usr/lib/libgit.so", "files": 1, "size_MB": 1.0},
-        {"path": "/usr/share/doc/git/", "files": 1, "size_MB": 0.01},
+        {"path": "/usr/share/", "files": 1, "size_MB": 0.01},
     ]
     packages = contents.diff(run, "full", "slim", what="packages")
     assert list(packages["package"]) == ["gcc-12", "git"]
@@ -201,3 +202,35 @@ def test_a_variant_without_a_file_list_is_an_error() -> None:
         contents.diff(run, "full", "full")
     with pytest.raises(ResultsError, match="listed: none"):
         contents.table(results([image_row("a")]))
+
+
+def test_a_file_under_another_alias_of_a_directory_is_not_a_difference() -> None:
+    merged = [  # usrmerge: /lib links to usr/lib
+        FileRow("tiny", "full", "/lib", 0, "symlink", "usr/lib"),
+        FileRow("tiny", "full", "/usr/lib/x/libnode.so", 47_000_000, "file"),
+        FileRow("tiny", "full", "/usr/lib/x/libgcc.so", 1_000_000, "file"),
+        FileRow("tiny", "full", "/loop", 0, "symlink", "/loop/again"),
+    ]
+    copied = [  # a scratch image with the loader's paths as real directories
+        FileRow("tiny", "closure", "/lib/x/libnode.so", 47_000_000, "file"),
+        FileRow("tiny", "closure", "/loop/file", 5, "file"),
+    ]
+    run = replace(
+        results(
+            [
+                image_row("full", size_bytes=50_000_000),
+                image_row("closure", size_bytes=47_000_000, package_db=None),
+            ]
+        ),
+        file_rows=(*merged, *copied),
+    )
+    found = contents.diff(run, "full", "closure", what="files", top=None)
+    # full's libnode.so is also /lib/x/libnode.so there, which closure has; its /lib and /loop
+    # links stand where closure has directories of those names.
+    assert list(found["path"]) == ["/usr/lib/x/libgcc.so"]
+    # Gathered by the highest directory closure has nothing under by any name: /usr/lib/x is
+    # /lib/x in full, which closure has, so the file stands alone.
+    assert list(contents.diff(run, "full", "closure")["path"]) == ["/usr/lib/x/libgcc.so"]
+    back = contents.diff(run, "closure", "full", what="files", top=None)
+    # full resolves /lib/x/libnode.so through its /lib link; its /loop is a loop, not a dir.
+    assert list(back["path"]) == ["/loop/file"]

@@ -1,5 +1,6 @@
 """The comparison behind the contents views: two variants' file lists and package lists from a
-run's ``files`` and ``packages`` tables, and what one has that the other lacks."""
+run's ``files`` and ``packages`` tables, and what one has that the other lacks. A path counts as
+present when the other image has it after its own symlinks (:mod:`kit.views.contents.paths`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from kit.errors import ResultsError, UsageError
 from kit.model.results import Results
 from kit.model.rows import FileRow, PackageRow
 from kit.views.common import by_size
+from kit.views.contents.paths import Namespace
 
 
 @dataclass(frozen=True)
 class Group:
-    """Paths only one variant has: a directory the other has nothing under (``/usr/lib/gcc/``),
-    or a single path."""
+    """Paths only one variant has: a directory none of whose paths the other has
+    (``/usr/lib/gcc/``), or a single path."""
 
     path: str
     bytes: int
@@ -71,16 +73,18 @@ def pair(
 
 
 def _parents(path: str) -> list[str]:
-    """``/a/b/c`` → ``/a/``, ``/a/b/``."""
+    """``/a/b/c`` → ``/a``, ``/a/b``."""
     parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+    return ["/" + "/".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def gather(only: list[FileRow], other_dirs: set[str]) -> list[Group]:
-    """Each path under the highest directory the other variant has nothing under."""
+def gather(only: list[FileRow], kept: list[str]) -> list[Group]:
+    """Each path under the highest directory none of whose paths the other variant has
+    (``kept``: the paths it does have)."""
+    shared = {d for path in kept for d in _parents(path)}
     groups: dict[str, list[int]] = {}
     for row in only:
-        top = next((d for d in _parents(row.path) if d not in other_dirs), row.path)
+        top = next((d + "/" for d in _parents(row.path) if d not in shared), row.path)
         entry = groups.setdefault(top, [0, 0])
         entry[0] += row.bytes
         entry[1] += 1
@@ -104,14 +108,27 @@ def compare(
     def largest_packages(found: list[PackageRow]) -> tuple[PackageRow, ...]:
         return tuple(sorted(found, key=lambda p: (-(p.bytes or 0), p.name)))
 
-    only = [f for path, f in files[have].items() if path not in files[lack]]
-    extra = [f for path, f in files[lack].items() if path not in files[have]]
-    lack_dirs = {d for path in files[lack] for d in _parents(path)}
+    spaces = {v: Namespace(files[v].values()) for v in (have, lack)}
+
+    def split(variant: str, other: str) -> tuple[list[FileRow], list[str]]:
+        """The variant's paths the other lacks, and those it has (by any of their names)."""
+        mine, theirs = spaces[variant], spaces[other]
+        lacking: list[FileRow] = []
+        kept: list[str] = []
+        for path, f in files[variant].items():
+            if any(theirs.has(name) for name in mine.aliases(path)):
+                kept.append(path)
+            else:
+                lacking.append(f)
+        return lacking, kept
+
+    only, kept = split(have, lack)
+    extra, _ = split(lack, have)
     return Comparison(
         have=have,
         lack=lack,
         only_files=largest(only),
-        groups=tuple(gather(only, lack_dirs)),
+        groups=tuple(gather(only, kept)),
         only_packages=largest_packages(
             [p for name, p in installed[have].items() if name not in installed[lack]]
         ),

@@ -28,8 +28,8 @@ def diff(
     top: int | None = 20,
 ) -> pd.DataFrame:
     """What ``have`` holds and ``lack`` does not, largest first (default: the largest variant
-    against the smallest). ``what``: ``dirs`` (paths gathered into the highest directory
-    ``lack`` has nothing under), ``files`` (each path), ``packages`` (by name; the default
+    against the smallest). ``what``: ``dirs`` (paths gathered into the highest directory none
+    of whose paths ``lack`` has), ``files`` (each path), ``packages`` (by name; the default
     ``lack`` is then the smallest variant with a package database)."""
     found = compare(results, have, lack, packages=what == "packages")
     rows: list[dict[str, object]]
@@ -73,7 +73,11 @@ def table(results: Results, have: str | None = None) -> pd.DataFrame:
                 "added MB": _mb(sum(f.bytes for f in found.extra_files)),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    for column in frame.columns:
+        if column.startswith(("files ", "packages ")):  # counts; empty where not compared
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def _names(items: list[tuple[str, int | None]], count: int = 5) -> str:
