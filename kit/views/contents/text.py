@@ -118,18 +118,18 @@ def narrate(results: Results, have: str | None = None, lack: str | None = None) 
 
 
 def facts(results: Results, have: str | None = None, lack: str | None = None) -> str:
-    """Lines a rerun on the same bases reproduces: the packages one variant leaves out (their
-    sizes come from the package database, not from a build). Default: the largest variant
-    against the smallest with a package database."""
+    """Lines a rerun on the same bases reproduces: which of the packages one variant leaves out
+    are the largest (sizes from the package database, not from a build; three, far apart), and
+    how many it adds. Default: the largest variant against the smallest with a package
+    database."""
     found = compare(results, have, lack, packages=True)
     head = f"{found.have} vs {found.lack}"
     if not all(found.databases):
         return f"{head}: packages not compared (no package database in one of them)"
-    names = ", ".join(p.name for p in found.only_packages[:5])
+    names = ", ".join(p.name for p in found.only_packages[:3])
     return "\n".join(
         [
-            f"{head}: {len(found.only_packages)} packages left out, "
-            f"{len(found.extra_packages)} added",
-            f"{head}: largest left out: {names or 'none'}",
+            f"{head}: largest packages left out: {names or 'none'}",
+            f"{head}: packages added: {len(found.extra_packages)}",
         ]
     )
