@@ -151,3 +151,17 @@ def test_progress_is_off_where_the_kit_runs_notebooks(monkeypatch: pytest.Monkey
     assert bar_options(False)["disable"] is True
     monkeypatch.setenv("KIT_PROGRESS", "off")
     assert bar_options(True)["disable"] is True
+
+
+def test_report_json_names_each_page_and_its_code_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "runs" / "empty").mkdir(parents=True)
+    args = ["report", str(tmp_path / "runs" / "empty"), "--store", str(tmp_path / "no-store")]
+    assert cli.main([*args, "--out", str(tmp_path / "reports"), "--json", "--quiet"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    (page,) = found["pages"]
+    assert page["status"] == "ok" and page["page"].endswith("00_overview.html")
+    assert page["code_page"].endswith("00_overview-code.html")
+    assert Path(page["code_page"]).is_file() and Path(found["index"]).is_file()
+    assert found["exit_code"] == 0

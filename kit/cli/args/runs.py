@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit.cli import experiment, runs
-from kit.cli.args.common import Subparsers, command, quiet_option, store_option
+from kit.cli.args.common import Subparsers, command, json_option, quiet_option, store_option
 
 
 def add(sub: Subparsers) -> None:
@@ -35,6 +35,7 @@ def add(sub: Subparsers) -> None:
     par = t.add_mutually_exclusive_group()
     par.add_argument("--workers", type=int, default=1, help="cells at once, in local processes")
     par.add_argument("--dask", metavar="SCHEDULER", help="run cells on a Dask cluster (address)")
+    json_option(t, "each cell's notebook, parameters, status, error and time")
     quiet_option(t)
     t.set_defaults(func=runs.batch)
 
@@ -54,6 +55,7 @@ def add(sub: Subparsers) -> None:
     )
     store_option(r)
     r.add_argument("--out", type=Path, default=Path("reports"), help="where the HTML goes")
+    json_option(r, "each page's title, status, files, run id and parameters")
     quiet_option(r)
     r.set_defaults(func=runs.report)
 
