@@ -20,7 +20,8 @@ def plot_diff(
     sizes = [g.bytes / MB for g in groups]
     ax.barh([g.path for g in groups], sizes, color="#c44e52")
     for i, (g, size) in enumerate(zip(groups, sizes, strict=True)):
-        ax.annotate(f" {size:.1f} MB, {g.files:,} files", (size, i), va="center", fontsize=8)
+        files = f"{g.files:,} file" + ("" if g.files == 1 else "s")
+        ax.annotate(f" {size:.1f} MB, {files}", (size, i), va="center", fontsize=8)
     ax.set_xlim(0, max(sizes, default=1) * 1.35)
     ax.set_xlabel("bytes of file content (MB)")
     ax.set_title(

@@ -42,7 +42,7 @@ def headline(results: Results) -> Markdown:
     run = results.run
     parts = [
         f"**At a glance** — {results.title}, run `{run.run_id}` ({run.profile} profile)",
-        "| | |\n|---|---|\n" + "\n".join(f"| {k} | {_cell(v)} |" for k, v in rows),
+        "| | this run |\n|---|---|\n" + "\n".join(f"| {k} | {_cell(v)} |" for k, v in rows),
     ]
     claims = claim_list(results)
     if claims:
