@@ -10,6 +10,7 @@ as package data).
 ``KIT_STATE_DIR``      where the kit keeps dockerd's log and pid, locks (``~/.local/state/kit``)
 ``KIT_DOCKERFILES``    another folder of bundled Dockerfiles (``bases/`` below it)
 ``KIT_HOST_CA``        ``0``: leave the host's own CA certificates out of the embedded bases
+``KIT_PROGRESS``       ``off``: no progress bars (the kit sets it for the notebooks it executes)
 =====================  ==========================================================================
 """
 
@@ -33,6 +34,7 @@ class Settings:
     state_dir: Path
     dockerfiles: Path | None  # None: the bundled ones
     host_ca: bool
+    progress: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -47,6 +49,7 @@ class Settings:
             state_dir=Path(state),
             dockerfiles=Path(env["KIT_DOCKERFILES"]) if env.get("KIT_DOCKERFILES") else None,
             host_ca=env.get("KIT_HOST_CA", "1") != "0",
+            progress=env.get("KIT_PROGRESS", "").lower() not in ("off", "0", "false", "no"),
         )
 
 
@@ -59,6 +62,7 @@ _NAMES = (
     "XDG_STATE_HOME",
     "KIT_DOCKERFILES",
     "KIT_HOST_CA",
+    "KIT_PROGRESS",
 )
 
 

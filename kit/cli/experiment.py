@@ -1,4 +1,5 @@
-"""``kit measure`` and ``kit notebook``: one app measured, one notebook executed."""
+"""``kit measure`` and ``kit notebook``: one app measured (a table, or JSON), one notebook
+executed."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def measure(args: argparse.Namespace) -> int:
     )
     if args.out:
         results.save(args.out)
+    if args.json:
+        from kit.cli.output import emit_json, run_document
+
+        emit_json(run_document(results))
+        return 1 if results.failed else 0
     cols = [
         "variant",
         "status",

@@ -82,7 +82,7 @@ def bases(args: argparse.Namespace) -> int:
         return _official_list()
     engine = Engine.connect()
     total = len(args.only or BASES)
-    with tqdm(total=total, unit="base", disable=args.quiet, **bar_options()) as bar:
+    with tqdm(total=total, unit="base", **bar_options(not args.quiet)) as bar:
 
         def started(spec: Any) -> None:
             bar.set_description(spec.ref)

@@ -33,6 +33,30 @@ def batch(args: argparse.Namespace) -> int:
             executor=executor,
             quiet=args.quiet,
         )
+    code = 1 if result.failed else 0
+    if args.json:
+        from kit.cli.output import emit_json
+
+        emit_json(
+            {
+                "run_id": result.run_id,
+                "state": str(result.run_dir / "batch.json"),
+                "cells": [
+                    {
+                        "notebook": str(c.notebook),
+                        "parameters": dict(c.parameters),
+                        "output": str(c.output),
+                        "status": c.status,
+                        "error": str(c.error) if c.error else None,
+                        "seconds": c.seconds,
+                        "resumed": c.skipped,
+                    }
+                    for c in result.cells
+                ],
+                "exit_code": code,
+            }
+        )
+        return code
     for cell in result.cells:
         took = "resumed" if cell.skipped else f"{cell.seconds or 0:7.1f} s"
         why = f"  {cell.error}" if cell.error else ""
@@ -46,11 +70,36 @@ def batch(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    import json
+
     from kit.runs.report import build_report, default_runs
 
     report = build_report(
         args.runs or default_runs(), args.store, args.out, progress=not args.quiet
     )
+    if args.json:
+        from kit.cli.output import emit_json
+
+        emit_json(
+            {
+                "index": str(report.index.resolve()),
+                "pages": [
+                    {
+                        "title": p.title,
+                        "status": p.status,
+                        "page": str(p.html) if p.html else None,
+                        "code_page": str(p.code_html) if p.code_html else None,
+                        "notebook": str(p.notebook),
+                        "run_id": p.run_id,
+                        "parameters": json.loads(p.parameters),
+                        "error": p.error,
+                    }
+                    for p in report.pages
+                ],
+                "exit_code": 1 if report.failed else 0,
+            }
+        )
+        return 1 if report.failed else 0
     for page in report.pages:
         where = page.html or page.notebook
         print(f"{page.status:6}  {where}" + (f"  ({page.error})" if page.error else ""))

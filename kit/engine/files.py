@@ -45,6 +45,13 @@ class Files:
         target = stat.get("linkTarget") or ""
         return not target or target == path or self.stat_path(container, target) is not None
 
+    def export(self, container: str) -> tarfile.TarFile:
+        """The container's whole filesystem as one streaming tar (``docker export``): the
+        image's layers already stacked, each path once. Members must be read in order."""
+        chunks = self._s.call(self._s.api.export, container, chunk_size=1 << 20)
+        stream = io.BufferedReader(_ChunkReader(iter(chunks)), buffer_size=1 << 20)
+        return tarfile.open(fileobj=stream, mode="r|", bufsize=1 << 20)
+
     def _archive(self, container: str, path: str) -> tuple[tarfile.TarFile, str] | None:
         """A streaming tar of ``path`` (its last symlink followed) and the name it is stored as."""
         stat = self.stat_path(container, path)

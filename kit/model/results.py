@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
 from kit.model.rows import (
     CapacityTableRow,
     DistributionRow,
+    FileRow,
     FloorRow,
     ImageResult,
     LayerRow,
+    PackageRow,
     RebuildRow,
     RuleBytes,
     RunInfo,
@@ -48,9 +51,12 @@ class Results:
     rule_bytes: tuple[RuleBytes, ...] = ()
     stage_rows: tuple[StageSize, ...] = ()
     floor_rows: tuple[FloorRow, ...] = ()
+    file_rows: tuple[FileRow, ...] = ()
+    package_rows: tuple[PackageRow, ...] = ()
     distribution_rows: tuple[DistributionRow, ...] = ()
     rebuild_rows: tuple[RebuildRow, ...] = ()
     capacity_rows: tuple[CapacityTableRow, ...] = ()
+    budgets: tuple[Budget, ...] = ()
 
     def table(self, name: str) -> pd.DataFrame:
         spec = table_spec(name)
@@ -86,12 +92,13 @@ class Results:
         return tuple(r for r in self.image_rows if r.cached_from)
 
     def meta(self) -> dict[str, object]:
-        """The run's envelope and claims, as ``run.json`` holds them."""
+        """The run's envelope, claims and budgets, as ``run.json`` holds them."""
         return {
             "app": self.app,
             "title": self.title,
             "run": dataclasses.asdict(self.run),
             "claims": [dataclasses.asdict(c) for c in self.claims],
+            "budgets": [dataclasses.asdict(b) for b in self.budgets],
         }
 
     def save(self, directory: str | Path) -> Path:

@@ -168,3 +168,26 @@ class RuleBytes:
     rule: str
     prefixes: str
     bytes: int
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One path of a variant's image (its layers stacked): a file, a symlink or a hard link."""
+
+    app: str
+    variant: str
+    path: str
+    bytes: int  # a file's size; 0 for a symlink or a hard link's second name
+    kind: str  # file | symlink | hardlink | other
+    target: str | None = None  # a symlink's target as written; a hard link's first name
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    """One installed package of a variant's image, from its dpkg or apk database."""
+
+    app: str
+    variant: str
+    name: str
+    version: str
+    bytes: int | None  # the installed size its database records

@@ -28,16 +28,11 @@ from typing import Any
 import pandas as pd
 
 from kit.errors import ResultsError
+from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
 from kit.model.results import Results
 from kit.model.rows import RunInfo
-from kit.model.storefiles import (
-    Finding,
-    check,
-    quarantine,
-    remove_partial,
-    write_error,
-)
+from kit.model.storefiles import Finding, check, quarantine, remove_partial, write_error
 from kit.model.tables import (
     RUN_FIELDS,
     TABLES,
@@ -65,6 +60,7 @@ class StoredRun:
     app: str
     title: str
     claims: tuple[DeclaredClaim, ...]
+    budgets: tuple[Budget, ...]
     steps: Mapping[str, str]  # app-level steps (floor, payoffs) by the cache key of their inputs
     part: str  # the file stem shared by its parts: "<run_id>-<app>"
 
@@ -139,6 +135,7 @@ class Store:
                         app=str(meta["app"]),
                         title=str(meta["title"]),
                         claims=tuple(DeclaredClaim(**c) for c in meta.get("claims", [])),
+                        budgets=tuple(Budget(**b) for b in meta.get("budgets", [])),
                         steps=dict(meta.get("steps") or {}),
                         part=path.stem,
                     )
@@ -220,7 +217,12 @@ class Store:
         if stored.part in self._damaged:
             return None
         loaded = Results(
-            run=stored.run, app=stored.app, title=stored.title, claims=stored.claims, **tables
+            run=stored.run,
+            app=stored.app,
+            title=stored.title,
+            claims=stored.claims,
+            budgets=stored.budgets,
+            **tables,
         )
         self._loaded[stored.part] = loaded
         return loaded
@@ -285,6 +287,7 @@ def load_results(directory: str | Path) -> Results:
         run = RunInfo(**{k: meta["run"][k] for k in RUN_FIELDS if k in meta["run"]})
         app, title = str(meta["app"]), str(meta["title"])
         claims = tuple(DeclaredClaim(**c) for c in meta.get("claims", []))
+        budgets = tuple(Budget(**b) for b in meta.get("budgets", []))
         tables = {}
         for spec in TABLES:
             path = src / f"{spec.name}.parquet"
@@ -292,4 +295,4 @@ def load_results(directory: str | Path) -> Results:
                 tables[spec.field] = from_frame(pd.read_parquet(path), spec.row)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"cannot read results: {exc}", file=src) from exc
-    return Results(run=run, app=app, title=title, claims=claims, **tables)
+    return Results(run=run, app=app, title=title, claims=claims, budgets=budgets, **tables)

@@ -154,6 +154,8 @@ def reused(hit: Results, variant: str) -> VariantOutcome:
         mine(hit.wasted_rows),
         mine(hit.rule_bytes),
         mine(hit.stage_rows),
+        mine(hit.file_rows),
+        mine(hit.package_rows),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kit.config import settings
 from kit.engine import EngineInfo
+from kit.errors import UsageError
 from kit.model.rows import RunInfo
 
 
@@ -30,17 +31,31 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _git(directory: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def resolve_ref(directory: Path, ref: str) -> str:
+    """The commit a git ref (a branch, a tag, ``HEAD~1``) names in ``directory``'s checkout."""
+    commit = _git(directory, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if not commit:
+        raise UsageError(
+            f"{ref!r} is not a commit of the git checkout holding {directory}", file=directory
+        )
+    return commit
+
+
 def git_commit(directory: Path) -> str | None:
     """The checkout's commit, "+dirty" when files under ``directory`` differ from it."""
 
     def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
+        return _git(directory, *args)
 
     commit = git("rev-parse", "HEAD")
     if commit is None:

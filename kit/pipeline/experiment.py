@@ -66,9 +66,7 @@ def run_experiment(
         run.lint = lint_app_or_none(replace(app, variants=run.chosen))
         with (
             run.in_use(),
-            tqdm(
-                run.chosen, desc=app.name, unit="variant", disable=not progress, **bar_options()
-            ) as bar,
+            tqdm(run.chosen, desc=app.name, unit="variant", **bar_options(progress)) as bar,
         ):
             for variant in bar:
                 run.outcomes.append(_variant(run, variant, bar))
@@ -179,6 +177,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
                 run_id=run.envelope.run_id,
                 anatomy=run.options.anatomy,
                 layer_cache=run.layer_cache,
+                contents=run.options.contents,
                 bar=bar,
                 builder=run.envelope.builder,
             )
@@ -265,7 +264,10 @@ def _results(run: Run) -> Results:
         rule_bytes=tuple(x for o in outcomes for x in o.rule_bytes),
         stage_rows=tuple(x for o in outcomes for x in o.stages),
         floor_rows=tuple(run.floor_rows),
+        file_rows=tuple(x for o in outcomes for x in o.files),
+        package_rows=tuple(x for o in outcomes for x in o.packages),
         distribution_rows=run.payoffs.distribution,
         rebuild_rows=run.payoffs.rebuild,
         capacity_rows=run.payoffs.capacity,
+        budgets=run.app.budgets,
     )

@@ -17,6 +17,8 @@ class Options:
 
     ``distribution``, ``rebuild``: trials of push/pull through a registry (the local one, or the
     one at ``registry``, a URL) and of a rebuild after a source edit; 0 skips them.
+    ``contents`` lists every file and package of each image (the ``files`` and ``packages``
+    tables, what ``kit diff`` compares): one more pass over the image's filesystem.
     ``force`` (None: ``KIT_FORCE``) measures again what the store could reuse. ``builder``:
     ``buildkit``, ``classic``, or ``auto`` (BuildKit where the engine supports it, else the
     classic builder with a note).
@@ -28,6 +30,7 @@ class Options:
     warmups: int = 1
     variants: tuple[str, ...] = ()
     anatomy: bool = True
+    contents: bool = True
     floor: bool = True
     distribution: int = 0
     rebuild: int = 0
@@ -63,7 +66,12 @@ class Options:
 
     def keyed(self) -> dict[str, Any]:
         """The parameters a variant's measurements depend on (part of its cache key)."""
-        return {"trials": self.trials, "warmups": self.warmups, "anatomy": self.anatomy}
+        return {
+            "trials": self.trials,
+            "warmups": self.warmups,
+            "anatomy": self.anatomy,
+            "contents": self.contents,
+        }
 
     def as_json(self, force: bool) -> str:
         """The parameters as each row's envelope records them."""

@@ -17,11 +17,20 @@ from kit.errors import EngineGoneError, KitError
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.anatomy.layers import ImageAnatomy, analyze_image
 from kit.measure.build import build_cold_and_warm
+from kit.measure.contents import image_contents
 from kit.measure.size import measure_size
 from kit.measure.stages import stage_sizes
 from kit.measure.start import run_trials
 from kit.measure.surface import attack_surface
-from kit.model.rows import ImageResult, LayerRow, RuleBytes, TrialResult, WastedRow
+from kit.model.rows import (
+    FileRow,
+    ImageResult,
+    LayerRow,
+    PackageRow,
+    RuleBytes,
+    TrialResult,
+    WastedRow,
+)
 from kit.model.rules import RULE_PREFIXES, SIZE_RULE_PATHS
 from kit.model.samples import StageSize, StartSample, Status
 from kit.spec.app import App, RejectedVariant, Variant
@@ -122,6 +131,22 @@ class VariantOutcome:
     wasted: tuple[WastedRow, ...] = ()
     rule_bytes: tuple[RuleBytes, ...] = ()
     stages: tuple[StageSize, ...] = ()
+    files: tuple[FileRow, ...] = ()
+    packages: tuple[PackageRow, ...] = ()
+
+
+def _contents(
+    engine: Engine, app: App, variant: Variant, image_id: str
+) -> tuple[tuple[FileRow, ...], tuple[PackageRow, ...]]:
+    found = image_contents(engine, image_id)
+    return (
+        tuple(
+            FileRow(app.name, variant.name, f.path, f.bytes, f.kind, f.target) for f in found.files
+        ),
+        tuple(
+            PackageRow(app.name, variant.name, p.name, p.version, p.bytes) for p in found.packages
+        ),
+    )
 
 
 def measure_variant(
@@ -135,6 +160,7 @@ def measure_variant(
     run_id: str,
     anatomy: bool = True,
     layer_cache: LayerCache | None = None,
+    contents: bool = True,
     bar: tqdm | None = None,
     builder: str = "classic",
 ) -> VariantOutcome:
@@ -218,6 +244,14 @@ def measure_variant(
             "dive_wasted_bytes": found.dive_wasted_bytes,
         }
         layer_rows, wasted, rule_bytes = anatomy_rows(app.name, variant.name, found)
+    files: tuple[FileRow, ...] = ()
+    packages: tuple[PackageRow, ...] = ()
+    if contents:
+        phase(bar, f"{variant.name}: files and packages")
+        try:
+            files, packages = _contents(engine, app, variant, warm.image_id)
+        except KitError as exc:
+            return VariantOutcome(failed(exc, **built))
     phase(bar, f"{variant.name}: start trials")
     labels = {RUN_LABEL: run_id, "kit.app": app.name, "kit.variant": variant.name}
     with _containers(engine, run_id) as (track, untrack):
@@ -236,7 +270,14 @@ def measure_variant(
 
     def outcome(row: ImageResult) -> VariantOutcome:
         return VariantOutcome(
-            row, trial_rows, tuple(layer_rows), tuple(wasted), tuple(rule_bytes), tuple(stages)
+            row,
+            trial_rows,
+            tuple(layer_rows),
+            tuple(wasted),
+            tuple(rule_bytes),
+            tuple(stages),
+            files,
+            packages,
         )
 
     if error is not None:

@@ -10,7 +10,8 @@ the same run id.
 
 Each kernel gets ``KIT_BATCH_ID=<run id>`` (the kit labels the containers it creates with it, so
 an interrupted batch can remove them: :mod:`kit.runs.batchengine`, which also marks the engine in
-use for the whole batch), ``KIT_FORCE=1`` only when forced, and a temp dir of its own
+use for the whole batch), ``KIT_PROGRESS=off`` (no progress bars in the executed notebook),
+``KIT_FORCE=1`` only when forced, and a temp dir of its own
 as ``TMPDIR``. How a cell runs, and what Ctrl-C does to it, is in :mod:`kit.runs.cell`. With an
 executor, Ctrl-C records the unfinished cells as interrupted, cancels those not started, asks the
 running ones to stop through a file in the run dir (a Dask worker's thread never sees our SIGINT;
@@ -37,6 +38,7 @@ from kit.errors import BatchError, UsageError
 from kit.runs.batchengine import holding_engine, remove_batch_containers
 from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, stop_cells, utc_now
 from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
+from kit.runs.notebooks import KERNEL_ENV
 from kit.util.locks import file_lock
 from kit.util.progress import bar_options, tqdm
 
@@ -212,7 +214,8 @@ def _spec(
         output=str(output),
         parameters=tuple(parameters.items()),
         timeout_s=cell.timeout_s,
-        env=(("KIT_BATCH_ID", run_id),) + ((("KIT_FORCE", "1"),) if force else ()),
+        env=(("KIT_BATCH_ID", run_id), *KERNEL_ENV.items())
+        + ((("KIT_FORCE", "1"),) if force else ()),
         unset=() if force else ("KIT_FORCE",),
         tmp_root=str(run_dir / ".tmp"),
         progress=progress,
@@ -252,9 +255,7 @@ def _run_locked(
         name: _spec(cell, out, run_id, run_dir, store, force, not quiet and local, not local)
         for name, (cell, out) in todo.items()
     }
-    bar = tqdm(
-        total=len(matrix.cells), initial=len(done), unit="cell", disable=quiet, **bar_options()
-    )
+    bar = tqdm(total=len(matrix.cells), initial=len(done), unit="cell", **bar_options(not quiet))
 
     def finished(name: str, outcome: CellOutcome) -> None:
         cell, output = todo.pop(name)

@@ -1,30 +1,42 @@
-"""Execute a notebook with papermill and render it to HTML.
+"""Execute a notebook with papermill and render it to HTML (:mod:`kit.runs.pages`).
 
 As papermill does, the executed notebook (and its HTML) is written before an error is raised, so
-a failed run can still be read.
+a failed run can still be read. The kernel runs with ``KIT_PROGRESS=off``: papermill keeps every
+redraw of a progress bar as an output, so an executed notebook shows none.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from kit.errors import NotebookError
+from kit.runs.pages import render_pages
 
 KERNEL = "python3"
+#: Added to the environment of every kernel the kit starts for papermill.
+KERNEL_ENV = {"KIT_PROGRESS": "off"}
 
 
-def render_html(notebook: Path) -> Path:
-    import nbconvert
-    import nbformat
+def render_html(notebook: Path, *, index: Path | None = None) -> Path:
+    """The readers' page of an executed notebook (its page with the code is written beside)."""
+    page, _ = render_pages(notebook, index=index)
+    return page
 
-    exporter = nbconvert.HTMLExporter()  # type: ignore[no-untyped-call]
-    node = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
-    body, _ = exporter.from_notebook_node(node)
-    html = notebook.with_suffix(".html")
-    html.write_text(body, encoding="utf-8")
-    return html
+
+def _kernel_manager() -> type:
+    """A kernel manager that starts the kernel with :data:`KERNEL_ENV` added to its environment
+    (papermill passes no environment of its own; nothing process-wide changes)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            env = {**(kw.pop("env", None) or os.environ), **KERNEL_ENV}
+            await super().start_kernel(**kw, env=env)
+
+    return QuietKernelManager
 
 
 def execute(
@@ -55,6 +67,7 @@ def execute(
             cwd=str(source.parent),
             execution_timeout=timeout_s,
             progress_bar=progress,
+            kernel_manager_class=_kernel_manager(),
         )
     except papermill.PapermillExecutionError as exc:
         failure = exc

@@ -3,7 +3,8 @@
 The overview notebook is executed against the store; notebooks that already ran (``kit batch``
 writes them to ``runs/<run_id>/``) are only rendered, never re-executed, so the report shows what
 those runs really printed, errors included. nbconvert embeds figures as base64 PNGs, so each
-page stands on its own.
+page stands on its own. Each notebook gets a page for readers (code hidden, a table of
+contents, the run's headline first) and one with the code (:mod:`kit.runs.pages`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from urllib.parse import quote
 from kit.config import notebooks_dir
 from kit.errors import KitError, NotebookError, UsageError
 from kit.model.store import Store
-from kit.runs.notebooks import execute, render_html
+from kit.runs.notebooks import execute
+from kit.runs.pages import code_page, render_pages
 
 log = logging.getLogger("kit.runs.report")
 OVERVIEW = "00_overview.ipynb"
@@ -39,6 +41,7 @@ class Page:
     run_id: str
     parameters: str  # what papermill injected, as JSON
     error: str | None = None
+    code_html: Path | None = None  # the same page with its code cells
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,17 @@ def _page(notebook: Path, html_path: Path | None, run_id: str, error: str | None
     nb = _read(notebook)
     error = error or notebook_error(nb)
     params = nb.metadata.get("papermill", {}).get("parameters", {})
+    shown = html_path if html_path is not None and html_path.exists() else None
+    code = code_page(shown) if shown is not None else None
     return Page(
         title=title_of(nb, notebook.stem),
         notebook=notebook,
-        html=html_path if html_path is not None and html_path.exists() else None,
+        html=shown,
         status="failed" if error else "ok",
         run_id=run_id,
         parameters=json.dumps(params, sort_keys=True, default=str),
         error=error,
+        code_html=code if code is not None and code.exists() else None,
     )
 
 
@@ -140,7 +146,8 @@ def render_runs(runs: Sequence[Path], out: Path) -> list[Page]:
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.resolve() != target.resolve():
                 shutil.copyfile(source, target)
-            pages.append(_page(target, render_html(target), name))
+            page, _ = render_pages(target, index=out / "index.html")
+            pages.append(_page(target, page, name))
     return pages
 
 
@@ -160,11 +167,12 @@ def render_overview(
     params = {"store": str(store.resolve())}
     error = None
     try:
-        ipynb, page = execute(notebook, out, params, timeout_s=600, progress=progress)
+        ipynb, _ = execute(notebook, out, params, timeout_s=600, progress=progress, html=False)
     except NotebookError as exc:
-        ipynb, page, error = out / notebook.name, out / f"{notebook.stem}.html", exc.message
+        ipynb, error = out / notebook.name, exc.message
         if not ipynb.exists():
             raise
+    page, _ = render_pages(ipynb, index=out / "index.html")
     return _page(ipynb, page, run_id, error)
 
 
@@ -184,6 +192,9 @@ def write_index(pages: Sequence[Page], out: Path, *, store: Path, generated: str
         if p.html is not None:
             href = html.escape(quote(str(p.html.relative_to(out))))
             link = f'<a href="{href}">{html.escape(p.title)}</a>'
+            if p.code_html is not None:
+                code = html.escape(quote(str(p.code_html.relative_to(out))))
+                link += f' <small>(<a href="{code}">with the code</a>)</small>'
         else:
             link = html.escape(p.title) + " (no page: the notebook could not be rendered)"
         status = f'<span class="{p.status}">{p.status}</span>'

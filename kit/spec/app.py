@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from kit.config import dockerfiles_dir
 from kit.errors import BuildError, ExperimentConfigError, InvalidVariantError
+from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
 from kit.spec import experiment
 from kit.spec.claims import parse_claims
@@ -91,6 +92,7 @@ class App:
     profile_args: Mapping[str, Mapping[str, str]]
     claims: tuple[DeclaredClaim, ...] = ()
     limits: Limits = DEFAULT_LIMITS
+    budgets: tuple[Budget, ...] = ()  # app-wide (variant None) and per-variant limits
 
     def build_args(self, variant: Variant, profile: str) -> dict[str, str]:
         return {**self.profile_args.get(profile, {}), **variant.args}
@@ -202,6 +204,7 @@ def load_app(directory: str | Path) -> App:
     variants_doc = experiment.table(doc, "variants", "variants", config, name)
     variants: list[Variant] = []
     rejected: list[RejectedVariant] = []
+    budgets = list(experiment.budgets(doc, config, name))
     for dockerfile in sorted(root.glob("Dockerfile.*")):
         vname = dockerfile.name.removeprefix("Dockerfile.")
         if (problem := _problem(root, dockerfile, vname, name)) is not None:
@@ -214,6 +217,7 @@ def load_app(directory: str | Path) -> App:
             sha = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
             rejected.append(RejectedVariant(vname, dockerfile, sha, exc))
             continue
+        budgets += body.budgets
         variants.append(
             Variant(
                 name=vname,
@@ -244,4 +248,5 @@ def load_app(directory: str | Path) -> App:
         profile_args=profile_args,
         claims=parse_claims(doc.get("claims"), [v.name for v in variants], app=name, file=config),
         limits=limits,
+        budgets=tuple(budgets),
     )

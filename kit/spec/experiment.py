@@ -1,7 +1,8 @@
 """The ``experiment.toml`` format: an app's title, readiness probe, the limits of its containers,
 build args per profile, one table per variant (description, args, per-profile Dockerfile
-overrides) and declared claims (:mod:`kit.spec.claims`). Every problem is an
-:class:`~kit.errors.ExperimentConfigError` naming the file and what is wrong."""
+overrides, budgets), budgets (``[budgets]``, :mod:`kit.model.budgets`) and declared claims
+(:mod:`kit.spec.claims`). Every problem is an :class:`~kit.errors.ExperimentConfigError` naming
+the file and what is wrong."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from kit.errors import ExperimentConfigError
+from kit.model.budgets import CLAIMS, KEYS, LIMITS, Budget
 
 PROBE_KINDS = ("exit", "log", "http")
 PROFILES = ("local", "hub")
-TOP_KEYS = ("title", "probe", "limits", "variants", "profiles", "claims")
+TOP_KEYS = ("title", "probe", "limits", "variants", "profiles", "claims", "budgets")
 LIMIT_KEYS = ("memory_mb", "pids")
-VARIANT_KEYS = ("description", "args", "profiles")
+VARIANT_KEYS = ("description", "args", "profiles", "budgets")
 ProbeKind = Literal["exit", "log", "http"]
 
 
@@ -56,6 +58,7 @@ class VariantTable:
     description: str
     args: Mapping[str, str]
     overrides: Mapping[str, Path]  # profile → a Dockerfile that replaces the variant's
+    budgets: tuple[Budget, ...] = ()
 
 
 def read(config: Path, app: str) -> dict[str, Any]:
@@ -180,7 +183,38 @@ def variant_table(
             _str_map(body.get("args", {}), f"variants.{vname}.args", config, app)
         ),
         overrides=MappingProxyType(_overrides(body, vname, root, config, app)),
+        budgets=budgets(body, config, app, variant=vname),
     )
+
+
+def budgets(
+    doc: Mapping[str, Any], config: Path, app: str, *, variant: str | None = None
+) -> tuple[Budget, ...]:
+    """``[budgets]`` (app-wide) or ``[variants.<v>.budgets]``: each key a known limit with a
+    value of the right kind; ``claims = "hold"`` only app-wide."""
+    where = "budgets" if variant is None else f"variants.{variant}.budgets"
+    found = []
+    for key, value in table(doc, "budgets", where, config, app).items():
+
+        def bad(why: str, key: str = key) -> ExperimentConfigError:
+            return ExperimentConfigError(f"[{where}] {key}: {why}", app=app, file=config)
+
+        if key not in KEYS:
+            raise bad(f"unknown budget; budgets are {', '.join(KEYS)}")
+        if key == CLAIMS:
+            if variant is not None:
+                raise bad("claims span variants: set it in the app-wide [budgets]")
+            if value != "hold":
+                raise bad('the only value is "hold" (every declared claim must hold)')
+        elif LIMITS[key].bound == "is":
+            if not isinstance(value, bool):
+                raise bad("must be true or false")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise bad("must be a number ≥ 0")
+        elif key == "min_efficiency" and value > 1:
+            raise bad("efficiency is a fraction between 0 and 1 (dive's), e.g. 0.95")
+        found.append(Budget(key, value if isinstance(value, bool | str) else float(value), variant))
+    return tuple(found)
 
 
 def _overrides(

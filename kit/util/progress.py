@@ -1,9 +1,11 @@
 """Progress display shared by the CLI and notebooks.
 
-``tqdm.auto`` picks the widget bar inside Jupyter when ipywidgets is there and the text bar
-otherwise; its warning about missing ipywidgets would land in every executed notebook, so it is
-silenced here once. The build-line postfix is throttled so a chatty build cannot flood a
-log or a notebook.
+``tqdm.auto`` picks the widget bar inside Jupyter when ipywidgets is there (JupyterLab renders
+it as one live line) and the text bar otherwise; its warning about missing ipywidgets would land
+in every executed notebook, so it is silenced here once. A notebook executed by papermill keeps
+every redraw as an output of its own, so the kit runs those kernels with ``KIT_PROGRESS=off``:
+no bar at all there. The build-line postfix is throttled so a chatty build cannot flood a log or
+a notebook.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from typing import Any
+
+from kit.config import settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -32,8 +37,9 @@ def _where() -> str:
 _INTERVALS = {"tty": 1.0, "kernel": 5.0, "log": 30.0}
 
 
-def bar_options() -> dict[str, float]:
-    return {"mininterval": _INTERVALS[_where()]}
+def bar_options(enabled: bool = True) -> dict[str, Any]:
+    """tqdm's options: its redraw pace here; off when not ``enabled`` or ``KIT_PROGRESS=off``."""
+    return {"mininterval": _INTERVALS[_where()], "disable": not enabled or not settings().progress}
 
 
 def line_reporter(bar: tqdm, prefix: str = "") -> Callable[[str], None]:

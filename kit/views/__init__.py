@@ -7,6 +7,8 @@ one topic per notebook, each with the same names.
 ``floor``          the size floor, attack surface and build stages (03)
 ``distribution``   push and pull, rebuild after an edit, images per host (04)
 ``overview``       every app and variant in a store, and their history (00)
+``contents``       files and packages one variant has and another lacks (01, ``kit diff``)
+``budgets``        the app's declared budgets judged on each variant (``kit check``)
 =================  ===================================================================
 
 Each topic has ``table``, ``narrate`` (Markdown, rendered in Jupyter), ``claims`` (a table of
@@ -22,10 +24,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kit.views import distribution, floor, images, layers, overview
+    from kit.views import budgets, contents, distribution, floor, images, layers, overview
 
-TOPICS = ("images", "layers", "floor", "distribution", "overview")
-__all__ = ["distribution", "floor", "images", "layers", "overview"]
+TOPICS = ("images", "layers", "floor", "distribution", "overview", "contents", "budgets")
+__all__ = ["budgets", "contents", "distribution", "floor", "images", "layers", "overview"]
 
 
 def __getattr__(name: str) -> ModuleType:

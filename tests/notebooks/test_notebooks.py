@@ -38,6 +38,9 @@ def run(name: str, tmp_path: Path, store: Path) -> tuple[dict[str, Any], Results
     nb = nbformat.read(ipynb, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
+    # No progress bar at all in a notebook papermill executed: no redrawn text frames, no widget.
+    assert not [o for o in outputs if o.output_type == "stream" and "\r" in o.text]
+    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     page = html.read_text()
     assert "Traceback" not in page
     return dict(nb.metadata["papermill"]), load_results(store), page
@@ -64,6 +67,15 @@ def test_01_runs_with_small_parameters(
     assert f"**{smallest.variant}** is the smallest image" in page.replace(
         "<strong>", "**"
     ).replace("</strong>", "**")
+    # The headline leads the readers' page, and the contents section compares the largest
+    # variant with the smallest from this run's file lists.
+    largest = max(results.ok, key=lambda r: r.size_bytes or 0)
+    assert page.index("At a glance") < page.index("Build and measure")
+    assert {f.variant for f in results.file_rows} == {r.variant for r in results.ok}
+    assert f"<strong>{smallest.variant}</strong> lacks" in page
+    assert f"<strong>{largest.variant}</strong>&#x27;s" in page or (
+        f"<strong>{largest.variant}</strong>'s" in page
+    )
 
 
 def test_02_runs_with_small_parameters(

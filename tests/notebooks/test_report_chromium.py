@@ -1,7 +1,10 @@
 """`kit report` as a reader sees it: the pages opened in headless Chromium, offline.
 
 The store is made from hand-built results (no engine); the overview notebook is executed against
-it for real, and two executed notebooks stand for a `kit batch` run: one ok, one failed."""
+it for real, and two executed notebooks stand for a `kit batch` run: one ok (it reads a run from
+the store and shows its headline, a table and a figure, the way the bundled notebooks do), one
+failed. The readers' pages must hide the code, carry a table of contents whose links land, put
+the headline above the first section, and not be wider than the window."""
 
 from __future__ import annotations
 
@@ -32,6 +35,28 @@ window.addEventListener("load", () => {
   const imgs = [...document.images].filter((i) => i.src.startsWith("data:image/png"));
   document.body.setAttribute("data-png-sizes",
     imgs.map((i) => `${i.naturalWidth}x${i.naturalHeight}`).join(","));
+});
+</script>"""
+# On a readers' page: which in-page links land on an element, whether the page is wider than the
+# window, how many code inputs are shown, and where the headline is against the first section.
+READER_PROBE = """<script>
+window.addEventListener("load", () => {
+  const toc = [...document.querySelectorAll("nav.kit-toc a")];
+  const landed = toc.filter((a) => document.getElementById(decodeURIComponent(a.hash.slice(1))));
+  const text = document.body.innerText;
+  const first = document.querySelector("main h2");
+  const head = [...document.querySelectorAll("strong")].find((s) => s.textContent === "At a glance");
+  const before = head && first ? !!(head.compareDocumentPosition(first) & 4) : false;
+  document.body.setAttribute("data-toc", `${landed.length}/${toc.length}`);
+  document.body.setAttribute("data-overflow",
+    `${document.documentElement.scrollWidth}/${document.documentElement.clientWidth}`);
+  // A table wider than its output area must scroll in its own box, not run past the area's edge.
+  const cut = [...document.querySelectorAll(".jp-OutputArea-output table")].filter((t) =>
+    t.getBoundingClientRect().right > t.closest(".jp-OutputArea-output").getBoundingClientRect().right + 1);
+  document.body.setAttribute("data-cut-tables", `${cut.length}`);
+  document.body.setAttribute("data-inputs", `${document.querySelectorAll(".jp-CodeCell .jp-InputArea").length}`);
+  document.body.setAttribute("data-headline-first", `${before}`);
+  document.body.setAttribute("data-code-shown", `${text.includes("headline(results)")}`);
 });
 </script>"""
 
@@ -65,6 +90,7 @@ def dom(chromium: Path, page: Path, profile: Path) -> str:
             "--disable-sync",
             f"--user-data-dir={profile}",
             "--run-all-compositor-stages-before-draw",
+            "--window-size=900,800",
             "--virtual-time-budget=10000",
             "--dump-dom",
             page.as_uri(),
@@ -182,14 +208,26 @@ def make_store(root: Path) -> Store:
     return store
 
 
-def batch_run(folder: Path) -> Path:
+def batch_run(folder: Path, store: Path) -> Path:
     """A run directory as `kit batch` leaves it: executed notebooks, one of them failed."""
     sources = folder / "src"
     sources.mkdir(parents=True)
     meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    headline = new_code_cell("kit.views.images.headline(results)")
+    headline.metadata["tags"] = ["kit-headline"]
     good = new_notebook(
         cells=[
-            new_markdown_cell("# A good notebook"),
+            new_markdown_cell("# A good notebook\n\nIt reads one run of the store."),
+            new_code_cell(f"import kit\nresults = kit.Store({str(store)!r}).results(app='web')"),
+            headline,
+            new_markdown_cell("## Images of the run"),
+            new_code_cell("kit.views.images.table(results)"),
+            new_markdown_cell("## A wide table\n\nMore columns than the window is wide."),
+            new_code_cell(
+                "import pandas as pd\n"
+                "pd.DataFrame([{f'column number {i} (MB)': i * 1000.5 for i in range(40)}])"
+            ),
+            new_markdown_cell("## One figure"),
             new_code_cell(
                 "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]);\nplt.title('one figure');"
             ),
@@ -209,9 +247,16 @@ def batch_run(folder: Path) -> Path:
     return run
 
 
+def probed(chromium: Path, page: Path, script: str, profile: Path) -> Page:
+    """The page's DOM after ``script`` ran at load (a copy beside it, so relative links hold)."""
+    copy = page.with_name(f"probed-{page.name}")
+    copy.write_text(page.read_text().replace("</body>", script + "</body>"))
+    return Page(dom(chromium, copy, profile))
+
+
 def test_report_pages_open_in_chromium(chromium: Path, tmp_path: Path) -> None:
     store = make_store(tmp_path / "store")
-    run = batch_run(tmp_path)
+    run = batch_run(tmp_path, store.root)
     out = tmp_path / "reports"
     report = build_report([run], store.root, out)
     assert report.index == out.resolve() / "index.html"
@@ -221,8 +266,9 @@ def test_report_pages_open_in_chromium(chromium: Path, tmp_path: Path) -> None:
     index = Page(dom(chromium, report.index, tmp_path / "chromium"))
     targets = {(report.index.parent / link).resolve() for link in index.links}
     assert all(t.is_file() for t in targets), targets
-    assert targets == {p.html for p in report.pages if p.html}
-    assert len(targets) == 3
+    # Each page, and its version with the code.
+    assert targets == {p.html for p in report.pages} | {p.code_html for p in report.pages}
+    assert len(targets) == 6
     text = report.index.read_text()
     assert str(store.root.resolve()) in text and "Generated 20" in text
     assert text.count('class="failed">failed<') == 1 and "ValueError: boom" in text
@@ -239,9 +285,7 @@ def test_report_pages_open_in_chromium(chromium: Path, tmp_path: Path) -> None:
     ]
     assert len(drawn) == OVERVIEW_FIGURES
 
-    probed = tmp_path / "probed.html"
-    probed.write_text(overview.html.read_text().replace("</body>", PROBE + "</body>"))
-    page = Page(dom(chromium, probed, tmp_path / "chromium"))
+    page = probed(chromium, overview.html, PROBE, tmp_path / "chromium")
     embedded = [src for src in page.images if src.startswith("data:image/png;base64,")]
     assert len(embedded) == OVERVIEW_FIGURES
     assert all(w > 0 and h > 0 for w, h in map(png_size, embedded))
@@ -259,3 +303,30 @@ def test_report_pages_open_in_chromium(chromium: Path, tmp_path: Path) -> None:
     assert failed.html is not None
     bad = Page(dom(chromium, failed.html, tmp_path / "chromium"))
     assert any("ValueError" in s for s in bad.stderr)
+
+    # The readers' page of a run: no code, a table of contents that lands, the headline above
+    # the first section, no page wider than the window; its links (index, code page) resolve.
+    good = next(p for p in report.pages if p.notebook.name == "good.ipynb")
+    assert good.html is not None and good.code_html is not None
+    reader = probed(chromium, good.html, READER_PROBE, tmp_path / "chromium")
+    found = {k: reader.body.get(f"data-{k}") for k in ("toc", "inputs", "headline-first")}
+    assert found == {"toc": "3/3", "inputs": "0", "headline-first": "true"}, found
+    assert reader.body.get("data-code-shown") == "false"
+    scroll, width = map(int, str(reader.body.get("data-overflow")).split("/"))
+    assert scroll <= width, f"the page is {scroll} px wide in a {width} px window"
+    assert reader.body.get("data-cut-tables") == "0"
+    for link in reader.links:
+        if not link.startswith("#"):
+            assert (good.html.parent / link).resolve().is_file(), link
+    assert {(good.html.parent / x).resolve() for x in reader.links if not x.startswith("#")} == {
+        report.index,
+        good.code_html,
+    }
+    # The headline says what the store's latest run of web measured.
+    text = good.html.read_text()
+    assert "At a glance" in text and "<strong>slim</strong>, 150 MB" in text
+    assert "2.0× smaller than full (300 MB)" in text
+    # The page with the code shows it, and links back.
+    code = probed(chromium, good.code_html, READER_PROBE, tmp_path / "chromium")
+    assert int(str(code.body.get("data-inputs"))) > 0 and code.body.get("data-code-shown") == "true"
+    assert good.html.name in code.links

@@ -199,7 +199,9 @@ SAVED_FILES = sorted(
     [
         "capacity.parquet",
         "distribution.parquet",
+        "files.parquet",
         "floor.parquet",
+        "packages.parquet",
         "rebuild.parquet",
         "images.parquet",
         "layers.parquet",

@@ -1,0 +1,68 @@
+"""Parsers of the commands that measure an app: ``measure`` and ``check`` (the CI gate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kit.cli import check, experiment
+from kit.cli.args.common import Subparsers, command, json_option, measure_options, quiet_option
+
+CHECK_EPILOG = """\
+exit codes: 0 every budget holds; 1 a budget is exceeded or could not be measured (a failed
+variant, a floor that could not be traced; --allow-unmeasured lets those pass); 2 the app or a
+budget is wrong (KitError), or no budget is declared.
+"""
+
+
+def add(sub: Subparsers) -> None:
+    m = command(sub, "measure", "build, size and start every variant of an app")
+    measure_options(m)
+    m.add_argument(
+        "--distribution", type=int, default=0, metavar="N", help="push/pull trials (0: none)"
+    )
+    m.add_argument("--registry", metavar="URL", help="push to this registry, not a local one")
+    m.add_argument(
+        "--rebuild", type=int, default=0, metavar="N", help="rebuild-after-edit trials (0: none)"
+    )
+    m.add_argument("--capacity", action="store_true", help="images per host (10 GB)")
+    m.add_argument("--out", type=Path, help="also save this run's tables in this directory")
+    json_option(m, "the images rows and the claims")
+    quiet_option(m)
+    m.set_defaults(func=experiment.measure)
+
+    c = command(
+        sub,
+        "check",
+        "measure an app and hold it to its budgets: a CI gate",
+        "Measure an app (reusing the store's unchanged variants) and judge every budget its "
+        "experiment.toml declares ([budgets], [variants.X.budgets]) on every variant.",
+    )
+    c.epilog = CHECK_EPILOG
+    measure_options(c)
+    c.add_argument(
+        "--junit-xml",
+        type=Path,
+        metavar="FILE",
+        help="also write JUnit XML: one test case per variant and budget",
+    )
+    c.add_argument(
+        "--against",
+        metavar="REF",
+        help="also fail when a variant grew more than --max-growth since the store's latest "
+        "run at this git ref of the app's checkout",
+    )
+    c.add_argument(
+        "--max-growth",
+        type=float,
+        default=5.0,
+        metavar="PCT",
+        help="with --against: the growth allowed, in %%",
+    )
+    c.add_argument(
+        "--allow-unmeasured",
+        action="store_true",
+        help="a budget on a value the run could not measure passes (skipped), not fails",
+    )
+    json_option(c, "the images rows, claims and budget verdicts")
+    quiet_option(c)
+    c.set_defaults(func=check.check)

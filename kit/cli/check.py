@@ -1,0 +1,138 @@
+"""``kit check``: an app measured (its unchanged variants reused from the store) and held to
+the budgets its experiment.toml declares — exit 1 when one is exceeded or cannot be measured,
+0 when all hold; a table, JSON and JUnit XML say which."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kit.errors import UsageError
+
+if TYPE_CHECKING:
+    from kit.model.budgets import BudgetCheck
+    from kit.model.results import Results
+
+
+def _baseline(store: Path, results: Results, ref: str, commit: str) -> Results | None:
+    """The store's latest run of the app at ``commit`` (a clean checkout), this run excepted."""
+    from kit.model.store import Store
+
+    at = [
+        r
+        for r in Store(store).runs()
+        if r.app == results.app
+        and r.run.git_commit == commit
+        and r.run.run_id != results.run.run_id
+    ]
+    return Store(store).results(at[-1].run.run_id, results.app) if at else None
+
+
+def _growth(args: argparse.Namespace, results: Results, commit: str) -> list[BudgetCheck]:
+    from kit.model.budgets import BudgetCheck
+    from kit.views.budgets import GROWTH, growth
+
+    baseline = _baseline(args.store, results, args.against, commit)
+    if baseline is not None:
+        return growth(results, baseline, args.against, args.max_growth)
+    return [
+        BudgetCheck(
+            r.variant,
+            GROWTH,
+            f"size grew ≤ {args.max_growth:g} % since {args.against}",
+            f"not measured: the store {args.store} has no run of {results.app} at "
+            f"{args.against} ({commit[:12]})",
+            "not measured",
+        )
+        for r in results.image_rows
+    ]
+
+
+def failing(checks: Sequence[BudgetCheck], allow_unmeasured: bool) -> list[BudgetCheck]:
+    bad = ("exceeded",) if allow_unmeasured else ("exceeded", "not measured")
+    return [c for c in checks if c.verdict in bad]
+
+
+def _print(app: str, checks: Sequence[BudgetCheck], failed: Sequence[BudgetCheck]) -> None:
+    from kit.cli.output import text_table
+
+    rows = [
+        {
+            "variant": c.variant,
+            "budget": c.budget,
+            "limit": c.limit,
+            "measured": c.measured,
+            "verdict": c.verdict.upper() if c in failed else c.verdict,
+        }
+        for c in checks
+    ]
+    print(text_table(rows))
+    counts = {
+        v: sum(c.verdict == v for c in checks) for v in ("within", "exceeded", "not measured")
+    }
+    summary = ", ".join(f"{n} {v}" for v, n in counts.items())
+    print(f"{app}: {len(checks)} budget checks: {summary} → {'FAIL' if failed else 'PASS'}")
+
+
+def check(args: argparse.Namespace) -> int:
+    from kit.cli.junit import junit_xml, write_junit
+    from kit.pipeline.envelope import resolve_ref
+    from kit.pipeline.experiment import run_experiment
+    from kit.spec.app import load_app
+    from kit.views.budgets import checks as judge
+
+    app = load_app(args.app_dir)
+    if not app.budgets and not args.against:
+        raise UsageError(
+            "no budgets declared, so there is nothing to check",
+            app=app.name,
+            file=app.directory / "experiment.toml",
+            hint='add e.g. [budgets] max_size_mb = 500 and claims = "hold" (see the README)',
+        )
+    # A bad ref is a usage error, found before anything is measured.
+    commit = resolve_ref(app.directory, args.against) if args.against else None
+    results = run_experiment(
+        app.directory,
+        profile=args.profile,
+        trials=args.trials,
+        warmups=args.warmups,
+        variants=tuple(args.variant or ()),
+        progress=not args.quiet,
+        store=args.store,
+        force=args.force or None,
+    )
+    extra = _growth(args, results, commit) if commit else []
+    checks = judge(results, extra=extra)
+    failed = failing(checks, args.allow_unmeasured)
+    if args.junit_xml:
+        tree = junit_xml(
+            app.name,
+            checks,
+            run_id=results.run.run_id,
+            timestamp=results.run.timestamp_utc,
+            allow_unmeasured=args.allow_unmeasured,
+            properties={"profile": results.run.profile, "store": str(args.store)},
+        )
+        write_junit(args.junit_xml, tree)
+    code = 1 if failed else 0
+    if args.json:
+        import dataclasses
+
+        from kit.cli.output import emit_json, run_document
+
+        emit_json(
+            {
+                **run_document(results),
+                "budgets": [dataclasses.asdict(c) for c in checks],
+                "passed": not failed,
+                "exit_code": code,
+            }
+        )
+    else:
+        _print(app.name, checks, failed)
+        if args.junit_xml:
+            print(f"JUnit XML: {args.junit_xml}", file=sys.stderr)
+    return code
