@@ -92,6 +92,11 @@ class BaseImageError(BuildError):
     """A base image named by FROM cannot be had (offline, or never built)."""
 
 
+class BuildTimeoutError(BuildError):
+    """A build ran past its time limit (``[build] timeout_s``, ``--build-timeout``) and was
+    cancelled on the engine."""
+
+
 class BuilderSyntaxError(BuildError):
     """A Dockerfile uses syntax its builder cannot build: BuildKit-only instructions under the
     classic builder, or what this engine's BuildKit frontend lacks (heredocs on Docker 20.10)."""

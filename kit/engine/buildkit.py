@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -97,10 +98,13 @@ class BuildKitCli:
         network: str = "host",
         target: str | None = None,
         on_line: Callable[[str], None] | None = None,
+        timeout_s: float | None = None,
     ) -> BuildStream:
-        """Build, streaming the plain progress; never raises for a failed build."""
+        """Build, streaming the plain progress; never raises for a failed build. Past
+        ``timeout_s`` the build is cancelled (as Ctrl-C cancels it) and the result says so."""
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         progress = PlainProgress()
+        expired = threading.Event()
         fd, iidfile = tempfile.mkstemp(prefix="kit-iid-")
         os.close(fd)
         try:
@@ -125,6 +129,9 @@ class BuildKitCli:
                 errors="replace",
                 start_new_session=True,
             ) as proc:
+                # The reading loop blocks on the CLI's output, which a stuck step never ends:
+                # a timer cancels the build from another thread, and the output then ends.
+                timer = _deadline(proc, timeout_s, expired)
                 try:
                     assert proc.stdout is not None
                     for raw in proc.stdout:
@@ -139,12 +146,19 @@ class BuildKitCli:
                 except BaseException:
                     _cancel(proc)
                     raise
+                finally:
+                    if timer is not None:
+                        timer.cancel()
+                        timer.join()  # a cancel under way finishes before the result
             image_id = Path(iidfile).read_text().strip() if code == 0 else ""
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(iidfile)
-        if image_id:
+        if image_id:  # finished, even if the limit ran out as it did
             return BuildStream(image_id, None, tuple(tail), progress.steps, "buildkit")
+        if expired.is_set():
+            error = f"cancelled after {timeout_s:g} s (the build's time limit)"
+            return BuildStream(None, error, tuple(tail), progress.steps, "buildkit", True)
         error = _error(tail, code)
         if _GONE.search(error):
             raise EngineGoneError(f"the Docker engine stopped answering during build: {error}")
@@ -170,6 +184,24 @@ def _cancel(proc: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def _deadline(
+    proc: subprocess.Popen[str], timeout_s: float | None, expired: threading.Event
+) -> threading.Timer | None:
+    """A timer that, ``timeout_s`` from now, marks the build expired and cancels it as Ctrl-C
+    does (:func:`_cancel`), which ends the CLI's output."""
+    if timeout_s is None:
+        return None
+
+    def expire() -> None:
+        expired.set()
+        _cancel(proc)
+
+    timer = threading.Timer(timeout_s, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def _ask(cmd: list[str], host: str) -> subprocess.CompletedProcess[str] | None:

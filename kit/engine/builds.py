@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -47,10 +49,13 @@ class Builds:
         managed: bool = True,
         target: str | None = None,
         on_line: Callable[[str], None] | None = None,
+        timeout_s: float | None = None,
     ) -> BuildStream:
         """Build with ``builder`` ("buildkit" or "classic"); never raises for a failed build
         (its error and log tail are in the result). Builds use the host network by default:
-        the engine runs without a bridge, and apt, npm and pip must reach their mirrors."""
+        the engine runs without a bridge, and apt, npm and pip must reach their mirrors.
+        Past ``timeout_s`` the build is cancelled on the engine and the result says it timed
+        out."""
         all_labels = {**({MANAGED: "1"} if managed else {}), **labels}
         if builder == "buildkit":
             return self._buildkit().build(
@@ -63,6 +68,7 @@ class Builds:
                 network=network_mode,
                 target=target,
                 on_line=on_line,
+                timeout_s=timeout_s,
             )
         return self.classic(
             context,
@@ -74,6 +80,7 @@ class Builds:
             network_mode=network_mode,
             target=target,
             on_line=on_line,
+            timeout_s=timeout_s,
         )
 
     def classic(
@@ -88,8 +95,11 @@ class Builds:
         network_mode: str = "host",
         target: str | None = None,
         on_line: Callable[[str], None] | None = None,
+        timeout_s: float | None = None,
     ) -> BuildStream:
-        """Build with the classic builder, streaming its log; never raises for a failed build."""
+        """Build with the classic builder, streaming its log; never raises for a failed build.
+        Past ``timeout_s`` the stream's socket is shut down from a timer thread: dockerd sees
+        its client go, cancels the build and removes the step container (waited for here)."""
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         steps = ClassicSteps()
         image_id: str | None = None
@@ -105,39 +115,49 @@ class Builds:
         events: Iterator[dict[str, Any]] | None = None
         running: str | None = None
         self._s.api.hooks["response"].append(keep)
+        expired = threading.Event()
+        timer = _deadline(responses, timeout_s, expired)
         try:
-            events = self._s.call(
-                self._s.api.build,
-                path=context,
-                dockerfile=dockerfile,
-                tag=tag,
-                buildargs=dict(buildargs),
-                labels=dict(labels),
-                nocache=nocache,
-                # Without rm/forcerm the classic builder leaves intermediate containers behind.
-                rm=True,
-                forcerm=True,
-                pull=False,
-                network_mode=network_mode,
-                target=target,
-                decode=True,
-            )
-            self._s.api.hooks["response"].remove(keep)
-            for event in events:
-                for line in str(event.get("stream", "")).splitlines():
-                    if line.strip():
-                        tail.append(line.rstrip())
-                        steps(line.rstrip())
-                        if started := _RUNNING_IN.match(line):
-                            running = started.group(1)
-                        if on_line:
-                            on_line(line.rstrip())
-                if "aux" in event and isinstance(event["aux"], dict) and "ID" in event["aux"]:
-                    # The aux ID is the built image; safer than matching "Successfully built".
-                    image_id = event["aux"]["ID"]
-                if "error" in event or "errorDetail" in event:
-                    detail = event.get("errorDetail") or {}
-                    error = str(event.get("error") or detail.get("message") or detail)
+            try:
+                events = self._s.call(
+                    self._s.api.build,
+                    path=context,
+                    dockerfile=dockerfile,
+                    tag=tag,
+                    buildargs=dict(buildargs),
+                    labels=dict(labels),
+                    nocache=nocache,
+                    # Without rm/forcerm the classic builder leaves intermediate containers
+                    # behind.
+                    rm=True,
+                    forcerm=True,
+                    pull=False,
+                    network_mode=network_mode,
+                    target=target,
+                    decode=True,
+                )
+                self._s.api.hooks["response"].remove(keep)
+                if expired.is_set():  # the limit ran out while the context was sent
+                    _shut(responses)
+                for event in events:
+                    for line in str(event.get("stream", "")).splitlines():
+                        if line.strip():
+                            tail.append(line.rstrip())
+                            steps(line.rstrip())
+                            if started := _RUNNING_IN.match(line):
+                                running = started.group(1)
+                            if on_line:
+                                on_line(line.rstrip())
+                    if "aux" in event and isinstance(event["aux"], dict) and "ID" in event["aux"]:
+                        # The aux ID is the built image; safer than matching "Successfully built".
+                        image_id = event["aux"]["ID"]
+                    if "error" in event or "errorDetail" in event:
+                        detail = event.get("errorDetail") or {}
+                        error = str(event.get("error") or detail.get("message") or detail)
+            except Exception:
+                if not expired.is_set():
+                    raise
+                # What reading a stream the deadline shut down raises is its end, not a fault.
         except docker.errors.APIError as exc:
             # Refused before it started (a Dockerfile parse error is an HTTP 400): a failed
             # build like any other, not a crash.
@@ -150,10 +170,16 @@ class Builds:
             self._cancel_build(events, responses, running)
             raise
         finally:
+            if timer is not None:
+                timer.cancel()
             if keep in self._s.api.hooks["response"]:
                 self._s.api.hooks["response"].remove(keep)
         if error is not None:
             image_id = None
+        if expired.is_set() and image_id is None:
+            self._cancel_build(events, responses, running)
+            error = f"cancelled after {timeout_s:g} s (the build's time limit)"
+            return BuildStream(None, error, tuple(tail), steps.finish(), "classic", True)
         return BuildStream(image_id, error, tuple(tail), steps.finish(), "classic")
 
     def _cancel_build(
@@ -176,3 +202,30 @@ class Builds:
             time.sleep(0.05)
         with contextlib.suppress(Exception):
             self._s.api.remove_container(running, force=True)
+
+
+def _deadline(
+    responses: list[requests.Response], timeout_s: float | None, expired: threading.Event
+) -> threading.Timer | None:
+    """A timer that, ``timeout_s`` from now, marks the build expired and shuts the build
+    stream's socket down. Closing the response would not wake the thread blocked reading it;
+    a shutdown does (the read sees the end), and dockerd sees its client go."""
+    if timeout_s is None:
+        return None
+
+    def expire() -> None:
+        expired.set()
+        _shut(responses)
+
+    timer = threading.Timer(timeout_s, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _shut(responses: list[requests.Response]) -> None:
+    for response in list(responses):
+        with contextlib.suppress(Exception):
+            # The socket under the response, where docker-py's attach finds it too
+            # (APIClient._get_raw_response_socket).
+            response.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)

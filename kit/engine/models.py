@@ -191,13 +191,15 @@ class BuildStep:
 @dataclass(frozen=True)
 class BuildStream:
     """The outcome of one build call: the image id on success, else the error and log tail;
-    the steps the log reported either way, and which builder ran it."""
+    the steps the log reported either way, which builder ran it, and whether it was cancelled
+    for running past its time limit."""
 
     image_id: str | None
     error: str | None
     log_tail: tuple[str, ...]
     steps: tuple[BuildStep, ...] = ()
     builder: str = "classic"
+    timed_out: bool = False
 
 
 @dataclass(frozen=True)
