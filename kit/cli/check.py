@@ -99,6 +99,7 @@ def check(args: argparse.Namespace) -> int:
         profile=args.profile,
         trials=args.trials,
         warmups=args.warmups,
+        build_timeout_s=args.build_timeout,
         variants=tuple(args.variant or ()),
         progress=not args.quiet,
         store=args.store,

@@ -16,6 +16,7 @@ def measure(args: argparse.Namespace) -> int:
         builder=args.builder,
         trials=args.trials,
         warmups=args.warmups,
+        build_timeout_s=args.build_timeout,
         variants=tuple(args.variant or ()),
         progress=not args.quiet,
         distribution=args.distribution,

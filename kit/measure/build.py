@@ -1,5 +1,6 @@
 """Build one variant's image, cold then warm, with either builder, and classify what went wrong
-when it fails.
+when it fails. Every build has the app's time limit (``[build] timeout_s``): past it the build is
+cancelled on the engine and the variant fails with a :class:`~kit.errors.BuildTimeoutError`.
 
 Before a build, what cannot work is refused with a clear error naming the line: BuildKit-only
 syntax under the classic builder, a local-profile image that is not on the engine. After a failed
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from kit.engine import BuildStep, Engine
 from kit.engine.leftovers import watch_build
-from kit.errors import BaseImageError, BuildError, BuilderSyntaxError
+from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, BuildTimeoutError
 from kit.spec.app import App, Variant
 from kit.spec.features import buildkit_only, explain, unreachable
 
@@ -111,6 +112,7 @@ def build(
                 builder=builder,
                 target=target,
                 on_line=watch_build(on_line),
+                timeout_s=app.build_timeout_s,
             )
     except BaseException:
         # Ctrl-C or a vanished engine mid-build: the finished steps' images must still go.
@@ -120,8 +122,26 @@ def build(
     seconds = time.perf_counter() - started
     if stream.image_id is None:
         engine.images.remove_dangling_since(before)
+        if stream.timed_out:
+            raise _timed_out(app, variant, builder, stream.log_tail)
         raise _failure(app, variant, profile, builder, stream.error, stream.log_tail)
     return BuildOutcome(stream.image_id, tag, seconds, stream.steps)
+
+
+def _timed_out(
+    app: App, variant: Variant, builder: str, log_tail: tuple[str, ...]
+) -> BuildTimeoutError:
+    limit = f"{app.build_timeout_s:g} s"
+    return BuildTimeoutError(
+        f"build timed out: {variant.dockerfile.name} did not finish within {limit} "
+        f"([build] timeout_s); the {builder} build was cancelled",
+        app=app.name,
+        variant=variant.name,
+        file=variant.dockerfile,
+        log_tail=log_tail,
+        hint="raise [build] timeout_s in experiment.toml (or --build-timeout) if the build "
+        "needs longer; a step that waits forever never ends",
+    )
 
 
 def _failure(

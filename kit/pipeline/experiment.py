@@ -95,6 +95,8 @@ def _connected(engine: Engine | None) -> Iterator[Engine]:
 
 def _load(app_dir: str | Path, options: Options) -> App:
     app = load_app(app_dir)
+    if options.build_timeout_s is not None:  # the command line's limit over the app's
+        app = replace(app, build_timeout_s=float(options.build_timeout_s))
     unknown = set(options.variants) - {v.name for v in app.variants}
     if unknown:
         raise UsageError(f"no such variant(s): {', '.join(sorted(unknown))}", app=app.name)

@@ -21,7 +21,8 @@ class Options:
     tables, what ``kit diff`` compares): one more pass over the image's filesystem.
     ``force`` (None: ``KIT_FORCE``) measures again what the store could reuse. ``builder``:
     ``buildkit``, ``classic``, or ``auto`` (BuildKit where the engine supports it, else the
-    classic builder with a note).
+    classic builder with a note). ``build_timeout_s`` (None: the app's ``[build] timeout_s``)
+    is how long one build may take before it is cancelled and its variant fails.
     """
 
     profile: str = "auto"
@@ -37,6 +38,7 @@ class Options:
     capacity: bool = False
     registry: str | None = None
     force: bool | None = None
+    build_timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.trials < 1 or self.warmups < 0:
@@ -45,6 +47,8 @@ class Options:
             )
         if self.distribution < 0 or self.rebuild < 0:
             raise UsageError("distribution and rebuild are numbers of trials: 0 or more")
+        if self.build_timeout_s is not None and not self.build_timeout_s > 0:
+            raise UsageError(f"the build timeout must be > 0 s (got {self.build_timeout_s})")
         if self.builder not in builders.CHOICES:
             raise UsageError(
                 f"unknown builder {self.builder!r}: choose one of {', '.join(builders.CHOICES)}"
@@ -86,5 +90,6 @@ class Options:
                 "capacity": self.capacity,
                 "registry": self.registry,
                 "builder": self.builder,
+                "build_timeout_s": self.build_timeout_s,
             }
         )

@@ -22,7 +22,7 @@ from kit.model.claims import DeclaredClaim
 from kit.spec import experiment
 from kit.spec.claims import parse_claims
 from kit.spec.dockerfile import Dockerfile, DockerfileSyntaxError
-from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
+from kit.spec.experiment import DEFAULT_BUILD_TIMEOUT_S, DEFAULT_LIMITS, Limits, Probe
 
 VARIANT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
@@ -93,6 +93,7 @@ class App:
     claims: tuple[DeclaredClaim, ...] = ()
     limits: Limits = DEFAULT_LIMITS
     budgets: tuple[Budget, ...] = ()  # app-wide (variant None) and per-variant limits
+    build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S  # [build] timeout_s: one build's limit
 
     def build_args(self, variant: Variant, profile: str) -> dict[str, str]:
         return {**self.profile_args.get(profile, {}), **variant.args}
@@ -199,6 +200,7 @@ def load_app(directory: str | Path) -> App:
     doc = experiment.read(config, name)
     probe = experiment.probe(doc, config, name)
     limits = experiment.limits(doc, config, name)
+    build_timeout_s = experiment.build_timeout(doc, config, name)
     title = experiment.title(doc, config, name)
     profile_args = experiment.profile_args(doc, config, name)
     variants_doc = experiment.table(doc, "variants", "variants", config, name)
@@ -249,4 +251,5 @@ def load_app(directory: str | Path) -> App:
         claims=parse_claims(doc.get("claims"), [v.name for v in variants], app=name, file=config),
         limits=limits,
         budgets=tuple(budgets),
+        build_timeout_s=build_timeout_s,
     )

@@ -1,8 +1,8 @@
 """The ``experiment.toml`` format: an app's title, readiness probe, the limits of its containers,
-build args per profile, one table per variant (description, args, per-profile Dockerfile
-overrides, budgets), budgets (``[budgets]``, :mod:`kit.model.budgets`) and declared claims
-(:mod:`kit.spec.claims`). Every problem is an :class:`~kit.errors.ExperimentConfigError` naming
-the file and what is wrong."""
+its builds' time limit (``[build]``), build args per profile, one table per variant
+(description, args, per-profile Dockerfile overrides, budgets), budgets (``[budgets]``,
+:mod:`kit.model.budgets`) and declared claims (:mod:`kit.spec.claims`). Every problem is an
+:class:`~kit.errors.ExperimentConfigError` naming the file and what is wrong."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ from kit.model.budgets import CLAIMS, KEYS, LIMITS, Budget
 
 PROBE_KINDS = ("exit", "log", "http")
 PROFILES = ("local", "hub")
-TOP_KEYS = ("title", "probe", "limits", "variants", "profiles", "claims", "budgets")
+TOP_KEYS = ("title", "probe", "limits", "build", "variants", "profiles", "claims", "budgets")
 LIMIT_KEYS = ("memory_mb", "pids")
+BUILD_KEYS = ("timeout_s",)
+#: ``[build] timeout_s`` when not given: past it a build is cancelled and its variant fails.
+#: Long enough for the slowest honest build here (a compiler toolchain from the mirrors).
+DEFAULT_BUILD_TIMEOUT_S = 1800.0
 VARIANT_KEYS = ("description", "args", "profiles", "budgets")
 ProbeKind = Literal["exit", "log", "http"]
 
@@ -148,6 +152,22 @@ def limits(doc: Mapping[str, Any], path: Path, app: str) -> Limits:
                 f"limits.{key} must be a positive whole number", app=app, file=path
             )
     return Limits(**raw)
+
+
+def build_timeout(doc: Mapping[str, Any], path: Path, app: str) -> float:
+    """``[build] timeout_s``: how long one build may take before it is cancelled."""
+    raw = table(doc, "build", "build", path, app)
+    unknown = set(raw) - set(BUILD_KEYS)
+    if unknown:
+        raise ExperimentConfigError(
+            f"unknown keys in [build]: {', '.join(sorted(unknown))}", app=app, file=path
+        )
+    value = raw.get("timeout_s", DEFAULT_BUILD_TIMEOUT_S)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ExperimentConfigError(
+            "build.timeout_s must be a positive number of seconds", app=app, file=path
+        )
+    return float(value)
 
 
 def profile_args(doc: Mapping[str, Any], config: Path, app: str) -> Mapping[str, Mapping[str, str]]:

@@ -69,6 +69,14 @@ def measure_options(p: argparse.ArgumentParser) -> None:
         choices=["auto", "buildkit", "classic"],
         help="auto: BuildKit where the engine supports it, else classic (with a note)",
     )
+    p.add_argument(
+        "--build-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="cancel a build after S seconds, its variant failed "
+        "(default: the app's [build] timeout_s, else 1800)",
+    )
     p.add_argument("--trials", type=int, default=5, help="timed starts per variant")
     p.add_argument("--warmups", type=int, default=1, help="discarded starts before the trials")
     p.add_argument(
