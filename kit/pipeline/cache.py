@@ -1,7 +1,9 @@
 """Cache keys: a digest of everything a variant's measurements depend on.
 
-A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the build
-context as the engine receives it (``.dockerignore`` applied the way docker-py applies it), the
+A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the part of
+the build context the variant's build can read (its ``COPY``/``ADD`` and ``RUN --mount`` bind
+sources, :mod:`kit.spec.reads`; all of it for ``COPY . .``) as the engine receives it
+(``.dockerignore`` applied the way docker-py applies it), the
 ids of the images the parsed Dockerfile names (FROM bases under the build args, ``COPY --from``
 images), the build args, the builder, the probe, the measurement parameters, the kit's version and a
 digest of the kit's own measuring code (:func:`code_digest`), so that a change to a measurement
@@ -28,6 +30,7 @@ from kit.errors import ExperimentConfigError
 from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult
 from kit.pipeline.variant import VariantOutcome
+from kit.spec import reads
 from kit.spec.app import App, Variant
 from kit.spec.experiment import DEFAULT_LIMITS
 
@@ -69,11 +72,12 @@ def code_digest(root: Path = KIT_ROOT) -> str:
     return digest.hexdigest()
 
 
-def context_digest(directory: Path, dockerfile: str) -> str:
-    """Digest of the build context's paths, modes and contents as the engine would get them."""
+def context_digest(directory: Path, dockerfile: str, wanted: tuple[str, ...] = reads.WHOLE) -> str:
+    """Digest of the paths, modes and contents of the build context as the engine would get it;
+    of the part ``wanted`` (:func:`kit.spec.reads.patterns`) only, when given."""
     digest = hashlib.sha256()
     try:
-        paths = context_files(directory, dockerfile)
+        paths = reads.select(directory, context_files(directory, dockerfile), wanted)
     except OSError as exc:
         raise ExperimentConfigError(
             f"cannot read the build context: {exc}", file=directory
@@ -118,7 +122,9 @@ def variant_key(
         "kit": kit_version,
         "code": code_digest(),
         "dockerfile": hashlib.sha256(variant.dockerfile.read_bytes()).hexdigest(),
-        "context": context_digest(app.directory, rel),
+        # What this variant's build can read of the context, not the whole of it: an edit of
+        # a sibling's Dockerfile, or of a file only a sibling copies, leaves this key alone.
+        "context": context_digest(app.directory, rel, reads.patterns(variant.file)),
         "bases": _base_ids(engine, app, variant, profile),
         "build_args": app.build_args(variant, profile),
         "profile": profile,

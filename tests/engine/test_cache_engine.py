@@ -16,6 +16,8 @@ from kit.model.results import Results
 from kit.model.store import Store
 from kit.pipeline import cache, floor
 from kit.pipeline.experiment import run_experiment
+from kit.spec import reads
+from kit.spec.dockerfile import Dockerfile
 
 
 @pytest.fixture()
@@ -194,6 +196,9 @@ def test_the_context_in_the_key_is_the_context_the_engine_receives(
     finally:
         engine.api.remove_container(container, force=True)
     keyed = set(context_files(context, "Dockerfile.ctx"))
+    # `COPY . /ctx/` reads the whole context: the key's part of it is all of it.
+    wanted = reads.patterns(Dockerfile.read(context / "Dockerfile.ctx"))
+    assert reads.select(context, sorted(keyed), wanted) == sorted(keyed)
     # What the engine drops of what it is sent: the Dockerfile and .dockerignore, listed there.
     assert keyed - received == {"Dockerfile.ctx", ".dockerignore"}
     assert received - keyed == set()
@@ -210,3 +215,55 @@ def test_the_context_in_the_key_is_the_context_the_engine_receives(
         "nested/.hidden",
         "space name.txt",
     }
+
+
+def test_an_edit_re_measures_only_the_variants_that_read_it(
+    engine: Engine, builds: list[str], check: Any, no_leaks: None, tmp_path: Path
+) -> None:
+    """No .dockerignore, so every Dockerfile is sent with every build: an edit of one
+    variant's Dockerfile rebuilds that variant alone (and one that copies the whole context);
+    an edit of a file one variant copies rebuilds that one, not one that does not copy it."""
+    app = tmp_path / "eng-good"
+    shutil.copytree(check.app_dir("eng-good"), app)
+    (app / "app.txt").write_text("one\n")
+    (app / "Dockerfile.copier").write_text(
+        'FROM kitbase/busybox:1\nCOPY app.txt /app.txt\nCMD ["cat", "/app.txt"]\n'
+    )
+    (app / "Dockerfile.whole").write_text('FROM kitbase/busybox:1\nCOPY . /ctx/\nCMD ["true"]\n')
+    store = Store(tmp_path / "store")
+
+    def measure() -> Results:
+        return run_experiment(
+            app,
+            store=store,
+            profile="local",
+            trials=1,
+            warmups=0,
+            floor=False,
+            engine=engine,
+            progress=False,
+        )
+
+    def rebuilt() -> set[str]:
+        done = {tag.split(":")[1].removesuffix("-local") for tag in builds}
+        builds.clear()
+        return done
+
+    first = measure()
+    assert not first.failed and not first.reused
+    assert rebuilt() == {"tiny", "layered", "copier", "whole"}
+
+    dockerfile = app / "Dockerfile.layered"
+    dockerfile.write_text(dockerfile.read_text().replace("echo hello", "echo hello again"))
+    edited = measure()
+    # `COPY . /ctx/` copies Dockerfile.layered into its image: it rightly is measured again.
+    assert rebuilt() == {"layered", "whole"}
+    assert {r.variant for r in edited.reused} == {"tiny", "copier"}
+
+    (app / "app.txt").write_text("two\n")
+    copied = measure()
+    assert rebuilt() == {"copier", "whole"}
+    assert {r.variant for r in copied.reused} == {"tiny", "layered"}
+    # The image really holds the edit: the rebuilt row is of a new image.
+    ids = {r.variant: r.image_id for r in first.image_rows}
+    assert next(r for r in copied.image_rows if r.variant == "copier").image_id != ids["copier"]

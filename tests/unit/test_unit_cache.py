@@ -198,3 +198,22 @@ def test_step_key_depends_on_every_variant_and_input() -> None:
     assert one == step_key({"b": "2", "a": "1"}, probe="Probe()")
     assert one != step_key({"a": "1", "b": "3"}, probe="Probe()")
     assert one != step_key({"a": "1", "b": "2"}, probe="Probe(kind='http')")
+
+
+def test_the_key_covers_what_the_variant_reads_not_its_siblings_files(tmp_path: Path) -> None:
+    """No .dockerignore: every Dockerfile is sent to the engine, but only a variant that
+    copies the whole context reads its siblings' Dockerfiles."""
+    (tmp_path / "Dockerfile.a").write_text("FROM kitbase/busybox:1\nCOPY app.sh /\n")
+    (tmp_path / "Dockerfile.b").write_text("FROM kitbase/busybox:1\nCOPY . /\n")
+    (tmp_path / "Dockerfile.c").write_text("FROM kitbase/busybox:1\nCOPY conf/ /conf/\n")
+    (tmp_path / "app.sh").write_text("echo hi\n")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "c.ini").write_text("x=1\n")
+    before = keys(tmp_path)
+    (tmp_path / "Dockerfile.c").write_text("FROM kitbase/busybox:1\nCOPY conf /conf\n")
+    # c's own bytes changed; b copies every Dockerfile into its image; a reads neither.
+    assert changed(before, after := keys(tmp_path)) == {"b", "c"}
+    (tmp_path / "conf" / "c.ini").write_text("x=2\n")
+    assert changed(after, again := keys(tmp_path)) == {"b", "c"}
+    (tmp_path / "app.sh").write_text("echo changed\n")
+    assert changed(again, keys(tmp_path)) == {"a", "b"}
