@@ -228,4 +228,5 @@ def _shut(responses: list[requests.Response]) -> None:
         with contextlib.suppress(Exception):
             # The socket under the response, where docker-py's attach finds it too
             # (APIClient._get_raw_response_socket).
-            response.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)
+            raw: Any = response.raw  # urllib3's private attributes: untyped on purpose
+            raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)
