@@ -1,6 +1,7 @@
 """Stored measurements are reused only while their image is on the engine, under its tag: after
 the image is removed, or its tag taken by another image, the variant is measured again and the
-log says why; the payoffs (capacity here) are never stored empty and then reused."""
+log says why; the payoffs (capacity, rebuild) are measured again then, never stored empty and
+then reused."""
 
 from __future__ import annotations
 
@@ -73,3 +74,26 @@ def test_capacity_is_never_stored_empty_then_reused(
     # Reused whole, from the run that measured it, and not empty.
     assert third.capacity_rows == second.capacity_rows
     assert all(_row(third, v).cached_from == second.run.run_id for v in ("tiny", "layered"))
+
+
+def test_rebuild_after_the_images_are_gone_is_measured_then_reused_whole(
+    engine: Engine, measure: Measure, check, tmp_path: Path, no_leaks: None
+) -> None:
+    """A stored app whose images were removed, run again with ``rebuild``: the rebuild rows come
+    from a real rebuild of each variant, and the next run reuses those very rows."""
+    store = Store(tmp_path / "store")
+    first = measure("eng-rebuild", store=store, floor=False)
+    for variant in ("deps-first", "copy-first"):
+        assert engine.images.remove(str(check.ok(first, variant).tag), force=True)
+    second = measure("eng-rebuild", store=store, floor=False, rebuild=1)
+    rows = {r.variant: r for r in second.rebuild_rows}
+    assert set(rows) == {"deps-first", "copy-first"}
+    assert all(r.status == "ok" and r.edited_file == "app.py" for r in rows.values())
+    # Read off the Dockerfiles (as in test_copy_first_rebuilds_more_steps): copy-first also
+    # re-runs the install RUN; the classic builder counts CMD as a step of its own.
+    extra = 1 if second.run.builder == "classic" else 0
+    assert rows["deps-first"].steps_rebuilt == 1 + extra
+    assert rows["copy-first"].steps_rebuilt == 2 + extra
+    third = measure("eng-rebuild", store=store, floor=False, rebuild=1)
+    assert third.rebuild_rows == second.rebuild_rows
+    assert all(_row(third, v).cached_from == second.run.run_id for v in rows)
