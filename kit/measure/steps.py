@@ -32,7 +32,11 @@ def stages_built(dockerfile: Dockerfile, steps: tuple[BuildStep, ...]) -> tuple[
     seen: set[int] = set()
     own = len(dockerfile.instructions)
     for step in steps:
-        if step.stage is not None:  # BuildKit's label
+        if step.stage is None and step.number is None:
+            # BuildKit labels no step of a single unnamed stage ("[2/7] RUN …").
+            if len(labels) == 1:
+                seen.add(0)
+        elif step.stage is not None:  # BuildKit's label
             if step.stage.lower() in labels:
                 seen.add(labels.index(step.stage.lower()))
         elif step.number is not None and 0 < step.number <= own:

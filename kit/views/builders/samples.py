@@ -77,7 +77,8 @@ def cache_parts(results: Results, variant: str) -> dict[str, int]:
 
 
 def cache_paths() -> str:
-    return ", ".join(f"/{p}" for rule in CACHE_RULES for p in SIZE_RULE_PATHS[rule])
+    paths = dict.fromkeys(f"/{p}" for rule in CACHE_RULES for p in SIZE_RULE_PATHS[rule])
+    return ", ".join(paths)
 
 
 def rebuild_samples(results: Results, variant: str) -> list[float]:

@@ -74,7 +74,9 @@ def table(runs: Sequence[Results]) -> pd.DataFrame:
                     "error": None if r.error is None else f"{r.error_type}: {r.error}",
                 }
             )
-    return pd.DataFrame(out)
+    counts = ("layers", "stages", "build steps", "rebuild n", "rebuild steps")
+    frame = pd.DataFrame(out)
+    return frame.astype({c: "Int64" for c in counts}) if len(frame) else frame
 
 
 def _skip_claim(runs: Sequence[Results]) -> Claim:
