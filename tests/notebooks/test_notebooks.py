@@ -25,7 +25,7 @@ pytestmark = pytest.mark.engine
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store for 01 … 04 (04 reuses 01's node-server variants): nbval's under make test."""
+    """One store for 01 … 05 (04 reuses 01's node-server variants): nbval's under make test."""
     shared = os.environ.get(STORE_VARIABLE)
     return Path(shared) if shared else tmp_path_factory.mktemp("notebook-store")
 
