@@ -24,6 +24,7 @@ def plot_build_times(runs: Sequence[Results]) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
     width = 0.8 / max(len(runs_of), 1)
     ticks, labels = [], []
+    legend: set[str] = set()  # each builder labelled once, on its first bar
     for i, name in enumerate(names):
         for p, (phase, field) in enumerate((*PHASES, ("rebuild", None))):
             x0 = i * 4 + p
@@ -47,8 +48,9 @@ def plot_build_times(runs: Sequence[Results]) -> Figure:
                         sorted(samples)[len(samples) // 2],
                         width=width,
                         color=COLORS.get(builder, "#8172b2"),
-                        label=builder if (i, p) == (0, 0) else None,
+                        label=None if builder in legend else builder,
                     )
+                    legend.add(builder)
     ax.set_xticks(ticks, labels, fontsize=7)
     ax.set_ylabel("build time (s)")
     ax.set_title("Builds per builder: cold and warm (one each), rebuild after an edit (each dot)")
