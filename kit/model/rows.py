@@ -18,8 +18,9 @@ from kit.model.samples import (
 )
 
 #: 2 added git_commit, batch_id, parameters, finished_utc (envelope) and the cache columns;
-#: 3 added builder, requested_builder and builder_note (envelope).
-SCHEMA_VERSION = 3
+#: 3 added builder, requested_builder and builder_note (envelope); 4 added stages_built and
+#: build_steps.
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class ImageResult:
     base_bytes: int | None = None
     build_cold_s: float | None = None
     build_warm_s: float | None = None
+    stages_built: str | None = None  # the stages the cold build ran, e.g. "build, release"
+    build_steps: int | None = None  # steps the cold build ran (FROM and the kit's LABELs left out)
     start_n: int = 0
     start_median_s: float | None = None
     start_iqr_s: float | None = None

@@ -21,6 +21,7 @@ from kit.measure.contents import image_contents
 from kit.measure.size import measure_size
 from kit.measure.stages import stage_sizes
 from kit.measure.start import run_trials
+from kit.measure.steps import summarize_build
 from kit.measure.surface import attack_surface
 from kit.model.rows import (
     FileRow,
@@ -42,9 +43,7 @@ Tracker = Callable[[str], None]
 
 
 @contextmanager
-def _containers(
-    engine: Engine, run_id: str
-) -> Iterator[tuple[Callable[[str], None], Callable[[str], None]]]:
+def _containers(engine: Engine, run_id: str) -> Iterator[tuple[Tracker, Tracker]]:
     """Track the containers a run creates; remove any left over, however the run ends."""
     live: set[str] = set()
     try:
@@ -207,6 +206,7 @@ def measure_variant(
         "base_bytes": size.base_bytes,
         "build_cold_s": cold.seconds,
         "build_warm_s": warm.seconds,
+        **dataclasses.asdict(summarize_build(variant.file, cold.steps)),
     }
 
     def failed(exc: KitError, **measured: Any) -> ImageResult:

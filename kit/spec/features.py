@@ -67,9 +67,9 @@ def buildkit_only(dockerfile: Dockerfile) -> list[Feature]:
         allowed = CLASSIC_FLAGS.get(x.keyword)
         if allowed is None:
             continue
-        found += [
-            Feature(x.line, f"`{x.keyword} --{name}`") for name, _ in x.flags if name not in allowed
-        ]
+        # A flag given twice (two cache mounts on one RUN) is one finding.
+        names = dict.fromkeys(name for name, _ in x.flags if name not in allowed)
+        found += [Feature(x.line, f"`{x.keyword} --{name}`") for name in names]
     return found
 
 

@@ -9,11 +9,13 @@ one topic per notebook, each with the same names.
 ``overview``       every app and variant in a store, and their history (00)
 ``contents``       files and packages one variant has and another lacks (01, ``kit diff``)
 ``budgets``        the app's declared budgets judged on each variant (``kit check``)
+``builders``       one app under BuildKit and the classic builder, side by side (05)
 =================  ===================================================================
 
 Each topic has ``table``, ``narrate`` (Markdown, rendered in Jupyter), ``claims`` (a table of
 verdicts), ``facts`` (the stable lines a regression check compares) and ``plot_*`` figures;
-``overview`` takes a store instead of a run. Views read :mod:`kit.model` only: never the engine.
+``overview`` takes a store instead of a run, ``builders`` the runs of each builder. Views read
+:mod:`kit.model` only: never the engine.
 Topics are imported on first use, so a view of layers does not pay for the others.
 """
 
@@ -24,10 +26,37 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kit.views import budgets, contents, distribution, floor, images, layers, overview
+    from kit.views import (
+        budgets,
+        builders,
+        contents,
+        distribution,
+        floor,
+        images,
+        layers,
+        overview,
+    )
 
-TOPICS = ("images", "layers", "floor", "distribution", "overview", "contents", "budgets")
-__all__ = ["budgets", "contents", "distribution", "floor", "images", "layers", "overview"]
+TOPICS = (
+    "images",
+    "layers",
+    "floor",
+    "distribution",
+    "overview",
+    "contents",
+    "budgets",
+    "builders",
+)
+__all__ = [
+    "budgets",
+    "builders",
+    "contents",
+    "distribution",
+    "floor",
+    "images",
+    "layers",
+    "overview",
+]
 
 
 def __getattr__(name: str) -> ModuleType:

@@ -37,12 +37,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "02_layers.ipynb": {"trials": 1},
     "03_multistage.ipynb": {"trials": 1},
     "04_distribution.ipynb": {"trials": 2, "push_trials": 1, "rebuild_trials": 2},
+    "05_builders.ipynb": {"trials": 2, "rebuild_trials": 2},
 }
 APPS = {
     "01_base_images.ipynb": "node-server",
     "02_layers.ipynb": "slacktee",
     "03_multistage.ipynb": "python-api",
     "04_distribution.ipynb": "node-server",
+    "05_builders.ipynb": "notes-api",
 }
 
 

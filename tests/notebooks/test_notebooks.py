@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbval_copies import STORE_VARIABLE, parameters
 
-from kit import Results, load_results
+from kit import Results, Store, load_results
 from kit.engine import Engine
 from kit.runs.notebooks import execute
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.engine
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store for 01 … 04 (04 reuses 01's node-server variants): nbval's under make test."""
+    """One store for 01 … 05 (04 reuses 01's node-server variants): nbval's under make test."""
     shared = os.environ.get(STORE_VARIABLE)
     return Path(shared) if shared else tmp_path_factory.mktemp("notebook-store")
 
@@ -122,6 +122,26 @@ def test_04_runs_with_small_parameters(
     # Push, pull, pushed bytes and rebuild figures.
     assert page.count("data:image/png;base64") >= 4
     assert "smaller images push faster" in page
+
+
+def test_05_runs_with_small_parameters(
+    engine: Engine, busybox: str, tmp_path: Path, store: Path
+) -> None:
+    papermill, _, page = run("05_builders.ipynb", tmp_path, store)
+    assert papermill["parameters"]["rebuild_trials"] == 2
+    # Both builders' runs of notes-api are in the store; the last one is the classic builder's.
+    kept = Store(store)
+    stored = [r for r in kept.runs() if r.app == "notes-api"][-2:]
+    assert [r.run.builder for r in stored] == ["buildkit", "classic"]
+    buildkit, classic = (
+        {r.variant: r for r in kept.results(s.run.run_id, "notes-api").image_rows} for s in stored
+    )
+    assert all(r.status == "ok" for r in buildkit.values())
+    assert classic["cache-mount"].error_type == "BuilderSyntaxError"
+    assert buildkit["multistage"].stages_built == "build, release"
+    assert classic["multistage"].stages_built == "build, dev, release"
+    assert page.count("data:image/png;base64") >= 2
+    assert "BuildKit skips the stages the release does not use" in page
 
 
 @pytest.mark.parametrize("builder", ["auto", "classic"])
