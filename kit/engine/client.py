@@ -78,7 +78,9 @@ class Engine:
         self.transfers = Transfers(session)
         self._session = session
         self._info: EngineInfo | None = None
-        self.leftovers = Leftovers(session, lambda: self.info().daemon_id)
+        self.leftovers = Leftovers(
+            session, lambda: self.info().daemon_id, lambda: self.info().root_dir
+        )
 
     @classmethod
     def connect(cls, timeout: int = 120, base_url: str | None = None) -> Engine:

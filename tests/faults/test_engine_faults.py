@@ -17,8 +17,8 @@ from fourway import FailedRow, FourWay, Raised, copy_app
 from throwaway_engine import ThrowawayEngine, throwaway_engine
 
 from kit.engine import RUN_LABEL, Engine
-from kit.errors import EngineGoneError
 from kit.engine.buildlog import step_output
+from kit.errors import EngineGoneError
 from kit.host.dockerd import clear_stale_pidfile
 from kit.measure import build as build_module
 from kit.measure.payoffs import distribution
