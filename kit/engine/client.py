@@ -78,8 +78,12 @@ class Engine:
         self.transfers = Transfers(session)
         self._session = session
         self._info: EngineInfo | None = None
+        # The data root is looked for in this host's mounts only when the engine is local: a
+        # remote engine's path may name a local engine's folder too.
         self.leftovers = Leftovers(
-            session, lambda: self.info().daemon_id, lambda: self.info().root_dir
+            session,
+            lambda: self.info().daemon_id,
+            lambda: self.info().root_dir if self.host.startswith("unix://") else "",
         )
 
     @classmethod

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fake_api import FakeAPIClient, FakeDockerClient
+
+from kit.engine.client import Engine
 from kit.engine.orphans import _rooted_on, executor_mounts, release
 
 ROOT = "/var/lib/kit-engines/x/data"
@@ -45,3 +48,11 @@ def test_a_mount_now_of_another_filesystem_is_left_alone(tmp_path: Path) -> None
     # Recorded as 0:41, but what is mounted there now is 0:42: another mount, not released.
     assert release(f"0:41|{ROOT}/buildkit/executor/e1/rootfs", proc) == 0
     assert release(f"0:42|{ROOT}/buildkit/executor/gone/rootfs", proc) == 0
+
+
+def test_only_a_local_engines_data_root_is_looked_for(fake_api: FakeAPIClient) -> None:
+    """A remote engine's data root may be a local engine's path too: never swept here."""
+    remote = Engine(FakeDockerClient(fake_api), host="tcp://build-host:2375")  # type: ignore[arg-type]
+    local = Engine(FakeDockerClient(fake_api), host="unix:///run/x.sock")  # type: ignore[arg-type]
+    assert remote.leftovers._root_dir() == ""
+    assert local.leftovers._root_dir() == local.info().root_dir != ""
