@@ -97,6 +97,7 @@ def check(args: argparse.Namespace) -> int:
     results = run_experiment(
         app.directory,
         profile=args.profile,
+        builder=args.builder,
         trials=args.trials,
         warmups=args.warmups,
         build_timeout_s=args.build_timeout,

@@ -23,6 +23,17 @@ _CACHED = re.compile(r"^#(\d+) CACHED\s*$")
 _ERROR = re.compile(r"^#(\d+) ERROR:? ?(.*)$")
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.+)$")
 _USING_CACHE = re.compile(r"^\s*---> Using cache\s*$")
+_OUTPUT = re.compile(r"^#\d+ \d+\.\d+ (.*)$")
+
+
+def step_output(line: str) -> str:
+    """The text a step printed, from either builder's log line: BuildKit's plain progress puts
+    the step's vertex and the seconds since it started before it (``#6 0.213 hello``), the
+    classic builder prints it bare. Other lines (a vertex's header, ``DONE``) come back whole,
+    so a marker a step echoes is told from the instruction that names it."""
+    if m := _OUTPUT.match(line):
+        return m.group(1).strip()
+    return line.strip()
 
 
 @dataclass

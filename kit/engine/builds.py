@@ -58,7 +58,7 @@ class Builds:
         out."""
         all_labels = {**({MANAGED: "1"} if managed else {}), **labels}
         if builder == "buildkit":
-            return self._buildkit().build(
+            done = self._buildkit().build(
                 context,
                 dockerfile,
                 tag=tag,
@@ -70,6 +70,9 @@ class Builds:
                 on_line=on_line,
                 timeout_s=timeout_s,
             )
+            if done.image_id is None and not done.timed_out:
+                self._still_there(done.error)
+            return done
         return self.classic(
             context,
             dockerfile,
@@ -82,6 +85,17 @@ class Builds:
             on_line=on_line,
             timeout_s=timeout_s,
         )
+
+    def _still_there(self, error: str | None) -> None:
+        """After a failed BuildKit build, whether the engine still answers: the CLI words a
+        dockerd that died mid-build in many ways (an rpc error, an EOF, a closed transport),
+        so the engine is asked instead of the words being matched."""
+        try:
+            self._s.api.ping()
+        except transport_errors() as exc:
+            raise EngineGoneError(
+                f"the Docker engine stopped answering during build: {error or 'no image'}"
+            ) from exc
 
     def classic(
         self,

@@ -39,20 +39,36 @@ def docker_host() -> str:
     return host.replace("http+unix://", "unix://", 1)
 
 
+def address_of(api: object) -> str | None:
+    """The address a docker CLI takes for the engine ``api`` (an SDK ``APIClient``) talks to:
+    its unix socket, or its ``tcp://`` URL; None when it cannot tell (a fake, an ssh tunnel).
+    The SDK rewrites a socket's URL to ``http+docker://localhost`` and keeps the path in its
+    transport adapter, so that is where the socket is read from."""
+    socket = getattr(getattr(api, "_custom_adapter", None), "socket_path", None)
+    if isinstance(socket, str) and socket:
+        return "unix://" + socket
+    url = getattr(api, "base_url", None)
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return "tcp://" + url.split("://", 1)[1].rstrip("/")
+    return None
+
+
 class Engine:
     """A connected engine (create with :meth:`connect`), made of its parts:
 
     ``images`` (inspect, history, save, tag, remove), ``containers`` (create, start, wait,
     inspect, logs), ``builds``, ``files`` (an image's files read without running it),
     ``transfers`` (push, pull). ``host`` is the engine's address as a docker CLI takes it
-    (``DOCKER_HOST``): BuildKit builds go through the CLI (:mod:`kit.engine.buildkit`).
+    (``DOCKER_HOST``): BuildKit builds go through the CLI (:mod:`kit.engine.buildkit`), so it
+    must be the engine ``client`` talks to, never merely the environment's: by default it is
+    read from the client itself (:func:`address_of`), ``DOCKER_HOST`` only when it cannot be.
     ``leftovers`` sweeps what dead kit processes left.
     """
 
     def __init__(self, client: docker.DockerClient, host: str | None = None) -> None:
         self._client = client
         self.api = client.api
-        self.host = host or docker_host()
+        self.host = host or address_of(client.api) or docker_host()
         session = Session(client.api)
         self.images = Images(session)
         self.containers = Containers(session)
@@ -62,7 +78,13 @@ class Engine:
         self.transfers = Transfers(session)
         self._session = session
         self._info: EngineInfo | None = None
-        self.leftovers = Leftovers(session, lambda: self.info().daemon_id)
+        # The data root is looked for in this host's mounts only when the engine is local: a
+        # remote engine's path may name a local engine's folder too.
+        self.leftovers = Leftovers(
+            session,
+            lambda: self.info().daemon_id,
+            lambda: self.info().root_dir if self.host.startswith("unix://") else "",
+        )
 
     @classmethod
     def connect(cls, timeout: int = 120, base_url: str | None = None) -> Engine:
@@ -80,7 +102,9 @@ class Engine:
                 f"no Docker engine answers at {where}",
                 hint="run `kit engine up` (starts Debian's dockerd as root), or set DOCKER_HOST",
             ) from exc
-        return cls(client, docker_host())
+        # The address the SDK was given is where BuildKit builds must go too (an extra dockerd,
+        # a throwaway one): the environment's DOCKER_HOST names another engine then.
+        return cls(client, base_url or docker_host())
 
     def buildkit(self) -> BuildKitCli:
         """The docker CLI that drives BuildKit on this engine (asked once), or why none can."""

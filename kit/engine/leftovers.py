@@ -10,9 +10,10 @@ Two records let the next kit process on that engine clean up:
   that made it, on this host and boot. A container whose owner is gone is a leftover.
 - a journal (``$KIT_STATE_DIR/inflight/<daemon id>/<owner>-<n>.jsonl``) lists, one JSON line
   each, the objects a piece of work made that carry no label of the kit's: a build's step
-  containers and step images (from its log), the registry tags of a push. The journal is deleted
-  when the work ends with the engine still answering; it stays when the engine vanished or the
-  process was killed.
+  containers and step images (from its log), the registry tags of a push; and, when the engine
+  vanished, the BuildKit step roots its dead builds left mounted (:mod:`kit.engine.orphans`).
+  The journal is deleted when the work ends with the engine still answering; it stays when the
+  engine vanished or the process was killed.
 
 :meth:`Leftovers.sweep` (run when an experiment starts) removes the containers of dead owners
 and what the journals of dead owners list: step images only while they are untagged (a removal
@@ -35,6 +36,7 @@ from pathlib import Path
 import docker.errors
 
 from kit.config import state_dir
+from kit.engine.orphans import executor_mounts, release
 from kit.engine.session import Session
 from kit.errors import EngineGoneError
 
@@ -87,9 +89,10 @@ class Swept:
     containers: int = 0
     images: int = 0
     tags: int = 0
+    mounts: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.containers or self.images or self.tags)
+        return bool(self.containers or self.images or self.tags or self.mounts)
 
 
 class Journal:
@@ -144,9 +147,12 @@ def watch_build(on_line: Callable[[str], None] | None) -> Callable[[str], None]:
 class Leftovers:
     """The journals of one engine (named by its daemon id) and the sweep of dead owners."""
 
-    def __init__(self, session: Session, daemon_id: Callable[[], str]) -> None:
+    def __init__(
+        self, session: Session, daemon_id: Callable[[], str], root_dir: Callable[[], str]
+    ) -> None:
         self._s = session
         self._daemon_id = daemon_id
+        self._root_dir = root_dir
 
     def _folder(self) -> Path:
         daemon = re.sub(r"[^A-Za-z0-9_.-]+", "-", self._daemon_id() or "unknown")
@@ -163,6 +169,11 @@ class Leftovers:
         try:
             yield kept
         except EngineGoneError:
+            # Every BuildKit step root still mounted under the dead engine's data root is one
+            # of its builds' (a live engine unmounts its own): this run's, or a neighbour's.
+            with contextlib.suppress(Exception):
+                for mount in executor_mounts(self._root_dir()):
+                    kept.record("mount", mount)
             if kept.path.exists():
                 kept.record(_ENDED, "the engine stopped answering")
             raise
@@ -180,7 +191,7 @@ class Leftovers:
         for c in found:
             if owner_gone(str((c.get("Labels") or {}).get(OWNER_LABEL, ""))):
                 containers += self._remove_container(str(c["Id"]))
-        images = tags = 0
+        images = tags = mounts = 0
         folder = self._folder()
         for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
             entries = Journal(path).entries()
@@ -193,11 +204,13 @@ class Leftovers:
                 elif kind == "refs":
                     image, _, prefix = ref.partition("|")
                     tags += self._drop_refs(image, prefix)
+                elif kind == "mount":
+                    mounts += release(ref)
             for kind, ref in reversed(entries):  # newest step first: children before parents
                 if kind == "image":
                     images += self._remove_untagged(ref)
             path.unlink(missing_ok=True)
-        return Swept(containers, images, tags)
+        return Swept(containers, images, tags, mounts)
 
     def _remove_container(self, ref: str) -> int:
         try:

@@ -23,6 +23,7 @@ from kit.engine.leftovers import watch_build
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, BuildTimeoutError
 from kit.spec.app import App, Variant
 from kit.spec.features import buildkit_only, explain, unreachable
+from kit.spec.links import dangling
 
 _OFFLINE_HINT = "use profile `local` (the kit's embedded bases) or run `kit bases` to make them"
 
@@ -77,6 +78,26 @@ def check_builder(app: App, variant: Variant, builder: str) -> None:
         )
 
 
+def check_links(app: App, variant: Variant) -> None:
+    """Refuse, naming the link and where it points, a source that follows a symbolic link out
+    of the context to nothing: either builder would fail on it with only "not found"."""
+    found = dangling(app.directory, variant.file)
+    if found:
+        where = "; ".join(
+            f"line {f.line}: `{f.keyword} {f.source}`: `{f.link}` is a symbolic link to "
+            f"{f.target}, outside the build context"
+            for f in found
+        )
+        raise BuildError(
+            f"{variant.dockerfile.name} copies through a link out of its context, which no "
+            f"builder follows (it is read inside the context, where nothing is): {where}",
+            app=app.name,
+            variant=variant.name,
+            file=variant.dockerfile,
+            hint="copy the file itself into the build context (or make the link point inside it)",
+        )
+
+
 def build_labels(app: App, variant: Variant, profile: str) -> dict[str, str]:
     return {"kit.app": app.name, "kit.variant": variant.name, "kit.profile": profile}
 
@@ -96,6 +117,7 @@ def build(
     """Build one variant (tagged ``tag``, by default its experiment tag); raise when it fails."""
     tag = tag or image_tag(app, variant, profile, builder)
     check_builder(app, variant, builder)
+    check_links(app, variant)
     before = engine.images.ids()
     started = time.perf_counter()
     try:

@@ -13,7 +13,7 @@ import threading
 import time
 
 from kit.engine import Engine
-from kit.errors import ContainerExitError, ProbeTimeoutError, StartError
+from kit.errors import ContainerExitError, EngineGoneError, ProbeTimeoutError, StartError
 from kit.measure.reach import Reach, connect
 from kit.spec.experiment import Probe
 
@@ -42,18 +42,22 @@ def wait_log(engine: Engine, container: str, probe: Probe) -> None:
     assert probe.pattern is not None
     pattern = re.compile(probe.pattern)
     found = threading.Event()
+    gone: list[EngineGoneError] = []
 
     def follow() -> None:
         # Each chunk is searched with a little of what came before (a line split across two
         # chunks still matches), never the whole log: a service that logs hundreds of MB
         # before it is ready costs time and memory in proportion to its log, not its square.
         carry = ""
-        for chunk in engine.containers.follow_logs(container):
-            text = carry + chunk.decode("utf-8", "replace")
-            if pattern.search(text):
-                found.set()
-                return
-            carry = text[-OVERLAP:]
+        try:
+            for chunk in engine.containers.follow_logs(container):
+                text = carry + chunk.decode("utf-8", "replace")
+                if pattern.search(text):
+                    found.set()
+                    return
+                carry = text[-OVERLAP:]
+        except EngineGoneError as exc:  # raised in the caller's thread, not lost in this one
+            gone.append(exc)
 
     reader = threading.Thread(target=follow, daemon=True)
     reader.start()
@@ -62,6 +66,8 @@ def wait_log(engine: Engine, container: str, probe: Probe) -> None:
     reader.join(probe.timeout_s)
     if found.is_set():
         return
+    if gone:
+        raise gone[0]
     if reader.is_alive():
         raise ProbeTimeoutError(
             f"log probe: no line matched {probe.pattern!r} in {probe.timeout_s:g} s"

@@ -109,10 +109,11 @@ def _start(app: App, engine: Engine, options: Options, store: Store | None) -> R
     if swept := engine.leftovers.sweep():
         log.info(
             "removed what dead kit processes left on the engine: %d container(s), %d image(s), "
-            "%d tag(s)",
+            "%d tag(s), %d mount(s) of dead BuildKit steps",
             swept.containers,
             swept.images,
             swept.tags,
+            swept.mounts,
         )
     profile = profiles.resolve(options.profile, engine)
     builder, note = builders.resolve(options.builder, engine)

@@ -17,11 +17,15 @@ from fourway import FailedRow, FourWay, Raised, copy_app
 from throwaway_engine import ThrowawayEngine, throwaway_engine
 
 from kit.engine import RUN_LABEL, Engine
+from kit.engine.buildlog import step_output
 from kit.errors import EngineGoneError
 from kit.host.dockerd import clear_stale_pidfile
+from kit.measure import build as build_module
 from kit.measure.payoffs import distribution
 
 BUSYBOX = "kitbase/busybox:1"
+#: What the slow step of ``flt-slow`` echoes when it starts.
+SLOW_MARKER = "KIT-SLOW-STEP"
 
 
 @pytest.fixture()
@@ -53,21 +57,54 @@ def _kill_when(spare: ThrowawayEngine, seen: Callable[[dict], bool]) -> threadin
     return thread
 
 
-def test_dockerd_killed_during_a_build(spare: ThrowawayEngine, store: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("builder", ["buildkit", "classic"])
+def test_dockerd_killed_during_a_build(
+    spare: ThrowawayEngine,
+    store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    builder: str,
+) -> None:
     fourway = _spare_fourway(spare, store)
     app = copy_app(app_dir("flt-slow"), tmp_path / "fault", '[profiles.local.args]\nNAP = "60"\n')
-    killer = _kill_when(spare, lambda c: "KIT-SLOW-STEP" in str(c.get("Command")))
+    real = build_module.watch_build
+    seen: list[str] = []
+
+    def killing(on_line: Callable[[str], None] | None) -> Callable[[str], None]:
+        inner = real(on_line)
+
+        def line(text: str) -> None:
+            inner(text)
+            # The slow step printed its marker, so it is running (under the classic builder,
+            # in a step container): kill the engine now. BuildKit runs steps in no container
+            # of the engine's, so its log is the only sign; the marker's own RUN line names
+            # it too, which is why the step's output is compared, not the line.
+            if not seen and step_output(text) == SLOW_MARKER:
+                seen.append(text)
+                spare.kill()
+
+        return line
+
+    monkeypatch.setattr(build_module, "watch_build", killing)
     with pytest.raises(EngineGoneError) as raised:
-        measure_on(spare.engine(), app, store=store)
-    killer.join(5)
+        measure_on(spare.engine(), app, store=store, builder=builder)
+    monkeypatch.setattr(build_module, "watch_build", real)
+    assert seen, "the build never reached its slow step"
     spare.restart()
     fourway.engine = spare.engine()
-    # The dead engine kept the build's step container and step image: the rerun removes them.
-    assert fourway.engine.api.containers(all=True), "the crash left no step container to sweep"
+    left = fourway.engine.api.containers(all=True)
+    if builder == "classic":
+        # The dead engine kept the build's step container and step image: the rerun removes
+        # them (the build's journal names them).
+        assert left, "the crash left no step container to sweep"
+    else:
+        # BuildKit runs a step in no container of the engine's and makes no image before the
+        # build ends: what it keeps is its own build cache, which it prunes itself.
+        assert not left, f"a BuildKit build left containers: {left}"
     rerun = copy_app(app_dir("flt-slow"), tmp_path / "rerun")
     fourway.check(
         Raised(raised.value, "EngineGoneError", ["stopped answering", "variant=slow"]),
-        lambda: measure_on(fourway.engine, rerun, store=store),
+        lambda: measure_on(fourway.engine, rerun, store=store, builder=builder),
         engine_died=True,
     )
 
@@ -176,11 +213,14 @@ def test_disk_full_under_the_engines_temp_files(
         (app / "Dockerfile.big").write_text(f'FROM {BUSYBOX}\nCOPY blob /blob\nCMD ["true"]\n')
         (app / ".dockerignore").write_text("*\n!Dockerfile.*\n!blob\n")
         (app / "blob").write_bytes(os.urandom(4 * 1024 * 1024))  # 4 MiB: more than the 1 MiB
-        results = measure_on(spare.engine(), app, store=store)
+        # The classic builder: it receives the context as a tar in DOCKER_TMPDIR. BuildKit
+        # syncs the context into its own store under the data root instead, and built this
+        # 4 MiB context with 1 MiB there (seen 2026-11-29), so this fault is not one of its.
+        results = measure_on(spare.engine(), app, store=store, builder="classic")
 
         def rerun() -> object:
             subprocess.run(["mount", "-o", "remount,size=64m", str(room)], check=True)
-            return measure_on(spare.engine(), app, store=store)
+            return measure_on(spare.engine(), app, store=store, builder="classic")
 
         fourway.check(
             FailedRow(results, "big", "BuildError", ["no space left on device"]),

@@ -66,3 +66,27 @@ def test_build_timeout_on_the_command_line(
     assert cli.main([command, str(app), "--build-timeout", "7.5", *store]) == 2
     assert cli.main([command, str(app), *store]) == 2
     assert seen == [7.5, None]
+
+
+@pytest.mark.parametrize("command", ["measure", "check"])
+def test_builder_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """``--builder`` reaches run_experiment from both commands (check once dropped it, so a
+    gate asked for the classic builder measured under BuildKit)."""
+    from kit import cli
+    from kit.pipeline import experiment
+
+    seen: list[object] = []
+
+    def stop(*_: object, **kwargs: object) -> None:
+        seen.append(kwargs.get("builder", "missing"))
+        raise UsageError("stopped before measuring")
+
+    monkeypatch.setattr(experiment, "run_experiment", stop)
+    app = write_app(tmp_path / "app", "[budgets]\nmax_layers = 3\n")
+    store = ["--store", str(tmp_path / "s")]
+    assert cli.main([command, str(app), "--builder", "classic", *store]) == 2
+    assert cli.main([command, str(app), "--builder", "buildkit", *store]) == 2
+    assert cli.main([command, str(app), *store]) == 2
+    assert seen == ["classic", "buildkit", "auto"]
