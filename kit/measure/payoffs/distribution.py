@@ -215,6 +215,13 @@ class _Trial:
             self.engine.images.untag(ref)
 
 
+def push_untimed(engine: Engine, registry: Registry, variant: str, image: ImageInfo) -> None:
+    """Push ``image`` into ``registry`` as ``variant`` (untimed); its tags stay as they were."""
+    with engine.leftovers.journal():
+        note("refs", f"{image.id}|{registry.host}/")
+        _Trial(engine, registry, variant, image).push_only()
+
+
 def measure_distribution(
     engine: Engine,
     images: Sequence[tuple[str, str]],
