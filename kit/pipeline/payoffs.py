@@ -22,6 +22,7 @@ from kit.measure.payoffs.capacity import DEFAULT_CAPACITY, measure_capacity
 from kit.measure.payoffs.distribution import measure_distribution, skipped_sample
 from kit.measure.payoffs.fresh import Fill, measure_fresh_or_fail
 from kit.measure.payoffs.rebuild import measure_rebuild
+from kit.measure.start import time_to_ready
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
 from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
@@ -61,7 +62,7 @@ def _distribution(
     fresh: tuple[bool, bool] = (False, False),
 ) -> tuple[list[DistributionRow], Fill | None]:
     """Base-present trials; then, with ``fresh[0]``, the fresh-host ones (``fresh[1]``: and the
-    host filled with every variant)."""
+    host filled with every variant), and a deploy time for the base-present cold pulls too."""
     samples = [skipped_sample(r.variant, f"not built: {r.error}") for r in rows if r.status != "ok"]
     images = [(r.variant, str(r.tag)) for r in rows if r.status == "ok" and r.tag]
 
@@ -70,10 +71,17 @@ def _distribution(
             sizes.update(zip(diff_ids, (layer.size for layer in manifest.layers), strict=True))
             sizes[manifest.config.digest] = manifest.config.size
 
+    def ready(variant: str, image: str) -> float:
+        labels = {"kit.app": app.name, "kit.variant": variant, "kit.scenario": "base-present"}
+        return time_to_ready(engine, image, app.probe, labels, app.limits)
+
     fill = None
     if images:
         with _registry(url) as registry:
-            samples.extend(measure_distribution(engine, images, trials, registry, record))
+            # With a fresh host asked for, the base-present pulls are deployed too: the two
+            # scenarios' deploy times side by side.
+            hook = ready if fresh[0] else None
+            samples.extend(measure_distribution(engine, images, trials, registry, record, hook))
             if fresh[0]:
                 found = measure_fresh_or_fail(
                     engine, images, trials, registry, app.probe, limits=app.limits, fill=fresh[1]

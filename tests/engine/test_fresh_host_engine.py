@@ -170,7 +170,7 @@ def test_nothing_left_after_an_interrupt_or_error(
     raised: type[BaseException],
 ) -> None:
     before = refs(engine, images)
-    real = fresh.run_trial
+    real = fresh.time_to_ready
     calls: list[str] = []
 
     def once_then_raise(*args: Any, **kwargs: Any) -> Any:
@@ -180,7 +180,7 @@ def test_nothing_left_after_an_interrupt_or_error(
             raise raised("injected")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fresh, "run_trial", once_then_raise)
+    monkeypatch.setattr(fresh, "time_to_ready", once_then_raise)
     with pytest.raises(raised):
         fresh.measure_fresh_host(
             engine,
@@ -195,7 +195,7 @@ def test_nothing_left_after_an_interrupt_or_error(
 
 
 def test_pipeline_fresh_host_rows_and_columns(
-    engine: Engine, started: list[ExtraEngine], measure: Any, check: Check
+    engine: Engine, started: list[ExtraEngine], measure: Any, check: Check, no_leaks: None
 ) -> None:
     need_registry()
     if os.geteuid() != 0:
@@ -206,6 +206,10 @@ def test_pipeline_fresh_host_rows_and_columns(
     fresh_rows = [d for d in rows if d.scenario == "fresh-host"]
     assert sorted(d.variant for d in fresh_rows) == sorted(VARIANTS)
     assert all(d.status == "ok" and d.deploy_s is not None for d in fresh_rows), fresh_rows
+    # With a fresh host asked for, the base-present cold pulls are deployed too (warm are not).
+    base = [d for d in rows if d.scenario == "base-present" and d.status == "ok"]
+    assert {d.mode for d in base} == {"cold", "warm"}
+    assert all((d.deploy_s is not None) == (d.mode == "cold") for d in base), base
     for variant in VARIANTS:
         row = check.ok(results, variant)
         mine = next(d for d in fresh_rows if d.variant == variant)

@@ -18,7 +18,7 @@ from kit.model.rows import CapacityTableRow, DistributionRow, RebuildRow
 from kit.util.stats import LineFit, fit_line, t_quantile_975, trend_verdict
 from kit.util.units import fmt_s
 from kit.views.distribution.figures import plot_push_pull, plot_pushed_bytes, plot_rebuild
-from kit.views.distribution.fresh import DEPLOY_CLAIM, FRESH_PULL_CLAIM
+from kit.views.distribution.fresh import BASE_DEPLOY_CLAIM, DEPLOY_CLAIM, FRESH_PULL_CLAIM
 from kit.views.distribution.hosts import capacity as capacity_table
 from kit.views.distribution.samples import steps_rebuilt, transfer_fit
 from kit.views.distribution.text import (
@@ -266,6 +266,7 @@ def test_rebuild_claims_hold_when_copy_first_reinstalls() -> None:
         PULL_CLAIM: False,
         FRESH_PULL_CLAIM: False,
         DEPLOY_CLAIM: False,
+        BASE_DEPLOY_CLAIM: False,
         REBUILD_CLAIM: False,
         STEPS_CLAIM: True,
     }
@@ -316,6 +317,7 @@ def test_claims_table_columns() -> None:
         PULL_CLAIM,
         FRESH_PULL_CLAIM,
         DEPLOY_CLAIM,
+        BASE_DEPLOY_CLAIM,
         REBUILD_CLAIM,
         STEPS_CLAIM,
     ]

@@ -21,7 +21,7 @@ from kit.pipeline.options import Options
 from kit.pipeline.payoffs import Payoffs, with_payoffs
 from kit.views.distribution import fresh as fresh_views
 from kit.views.distribution import plot_fresh_host, projection, table
-from kit.views.distribution.fresh import DEPLOY_CLAIM, FRESH_PULL_CLAIM
+from kit.views.distribution.fresh import BASE_DEPLOY_CLAIM, DEPLOY_CLAIM, FRESH_PULL_CLAIM
 from kit.views.distribution.hosts import capacity
 from kit.views.distribution.text import PULL_CLAIM, facts, narrate
 
@@ -54,11 +54,17 @@ def fresh_rows(*, pull_per_mb: float, deploy_extra: float = 0.8, trials: int = 3
     return rows
 
 
-def with_fresh(**kw: Any) -> Results:
+def with_fresh(*, base_deploy: float | None = None, **kw: Any) -> Results:
+    """The node fixture plus fresh-host rows; ``base_deploy``: seconds from pull to ready added
+    to each base-present cold pull as its deploy (None: not measured)."""
     base = node()
-    return dataclasses.replace(
-        base, distribution_rows=base.distribution_rows + tuple(fresh_rows(**kw))
-    )
+    rows = [
+        dataclasses.replace(d, deploy_s=(d.pull_s or 0) + base_deploy)
+        if base_deploy is not None and d.mode == "cold" and d.status == "ok"
+        else d
+        for d in base.distribution_rows
+    ]
+    return dataclasses.replace(base, distribution_rows=(*rows, *fresh_rows(**kw)))
 
 
 def test_fresh_claims_hold_when_time_follows_size() -> None:
@@ -67,7 +73,7 @@ def test_fresh_claims_hold_when_time_follows_size() -> None:
     assert found[FRESH_PULL_CLAIM] == "holds"
     assert found[DEPLOY_CLAIM] == "holds"
     text = next(c.measured for c in fresh_views.fresh_claims(results))
-    assert text.startswith("fresh host: +0.0200 s per compressed MB")
+    assert text.startswith("fresh-host: +0.0200 s per compressed MB")
     assert "n=15" in text
 
 
@@ -76,8 +82,25 @@ def test_fresh_claims_within_noise_when_flat_and_judged_apart_from_base_present(
     found = verdicts(results)
     assert found[FRESH_PULL_CLAIM] == "not shown (within noise)"
     assert found[DEPLOY_CLAIM] == "not shown (within noise)"
+    assert found[BASE_DEPLOY_CLAIM] == "not tested"  # no base-present deploy in these rows
     # The base-present pulls (0.008 s/MB in the node fixture) keep their own verdict.
     assert found[PULL_CLAIM] == "holds"
+
+
+def test_base_present_deploy_is_judged_on_its_own_slope() -> None:
+    # Base-present pulls grow 0.008 s/MB in the node fixture; a constant 0.5 s start keeps it.
+    results = with_fresh(pull_per_mb=0.0, base_deploy=0.5)
+    found = verdicts(results)
+    assert found[BASE_DEPLOY_CLAIM] == "holds"
+    assert found[DEPLOY_CLAIM] == "not shown (within noise)"
+    text = next(
+        c.measured for c in fresh_views.fresh_claims(results) if c.claim == BASE_DEPLOY_CLAIM
+    )
+    assert text.startswith("base-present: +0.00800 s per compressed MB")
+    right = plot_fresh_host(results).axes[1]
+    labels = [t.get_text() for t in right.get_legend().get_texts()]
+    assert any(t.startswith("base-present (n=15)") for t in labels)
+    assert "deploy cold (s)" in table(results).columns
 
 
 def test_fresh_claims_not_tested_with_two_sizes() -> None:

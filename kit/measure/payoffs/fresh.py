@@ -34,7 +34,7 @@ from kit.errors import EngineError, KitError, RegistryError, StartError
 from kit.host.extra_engine import extra_engine
 from kit.host.registry import Registry, slug
 from kit.measure.payoffs.distribution import TAG, pulled_bytes, push_untimed
-from kit.measure.start import run_trial
+from kit.measure.start import time_to_ready
 from kit.model.samples import DistributionSample
 from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
@@ -126,18 +126,8 @@ class _Pull:
     def trial(self, host: Engine, trial: int, probe: Probe, limits: Limits) -> DistributionSample:
         empty_host(host)
         pull_s, moved = self.pull(host)
-        started = run_trial(
-            host,
-            f"{self.remote}:{TAG}",
-            probe,
-            {**LABELS, "kit.variant": self.variant},
-            trial=trial,
-            warmup=False,
-            track=lambda _c: None,  # run_trial removes it; the host goes with the run
-            untrack=lambda _c: None,
-            limits=limits,
-        )
-        ready_s = started.total_s or 0.0
+        labels = {**LABELS, "kit.variant": self.variant}
+        ready_s = time_to_ready(host, f"{self.remote}:{TAG}", probe, labels, limits)
         return DistributionSample(
             self.variant,
             trial,

@@ -17,6 +17,7 @@ from kit.model.results import Results
 from kit.util.stats import trend_verdict
 from kit.util.units import MB, fmt_bytes, fmt_s
 from kit.views.distribution.samples import (
+    BASE,
     FRESH,
     by_compressed,
     fit_text,
@@ -28,6 +29,7 @@ from kit.views.verdicts import TOLERANCE
 
 FRESH_PULL_CLAIM = "smaller images pull faster onto an empty host"
 DEPLOY_CLAIM = "smaller images are ready sooner on a fresh host"
+BASE_DEPLOY_CLAIM = "smaller images are ready sooner on a host that has their base"
 #: Links a projection is shown for: (bits per second, label).
 LINKS = ((100e6, "100 Mbit/s"), (1e9, "1 Gbit/s"))
 NOT_ASKED = "no fresh-host trials on this run (`--fresh-host`, `fresh_host=True`)"
@@ -54,20 +56,22 @@ def projected_s(nbytes: float, bits_per_s: float) -> float:
     return nbytes * 8 / bits_per_s
 
 
-def _fresh_claim(results: Results, field: str, text: str) -> Claim:
+def _fresh_claim(results: Results, field: str, text: str, scenario: str = FRESH) -> Claim:
     if not has_fresh(results):
         return Claim(text, NOT_ASKED, "not measured", False)
-    fit, reason = transfer_fit(results, field, FRESH)
+    fit, reason = transfer_fit(results, field, scenario)
     if fit is None:
-        return Claim(text, f"fresh host: {reason}", "not tested", False)
-    return Claim(text, f"fresh host: {fit_text(fit)}", trend_verdict(fit), False)
+        return Claim(text, f"{scenario}: {reason}", "not tested", False)
+    return Claim(text, f"{scenario}: {fit_text(fit)}", trend_verdict(fit), False)
 
 
 def fresh_claims(results: Results) -> list[Claim]:
-    """The two fresh-host claims, each judged by its fitted slope's 95 % interval."""
+    """The fresh-host claims and the base-present deploy (measured with them), each judged by
+    its fitted slope's 95 % interval."""
     return [
         _fresh_claim(results, "pull_s", FRESH_PULL_CLAIM),
         _fresh_claim(results, "deploy_s", DEPLOY_CLAIM),
+        _fresh_claim(results, "deploy_s", BASE_DEPLOY_CLAIM, BASE),
     ]
 
 
@@ -120,10 +124,14 @@ def fresh_story(results: Results) -> list[str]:
         f"smallest compressed image first: a cold pull downloaded {each('pulled_bytes')} and "
         f"took {each('pull_s')}; pull + create + start to ready (deploy) took {each('deploy_s')}."
     ]
-    for field, verb in (("pull_s", "pull"), ("deploy_s", "deploy")):
-        fit, reason = transfer_fit(results, field, FRESH)
+    for field, verb, scenario in (
+        ("pull_s", "pull", FRESH),
+        ("deploy_s", "deploy", FRESH),
+        ("deploy_s", "deploy", BASE),
+    ):
+        fit, reason = transfer_fit(results, field, scenario)
         parts.append(
-            f"Fresh-host {verb} time against compressed size: "
+            f"{scenario.capitalize()} {verb} time against compressed size: "
             + (fit_text(fit) if fit else f"no fit ({reason})")
             + "."
         )

@@ -78,6 +78,7 @@ def table(results: Results) -> pd.DataFrame:
                 "pull fresh (s)": _s(median(results, v, "cold", "pull_s", FRESH)),
                 "pulled fresh (MB)": _mb(median(results, v, "cold", "pulled_bytes", FRESH)),
                 "deploy fresh (s)": _s(median(results, v, "cold", "deploy_s", FRESH)),
+                "deploy cold (s)": _s(median(results, v, "cold", "deploy_s")),
                 "n cold": len(samples(results, v, "cold", "push_s")),
                 "n warm": len(samples(results, v, "warm", "push_s")),
                 "rebuild (s)": _s(rebuild_median(results, v)),
@@ -87,7 +88,7 @@ def table(results: Results) -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows)
     if not has_fresh(results):
-        frame = frame.drop(columns=[c for c in frame.columns if "fresh" in c])
+        frame = frame.drop(columns=[c for c in frame.columns if "fresh" in c or "deploy" in c])
     return frame
 
 
