@@ -145,7 +145,7 @@ def test_table_gains_fresh_columns_only_when_measured() -> None:
 def test_facts_name_scenarios_and_whole_pulls() -> None:
     text = facts(with_fresh(pull_per_mb=0.02))
     assert "distribution scenarios: base-present, fresh-host" in text
-    assert "fresh-host trials with a deploy time: closure=3, multistage=3" in text
+    assert "fresh-host deploy measured: closure yes, multistage yes" in text
     assert "pull moved the whole compressed image: closure yes" in text
     assert "scenarios" not in facts(node())
 
