@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from test_unit_distribution_narration import CAPACITY, MB, SIZES, node, verdicts
 
 from kit.cli.main import parser
 from kit.errors import UsageError
+from kit.measure.payoffs.fresh import disk_bytes
 from kit.model.results import Results
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult
 from kit.model.tables import blank_run, from_frame, normalise, to_frame
@@ -220,3 +223,15 @@ def test_cli_and_options() -> None:
         Options.of(fresh_host=True)
     with pytest.raises(UsageError, match="own registry"):
         Options.of(distribution=1, fresh_host=True, registry="http://127.0.0.1:5000")
+
+
+def test_disk_bytes_agrees_with_du(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.bin").write_bytes(os.urandom(300_000))
+    os.link(tmp_path / "a" / "one.bin", tmp_path / "twice.bin")  # counted once, as du does
+    (tmp_path / "small.txt").write_text("x")
+    (tmp_path / "link").symlink_to("a/one.bin")
+    du = subprocess.run(
+        ["du", "-s", "--block-size=1", str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert disk_bytes(tmp_path) == int(du.stdout.split()[0])

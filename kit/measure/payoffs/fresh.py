@@ -71,16 +71,18 @@ def disk_bytes(root: Path) -> int:
     seen: set[tuple[int, int]] = set()
     total = 0
     for folder, dirs, files in os.walk(root):
+        other: set[str] = set()
         for name in (*dirs, *files):
             try:
                 st = os.lstat(os.path.join(folder, name))
             except OSError:
                 continue  # gone while walking
-            if st.st_dev != top or (st.st_dev, st.st_ino) in seen:
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            total += st.st_blocks * 512
-        dirs[:] = [d for d in dirs if os.lstat(os.path.join(folder, d)).st_dev == top]
+            if st.st_dev != top:
+                other.add(name)
+            elif (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+        dirs[:] = [d for d in dirs if d not in other]
     return total + root.lstat().st_blocks * 512
 
 
