@@ -20,6 +20,7 @@ import requests
 from conftest import Check
 from prereq import need_image, need_registry, unavailable
 
+from kit import cli
 from kit.engine import Engine
 from kit.errors import EngineError
 from kit.host.extra_engine import ExtraEngine
@@ -28,6 +29,7 @@ from kit.host.manifest import MANIFEST_TYPES
 from kit.host.procs import mounts_under, processes_using
 from kit.host.registry import Registry, local_registry, slug
 from kit.measure.payoffs import fresh
+from kit.pipeline import payoffs as payoffs_module
 from kit.spec.app import load_app
 
 pytestmark = pytest.mark.engine
@@ -220,3 +222,42 @@ def test_pipeline_fresh_host_rows_and_columns(
     capacity = results.capacity_rows
     assert capacity and all(c.fresh_layers_bytes for c in capacity)
     assert_gone(started)
+
+
+def test_ctrl_c_in_kit_measure_leaves_no_fresh_host(
+    engine: Engine,
+    started: list[ExtraEngine],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``kit measure --fresh-host`` interrupted while a variant starts on the fresh host: exit
+    130, the extra engine and the registry gone, nothing of the run in the store."""
+    need_registry()
+    if os.geteuid() != 0:
+        unavailable("the fresh host is an extra dockerd: root only")
+    registries: list[Registry] = []
+
+    @contextlib.contextmanager
+    def recording(*args: Any, **kwargs: Any) -> Iterator[Registry]:
+        with local_registry(*args, **kwargs) as running:
+            registries.append(running)
+            yield running
+
+    monkeypatch.setattr(payoffs_module, "local_registry", recording)
+
+    def ctrl_c(*_args: Any, **_kwargs: Any) -> float:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fresh, "time_to_ready", ctrl_c)
+    store = tmp_path / "store"
+    argv = ["measure", "--profile", "local", "--trials", "1", "--warmups", "0", "--store"]
+    argv += [str(store), "--quiet", "--distribution", "1", "--fresh-host", "--variant", "small"]
+    code = cli.main([*argv, str(Check.app_dir(APP))])
+    assert code == 130, capsys.readouterr().err
+    assert_gone(started)
+    assert registries and all(
+        r.storage is not None and not r.storage.parent.exists() and not r.running()
+        for r in registries
+    )
+    assert not (store / "runs").exists() or not list((store / "runs").iterdir())
