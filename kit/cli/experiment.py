@@ -23,6 +23,7 @@ def measure(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         capacity=args.capacity,
         registry=args.registry,
+        fresh_host=args.fresh_host,
         store=args.store,
         force=args.force or None,
     )
@@ -46,6 +47,8 @@ def measure(args: argparse.Namespace) -> int:
     ]
     if args.distribution:
         cols[-1:-1] = ["push_median_s", "pull_median_s", "pushed_bytes"]
+    if args.fresh_host:
+        cols[-1:-1] = ["fresh_pull_median_s", "fresh_pulled_bytes", "deploy_median_s"]
     if args.rebuild:
         cols[-1:-1] = ["rebuild_s", "rebuild_steps"]
     print(results.images[cols].to_string(index=False))

@@ -121,3 +121,26 @@ def run_trials(
         if on_trial:
             on_trial(sample)
     return samples, None
+
+
+def time_to_ready(
+    engine: Engine,
+    image: str,
+    probe: Probe,
+    labels: dict[str, str],
+    limits: Limits = DEFAULT_LIMITS,
+) -> float:
+    """Seconds of one create + start + ready of ``image`` (a deploy's second half, after its
+    pull); the container is removed however it ends, a failure raises StartError."""
+    sample = run_trial(
+        engine,
+        image,
+        probe,
+        labels,
+        trial=0,
+        warmup=False,
+        track=lambda _c: None,  # run_trial removes the container on every path
+        untrack=lambda _c: None,
+        limits=limits,
+    )
+    return sample.total_s or 0.0

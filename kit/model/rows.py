@@ -19,8 +19,10 @@ from kit.model.samples import (
 
 #: 2 added git_commit, batch_id, parameters, finished_utc (envelope) and the cache columns;
 #: 3 added builder, requested_builder and builder_note (envelope); 4 added stages_built and
-#: build_steps.
-SCHEMA_VERSION = 4
+#: build_steps; 5 added the distribution rows' scenario and deploy_s, the images' fresh-host
+#: medians and the capacity rows' measured fill of a fresh host (older rows read back as
+#: base-present, the rest None).
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ class ImageResult:
     push_median_s: float | None = None  # cold pushes to an emptied registry
     pull_median_s: float | None = None
     pushed_bytes: int | None = None  # median bytes a cold push really sent
+    fresh_pull_median_s: float | None = None  # pulls onto an empty extra engine (fresh host)
+    fresh_pulled_bytes: int | None = None  # median bytes such a pull downloaded
+    deploy_median_s: float | None = None  # fresh-host pull + create + start to ready
     rebuild_s: float | None = None  # median warm rebuild after a one-line source edit
     rebuild_steps: int | None = None  # build steps that edit re-ran (not from the cache)
     cache_key: str | None = None  # digest of every input of this variant's measurements
@@ -133,6 +138,10 @@ class CapacityTableRow(CapacityRow):
     capacity_bytes: int
     app_separate_bytes: int
     app_together_bytes: int | None
+    #: Measured on a fresh host holding every variant of the app (``--fresh-host``): what
+    #: ``docker system df`` counts for its layers, and what its data root takes on disk.
+    fresh_layers_bytes: int | None = None
+    fresh_data_root_bytes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ app (and the variant, where the sample does not carry it) to make table rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 #: A measurement that worked, or did not (its ``error`` says why).
@@ -15,6 +15,9 @@ Status = Literal["ok", "failed"]
 TrialStatus = Literal["ok", "failed", "skipped"]
 #: Cold: an emptied registry; warm: a sibling's layers already pushed.
 Mode = Literal["cold", "warm"]
+#: Where a pull lands: the engine that built the image, its base layers still there
+#: (``base-present``), or an empty extra engine, as a new node or CI runner (``fresh-host``).
+Scenario = Literal["base-present", "fresh-host"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,9 @@ class LintStatus:
 
 @dataclass(frozen=True)
 class DistributionSample:
-    """One push + pull of one image."""
+    """One push + pull of one image (``base-present``), or one pull onto an empty host and the
+    start of the pulled image there, ready by the app's probe (``fresh-host``: no push, ``mode``
+    cold; ``deploy_s`` = pull + create + start to ready)."""
 
     variant: str
     trial: int
@@ -100,6 +105,9 @@ class DistributionSample:
     pulled_bytes: int | None
     status: TrialStatus
     error: str | None
+    # Keyword-only: rows before schema 4 have neither, and were all base-present.
+    scenario: Scenario = field(default="base-present", kw_only=True)
+    deploy_s: float | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)

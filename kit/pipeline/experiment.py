@@ -217,11 +217,13 @@ def _payoffs(run: Run, bar: tqdm) -> None:
         rebuild=options.rebuild,
         capacity=options.capacity,
         images=step_images(run.rows),
+        # Only when asked: the keys of runs without it stay what they were.
+        **({"fresh_host": True, "probe": repr(run.app.probe)} if options.fresh_host else {}),
     )
     asked = (options.distribution, options.rebuild, options.capacity)
 
     def complete(p: Payoffs | Results) -> bool:
-        return payoffs_complete(p, asked, run.rows)
+        return payoffs_complete(p, asked, run.rows, fresh_host=options.fresh_host)
 
     hit = run.reuse.find_step(run.app.name, "payoffs", key, complete) if run.reuse else None
     if hit is not None:
@@ -238,6 +240,7 @@ def _payoffs(run: Run, bar: tqdm) -> None:
                 rebuild=options.rebuild,
                 capacity=options.capacity,
                 registry_url=options.registry,
+                fresh_host=options.fresh_host,
                 bar=bar,
                 builder=run.envelope.builder,
             )

@@ -17,6 +17,8 @@ class Options:
 
     ``distribution``, ``rebuild``: trials of push/pull through a registry (the local one, or the
     one at ``registry``, a URL) and of a rebuild after a source edit; 0 skips them.
+    ``fresh_host`` runs the ``distribution`` trials on an empty extra engine too (pull, then
+    start to ready: the deploy time), and with ``capacity`` fills it with every variant.
     ``contents`` lists every file and package of each image (the ``files`` and ``packages``
     tables, what ``kit diff`` compares): one more pass over the image's filesystem.
     ``force`` (None: ``KIT_FORCE``) measures again what the store could reuse. ``builder``:
@@ -37,6 +39,7 @@ class Options:
     rebuild: int = 0
     capacity: bool = False
     registry: str | None = None
+    fresh_host: bool = False
     force: bool | None = None
     build_timeout_s: float | None = None
 
@@ -49,6 +52,16 @@ class Options:
             raise UsageError("distribution and rebuild are numbers of trials: 0 or more")
         if self.build_timeout_s is not None and not self.build_timeout_s > 0:
             raise UsageError(f"the build timeout must be > 0 s (got {self.build_timeout_s})")
+        if self.fresh_host and not self.distribution:
+            raise UsageError(
+                "fresh_host runs the distribution trials on an empty engine: "
+                "give distribution=N (--distribution N) too"
+            )
+        if self.fresh_host and self.registry:
+            raise UsageError(
+                "the fresh host pulls from the kit's own registry on 127.0.0.1: "
+                "drop registry (--registry) or fresh_host (--fresh-host)"
+            )
         if self.builder not in builders.CHOICES:
             raise UsageError(
                 f"unknown builder {self.builder!r}: choose one of {', '.join(builders.CHOICES)}"
@@ -89,6 +102,7 @@ class Options:
                 "rebuild": self.rebuild,
                 "capacity": self.capacity,
                 "registry": self.registry,
+                "fresh_host": self.fresh_host,
                 "builder": self.builder,
                 "build_timeout_s": self.build_timeout_s,
             }

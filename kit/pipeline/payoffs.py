@@ -20,7 +20,9 @@ from kit.host.manifest import Manifest
 from kit.host.registry import Registry, local_registry
 from kit.measure.payoffs.capacity import DEFAULT_CAPACITY, measure_capacity
 from kit.measure.payoffs.distribution import measure_distribution, skipped_sample
+from kit.measure.payoffs.fresh import Fill, measure_fresh_or_fail
 from kit.measure.payoffs.rebuild import measure_rebuild
+from kit.measure.start import time_to_ready
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
 from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
@@ -37,6 +39,8 @@ class Payoffs:
     #: What the registry recorded for this run's pushes: layer sizes by diff id, config sizes
     #: by image id (see :func:`with_pushed_sizes`).
     pushed_sizes: Mapping[str, int] = field(default_factory=dict)
+    #: The fresh host holding every variant (``fresh_host`` with ``capacity``), if measured.
+    fill: Fill | None = None
 
 
 @contextlib.contextmanager
@@ -55,7 +59,10 @@ def _distribution(
     trials: int,
     url: str | None,
     sizes: dict[str, int],
-) -> list[DistributionRow]:
+    fresh: tuple[bool, bool] = (False, False),
+) -> tuple[list[DistributionRow], Fill | None]:
+    """Base-present trials; then, with ``fresh[0]``, the fresh-host ones (``fresh[1]``: and the
+    host filled with every variant), and a deploy time for the base-present cold pulls too."""
     samples = [skipped_sample(r.variant, f"not built: {r.error}") for r in rows if r.status != "ok"]
     images = [(r.variant, str(r.tag)) for r in rows if r.status == "ok" and r.tag]
 
@@ -64,10 +71,24 @@ def _distribution(
             sizes.update(zip(diff_ids, (layer.size for layer in manifest.layers), strict=True))
             sizes[manifest.config.digest] = manifest.config.size
 
+    def ready(variant: str, image: str) -> float:
+        labels = {"kit.app": app.name, "kit.variant": variant, "kit.scenario": "base-present"}
+        return time_to_ready(engine, image, app.probe, labels, app.limits)
+
+    fill = None
     if images:
         with _registry(url) as registry:
-            samples.extend(measure_distribution(engine, images, trials, registry, record))
-    return [DistributionRow(**dataclasses.asdict(s), app=app.name) for s in samples]
+            # With a fresh host asked for, the base-present pulls are deployed too: the two
+            # scenarios' deploy times side by side.
+            hook = ready if fresh[0] else None
+            samples.extend(measure_distribution(engine, images, trials, registry, record, hook))
+            if fresh[0]:
+                found = measure_fresh_or_fail(
+                    engine, images, trials, registry, app.probe, limits=app.limits, fill=fresh[1]
+                )
+                samples.extend(found.samples)
+                fill = found.fill
+    return [DistributionRow(**dataclasses.asdict(s), app=app.name) for s in samples], fill
 
 
 def _rebuild(
@@ -128,8 +149,10 @@ def measure_payoffs(
     registry_url: str | None = None,
     bar: tqdm | None = None,
     builder: str = "classic",
+    fresh_host: bool = False,
 ) -> Payoffs:
-    """Each part only when asked for (``distribution``/``rebuild``: trials, 0 skips)."""
+    """Each part only when asked for (``distribution``/``rebuild``: trials, 0 skips;
+    ``fresh_host``: the distribution trials on an empty extra engine too)."""
     pushed: list[DistributionRow] = []
     sizes: dict[str, int] = {}
     rebuilt: list[RebuildRow] = []
@@ -140,10 +163,19 @@ def measure_payoffs(
     if rebuild:
         phase(bar, "rebuild after an edit")
         rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild, builder)
+    fill = None
     if distribution:
-        phase(bar, "push and pull")
-        pushed = _distribution(engine, app, rows, distribution, registry_url, sizes)
-    return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits), sizes)
+        phase(bar, "push and pull" + (", then a fresh host" if fresh_host else ""))
+        fresh = (fresh_host, capacity and bool(fits))
+        pushed, fill = _distribution(engine, app, rows, distribution, registry_url, sizes, fresh)
+    if fill is not None:
+        fits = [
+            replace(
+                f, fresh_layers_bytes=fill.layers_bytes, fresh_data_root_bytes=fill.data_root_bytes
+            )
+            for f in fits
+        ]
+    return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits), sizes, fill)
 
 
 def with_pushed_sizes(
@@ -175,14 +207,14 @@ def _median(values: Sequence[float | int | None]) -> float | None:
 
 
 def with_payoffs(rows: Sequence[ImageResult], payoffs: Payoffs) -> list[ImageResult]:
-    """Each variant's medians: cold pushes and pulls, rebuilds."""
+    """Each variant's medians: cold pushes and pulls (base-present), pulls and deploys onto a
+    fresh host, rebuilds."""
     out = []
     for row in rows:
-        cold = [
-            d
-            for d in payoffs.distribution
-            if d.variant == row.variant and d.mode == "cold" and d.status == "ok"
-        ]
+        mine = [d for d in payoffs.distribution if d.variant == row.variant and d.status == "ok"]
+        cold = [d for d in mine if d.mode == "cold" and d.scenario == "base-present"]
+        fresh = [d for d in mine if d.scenario == "fresh-host"]
+        fresh_bytes = _median([d.pulled_bytes for d in fresh])
         again = [r for r in payoffs.rebuild if r.variant == row.variant and r.status == "ok"]
         pushed = _median([d.pushed_bytes for d in cold])
         steps = _median([r.steps_rebuilt for r in again])
@@ -192,6 +224,9 @@ def with_payoffs(rows: Sequence[ImageResult], payoffs: Payoffs) -> list[ImageRes
                 push_median_s=_median([d.push_s for d in cold]),
                 pull_median_s=_median([d.pull_s for d in cold]),
                 pushed_bytes=None if pushed is None else int(pushed),
+                fresh_pull_median_s=_median([d.pull_s for d in fresh]),
+                fresh_pulled_bytes=None if fresh_bytes is None else int(fresh_bytes),
+                deploy_median_s=_median([d.deploy_s for d in fresh]),
                 rebuild_s=_median([r.rebuild_s for r in again]),
                 rebuild_steps=None if steps is None else int(steps),
             )

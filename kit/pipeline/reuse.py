@@ -55,14 +55,21 @@ def step_images(rows: Sequence[ImageResult]) -> dict[str, str]:
 
 
 def payoffs_complete(
-    payoffs: Payoffs | Results, asked: tuple[int, int, bool], rows: Sequence[ImageResult]
+    payoffs: Payoffs | Results,
+    asked: tuple[int, int, bool],
+    rows: Sequence[ImageResult],
+    *,
+    fresh_host: bool = False,
 ) -> bool:
-    """Every part asked for (distribution, rebuild, capacity) has rows, when any variant was
-    built: an empty part is a failure, never a result to keep or reuse."""
+    """Every part asked for (distribution, rebuild, capacity; the fresh-host scenario) has rows,
+    when any variant was built: an empty part is a failure, never a result to keep or reuse."""
     found = (
         (payoffs.distribution, payoffs.rebuild, payoffs.capacity)
         if isinstance(payoffs, Payoffs)
         else (payoffs.distribution_rows, payoffs.rebuild_rows, payoffs.capacity_rows)
     )
     built = any(r.status == "ok" and r.tag for r in rows)
+    fresh = [d for d in found[0] if d.scenario == "fresh-host"]
+    if built and fresh_host and not fresh:
+        return False
     return not built or all(part for want, part in zip(asked, found, strict=True) if want)

@@ -119,9 +119,15 @@ def test_04_runs_with_small_parameters(
     assert all(r.push_median_s and r.pull_median_s and r.rebuild_s for r in rows.values())
     assert (rows["copy-first"].rebuild_steps or 0) > (rows["slim"].rebuild_steps or 0)
     assert {c.variant for c in results.capacity_rows} == set(rows)
-    # Push, pull, pushed bytes and rebuild figures.
-    assert page.count("data:image/png;base64") >= 4
+    # The fresh host: every variant pulled onto an empty engine and deployed, the host filled.
+    fresh = [d for d in cold if d.scenario == "fresh-host"]
+    assert {d.variant for d in fresh} == set(rows)
+    assert all(r.deploy_median_s and r.fresh_pulled_bytes for r in rows.values())
+    assert all(c.fresh_layers_bytes for c in results.capacity_rows)
+    # Push, pull, pushed bytes, fresh host and rebuild figures.
+    assert page.count("data:image/png;base64") >= 5
     assert "smaller images push faster" in page
+    assert "smaller images are ready sooner on a fresh host" in page
 
 
 def test_05_runs_with_small_parameters(

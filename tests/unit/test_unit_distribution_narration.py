@@ -18,6 +18,8 @@ from kit.model.rows import CapacityTableRow, DistributionRow, RebuildRow
 from kit.util.stats import LineFit, fit_line, t_quantile_975, trend_verdict
 from kit.util.units import fmt_s
 from kit.views.distribution.figures import plot_push_pull, plot_pushed_bytes, plot_rebuild
+from kit.views.distribution.fresh import BASE_DEPLOY_CLAIM, DEPLOY_CLAIM, FRESH_PULL_CLAIM
+from kit.views.distribution.hosts import capacity as capacity_table
 from kit.views.distribution.samples import steps_rebuilt, transfer_fit
 from kit.views.distribution.text import (
     PULL_CLAIM,
@@ -26,7 +28,6 @@ from kit.views.distribution.text import (
     STEPS_CLAIM,
     claim_list,
 )
-from kit.views.distribution.text import capacity as capacity_table
 from kit.views.distribution.text import claims as distribution_claims
 from kit.views.distribution.text import facts as distribution_facts
 from kit.views.distribution.text import narrate as narrate_distribution
@@ -260,7 +261,17 @@ def test_rebuild_claims_hold_when_copy_first_reinstalls() -> None:
     assert text.startswith("copy-first − slim: +18.00 s median rebuild")
     assert "steps re-run: copy-first 5, slim 3" in text
     stable = {c.claim: c.stable for c in claim_list(results)}
-    assert stable == {PUSH_CLAIM: False, PULL_CLAIM: False, REBUILD_CLAIM: False, STEPS_CLAIM: True}
+    assert stable == {
+        PUSH_CLAIM: False,
+        PULL_CLAIM: False,
+        FRESH_PULL_CLAIM: False,
+        DEPLOY_CLAIM: False,
+        BASE_DEPLOY_CLAIM: False,
+        REBUILD_CLAIM: False,
+        STEPS_CLAIM: True,
+    }
+    # No fresh host on this run: its claims say so rather than vanish.
+    assert verdicts(results)[FRESH_PULL_CLAIM] == "not measured"
 
 
 def test_rebuild_claim_within_noise_and_steps_equal() -> None:
@@ -301,7 +312,15 @@ def test_rebuild_claims_say_why_they_were_not_measured(change: dict[str, Any], r
 def test_claims_table_columns() -> None:
     table = distribution_claims(node())
     assert list(table.columns) == ["claim", "measured", "verdict", "stable"]
-    assert list(table["claim"]) == [PUSH_CLAIM, PULL_CLAIM, REBUILD_CLAIM, STEPS_CLAIM]
+    assert list(table["claim"]) == [
+        PUSH_CLAIM,
+        PULL_CLAIM,
+        FRESH_PULL_CLAIM,
+        DEPLOY_CLAIM,
+        BASE_DEPLOY_CLAIM,
+        REBUILD_CLAIM,
+        STEPS_CLAIM,
+    ]
 
 
 # --- stable facts ---------------------------------------------------------------------------

@@ -22,6 +22,12 @@ def add(sub: Subparsers) -> None:
     )
     m.add_argument("--registry", metavar="URL", help="push to this registry, not a local one")
     m.add_argument(
+        "--fresh-host",
+        action="store_true",
+        help="with --distribution N: also pull each variant onto an empty extra engine and start "
+        "it to ready (deploy time); with --capacity, fill that host with every variant (root)",
+    )
+    m.add_argument(
         "--rebuild", type=int, default=0, metavar="N", help="rebuild-after-edit trials (0: none)"
     )
     m.add_argument("--capacity", action="store_true", help="images per host (10 GB)")

@@ -15,6 +15,8 @@ What the byte counts mean:
   mounts from a sibling's repository moves no bytes). With an external registry the storage
   is not visible, so the engine's own per-layer report is used instead ("Pushed" vs "Layer
   already exists" / "Mounted from"), and the config is always counted.
+- ``deploy_s`` (with a ``ready`` hook, cold trials): the pull, then create + start + ready of
+  the pulled image on the same engine — the deploy onto a host that already has the base.
 - ``pulled_bytes``: Σ manifest sizes of the layers the engine reported downloading, plus the
   config. Layers another local image still uses (the base image's, typically) stay on the engine
   when the image is removed, so they are "Already exists" and not counted: this is the pull a
@@ -39,6 +41,8 @@ from kit.model.samples import DistributionSample, Mode
 TAG = "kit"
 #: Told each pushed image's diff ids and the manifest the registry stored (its real sizes).
 PushHook = Callable[[Sequence[str], Manifest], None]
+#: Starts the pulled image (its reference) and returns the seconds until it was ready.
+ReadyHook = Callable[[str, str], float]
 
 
 def skipped_sample(variant: str, reason: str, mode: Mode = "cold") -> DistributionSample:
@@ -108,8 +112,10 @@ class _Trial:
         variant: str,
         image: ImageInfo,
         on_pushed: PushHook | None = None,
+        ready: ReadyHook | None = None,
     ):
         self.on_pushed = on_pushed
+        self.ready = ready
         self.engine = engine
         self.registry = registry
         self.variant = variant
@@ -156,11 +162,14 @@ class _Trial:
             if back is None or back.id != self.image_id:
                 raise RegistryError(f"the pull of {self.remote}:{TAG} did not give {self.image_id}")
             pull_bytes = pulled_bytes(manifest, pulled, had_config=had_config)
+            deploy_s = None
+            if self.ready is not None and mode == "cold":
+                # The deploy onto this host: the pulled image started, ready by the app's probe.
+                deploy_s = pull_s + self.ready(self.variant, f"{self.remote}:{TAG}")
         finally:
             self.restore()
-        return DistributionSample(
-            self.variant, trial, mode, push_s, pull_s, push_bytes, pull_bytes, "ok", None
-        )
+        moved = (push_s, pull_s, push_bytes, pull_bytes)
+        return DistributionSample(self.variant, trial, mode, *moved, "ok", None, deploy_s=deploy_s)
 
     def _remove_image(self) -> None:
         """Drop references without pruning until one is left, then remove that one as ``docker
@@ -215,14 +224,23 @@ class _Trial:
             self.engine.images.untag(ref)
 
 
+def push_untimed(engine: Engine, registry: Registry, variant: str, image: ImageInfo) -> None:
+    """Push ``image`` into ``registry`` as ``variant`` (untimed); its tags stay as they were."""
+    with engine.leftovers.journal():
+        note("refs", f"{image.id}|{registry.host}/")
+        _Trial(engine, registry, variant, image).push_only()
+
+
 def measure_distribution(
     engine: Engine,
     images: Sequence[tuple[str, str]],
     trials: int,
     registry: Registry,
     on_pushed: PushHook | None = None,
+    ready: ReadyHook | None = None,
 ) -> tuple[DistributionSample, ...]:
-    """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially.
+    """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially; with
+    ``ready``, each cold pull is followed by a start of the pulled image (``deploy_s``).
 
     Cold: the registry is emptied first. Warm: emptied, then the other image sharing the most
     base layers is pushed (untimed) first, so the shared layers are already there; a variant
@@ -244,7 +262,7 @@ def measure_distribution(
     for variant, inspected in found.items():
         sibling = siblings[variant]
         warm = None if sibling is None else _Trial(engine, registry, sibling, found[sibling])
-        trial = _Trial(engine, registry, variant, inspected, on_pushed)
+        trial = _Trial(engine, registry, variant, inspected, on_pushed, ready)
         samples.extend(_image_trials(trial, warm, trials))
     return tuple(samples)
 

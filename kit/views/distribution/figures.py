@@ -1,5 +1,6 @@
 """Figures of distribution: push and pull time against compressed size, the bytes a push sends
-cold and warm, and the rebuild after a source edit. Labelled axes with units, and a title."""
+cold and warm, pull and deploy time on a fresh host beside the base-present case, and the rebuild
+after a source edit. Labelled axes with units, and a title."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from matplotlib.figure import Figure
 from kit.model.results import Results
 from kit.util.units import MB
 from kit.views.distribution.samples import (
+    BASE,
+    FRESH,
     by_compressed,
     median,
     r2_text,
@@ -126,4 +129,47 @@ def plot_rebuild(results: Results) -> Figure:
     ax.set_ylabel("rebuild wall time (s)")
     ax.set_title("Rebuild after a one-line source edit: each trial (dots), median (bar)")
     ax.set_ylim(0, tallest * 1.3)
+    return fig
+
+
+def _scenario_axis(ax: Axes, results: Results, field: str, what: str) -> None:
+    """``field`` against compressed size, both scenarios, each with its own fitted line."""
+    ranked = by_compressed(results)
+    for scenario, color in ((BASE, COLD), (FRESH, WARM)):
+        xs, ys = [], []
+        for r in ranked:
+            found = samples(results, r.variant, "cold", field, scenario)
+            xs += [(r.compressed_bytes or 0) / MB] * len(found)
+            ys += found
+        if not ys:
+            ax.plot([], [], " ", label=f"{scenario}: not measured")
+            continue
+        ax.scatter(xs, ys, s=22, color=color, label=f"{scenario} (n={len(ys)})", zorder=3)
+        fit, _ = transfer_fit(results, field, scenario)
+        if fit is not None:
+            ends = [min(xs), max(xs)]
+            slope_mb = fit.slope * MB
+            ax.plot(
+                ends,
+                [slope_mb * x + fit.intercept for x in ends],
+                color=color,
+                lw=1,
+                label=f"{scenario} fit: {slope_mb:#.3g} s/MB, r² {r2_text(fit)}",
+            )
+    ax.set_title(f"{what} against compressed size", fontsize=10)
+    ax.set_xlabel("compressed size (MB, gzip of the layers)")
+    ax.set_ylabel(f"{what} (s)")
+    ax.set_ylim(bottom=0)
+    if ranked:
+        ax.set_xlim(0, max((r.compressed_bytes or 0) / MB for r in ranked) * 1.1)
+    ax.legend(fontsize=7, loc="best")
+
+
+def plot_fresh_host(results: Results) -> Figure:
+    """Pull time (left) and deploy time — pull + create + start to ready — (right) against
+    compressed size: base-present (the engine that built the image, base layers kept) and
+    fresh-host (an empty engine), every cold trial a dot, a line fitted per scenario."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    _scenario_axis(axes[0], results, "pull_s", "pull time")
+    _scenario_axis(axes[1], results, "deploy_s", "deploy time (pull + start to ready)")
     return fig

@@ -23,17 +23,27 @@ def by_compressed(results: Results) -> list[ImageResult]:
     return sorted(known, key=lambda r: (r.compressed_bytes or 0, r.variant))
 
 
-def samples(results: Results, variant: str, mode: str, field: str) -> list[float]:
-    """One number per ok push+pull trial; ``field``: push_s, pull_s, pushed_bytes, pulled_bytes."""
-    key = (variant, mode, "ok")
+BASE, FRESH = "base-present", "fresh-host"
+
+
+def samples(
+    results: Results, variant: str, mode: str, field: str, scenario: str = BASE
+) -> list[float]:
+    """One number per ok trial of ``scenario``; ``field``: push_s, pull_s, pushed_bytes,
+    pulled_bytes, deploy_s (fresh-host only)."""
+    key = (variant, mode, "ok", scenario)
     found = (
-        getattr(d, field) for d in results.distribution_rows if (d.variant, d.mode, d.status) == key
+        getattr(d, field)
+        for d in results.distribution_rows
+        if (d.variant, d.mode, d.status, d.scenario) == key
     )
     return [float(v) for v in found if v is not None]
 
 
-def median(results: Results, variant: str, mode: str, field: str) -> float | None:
-    values = samples(results, variant, mode, field)
+def median(
+    results: Results, variant: str, mode: str, field: str, scenario: str = BASE
+) -> float | None:
+    values = samples(results, variant, mode, field, scenario)
     return statistics.median(values) if values else None
 
 
@@ -77,7 +87,7 @@ def problems(results: Results, variant: str) -> str:
         return "; ".join(notes)
     notes += sorted(
         {
-            f"{d.mode} {d.status}: {d.error}"
+            f"{d.mode if d.scenario == BASE else d.scenario} {d.status}: {d.error}"
             for d in results.distribution_rows
             if d.variant == variant and d.status != "ok"
         }
@@ -92,13 +102,13 @@ def problems(results: Results, variant: str) -> str:
     return "; ".join(notes)
 
 
-def transfer_fit(results: Results, field: str) -> tuple[LineFit | None, str]:
-    """Cold ``field`` seconds against compressed size over every ok sample; the reason when
-    there is no fit."""
+def transfer_fit(results: Results, field: str, scenario: str = BASE) -> tuple[LineFit | None, str]:
+    """Cold ``field`` seconds of ``scenario`` against compressed size over every ok sample; the
+    reason when there is no fit."""
     points = [
         (float(r.compressed_bytes or 0), y)
         for r in by_compressed(results)
-        for y in samples(results, r.variant, "cold", field)
+        for y in samples(results, r.variant, "cold", field, scenario)
     ]
     sizes = len({x for x, _ in points})
     if sizes < MIN_SIZES:

@@ -19,7 +19,10 @@ from kit.model.results import Results
 from kit.util.stats import compare, trend_verdict
 from kit.util.units import MB, fmt_bytes, fmt_s, sentence
 from kit.views.common import Markdown
+from kit.views.distribution.fresh import fresh_claims, fresh_facts, fresh_story, has_fresh
+from kit.views.distribution.hosts import capacity_story, fill_story
 from kit.views.distribution.samples import (
+    FRESH,
     by_compressed,
     fit_text,
     median,
@@ -72,6 +75,10 @@ def table(results: Results) -> pd.DataFrame:
                 "pushed cold (MB)": _mb(median(results, v, "cold", "pushed_bytes")),
                 "pushed warm (MB)": _mb(median(results, v, "warm", "pushed_bytes")),
                 "pulled cold (MB)": _mb(median(results, v, "cold", "pulled_bytes")),
+                "pull fresh (s)": _s(median(results, v, "cold", "pull_s", FRESH)),
+                "pulled fresh (MB)": _mb(median(results, v, "cold", "pulled_bytes", FRESH)),
+                "deploy fresh (s)": _s(median(results, v, "cold", "deploy_s", FRESH)),
+                "deploy cold (s)": _s(median(results, v, "cold", "deploy_s")),
                 "n cold": len(samples(results, v, "cold", "push_s")),
                 "n warm": len(samples(results, v, "warm", "push_s")),
                 "rebuild (s)": _s(rebuild_median(results, v)),
@@ -79,35 +86,9 @@ def table(results: Results) -> pd.DataFrame:
                 "not measured": problems(results, v) or None,
             }
         )
-    return pd.DataFrame(rows)
-
-
-def capacity(results: Results) -> pd.DataFrame:
-    """Per variant, smallest first: shared and unique bytes and how many different images like
-    it fit on the host; then all the app's variants stored separately and sharing layers."""
-    rows = sorted(results.capacity_rows, key=lambda c: (c.size_bytes, c.variant))
-    if not rows:
-        return pd.DataFrame(columns=["variant", "size_MB", "shared_MB", "unique_MB"])
-    cap = fmt_bytes(rows[0].capacity_bytes)
-    table: list[dict[str, object]] = [
-        {
-            "variant": c.variant,
-            "size_MB": _mb(c.size_bytes),
-            "shared_MB": _mb(c.shared_bytes),
-            "unique_MB": _mb(c.unique_bytes),
-            f"fit in {cap}, layers shared": "unbounded" if c.fit_shared is None else c.fit_shared,
-            f"fit in {cap}, nothing shared": c.fit_separate,
-        }
-        for c in rows
-    ]
-    n, app = len(rows), rows[0]
-    table.append({"variant": f"all {n}, stored separately", "size_MB": _mb(app.app_separate_bytes)})
-    table.append({"variant": f"all {n}, sharing layers", "size_MB": _mb(app.app_together_bytes)})
-    frame = pd.DataFrame(table)
-    for column in frame.columns[4:]:
-        # The totals rows have no fit: keep the counts integers rather than NaN-padded floats.
-        if "unbounded" not in set(frame[column]):
-            frame[column] = frame[column].astype("Int64")
+    frame = pd.DataFrame(rows)
+    if not has_fresh(results):
+        frame = frame.drop(columns=[c for c in frame.columns if "fresh" in c or "deploy" in c])
     return frame
 
 
@@ -167,6 +148,7 @@ def claim_list(results: Results) -> list[Claim]:
     return [
         _trend_claim(results, "push_s", PUSH_CLAIM),
         _trend_claim(results, "pull_s", PULL_CLAIM),
+        *fresh_claims(results),
         *_rebuild_claims(results),
     ]
 
@@ -197,6 +179,7 @@ def facts(results: Results) -> str:
     if pushed := sorted({d.variant for d in results.distribution_rows}):
         warm = ", ".join(f"{v} {_warm_fact(results, v)}" for v in pushed)
         lines.append(f"warm push (a sibling's layers already in the registry): {warm}")
+    lines += fresh_facts(results)
     if rebuilt := sorted({r.variant for r in results.rebuild_rows}):
         steps = ", ".join(f"{v}={steps_rebuilt(results, v) or 'failed'}" for v in rebuilt)
         lines.append(f"steps re-run after a one-line source edit: {steps}")
@@ -256,28 +239,6 @@ def _transfer_story(results: Results) -> list[str]:
     return parts
 
 
-def _capacity_story(results: Results) -> list[str]:
-    rows = sorted(results.capacity_rows, key=lambda c: (c.size_bytes, c.variant))
-    if not rows:
-        return []
-    fits = {
-        c.variant: f"{'unbounded' if c.fit_shared is None else c.fit_shared} vs "
-        f"{c.fit_separate} ({fmt_bytes(c.unique_bytes)} of {fmt_bytes(c.size_bytes)} its own)"
-        for c in rows
-    }
-    parts = [
-        f"Different images like each variant that fit in {fmt_bytes(rows[0].capacity_bytes)}, "
-        f"sharing their base layers vs storing everything: {_each(fits)}."
-    ]
-    together, separate = rows[0].app_together_bytes, rows[0].app_separate_bytes
-    if together is not None:
-        parts.append(
-            f"All {len(rows)} variants take {fmt_bytes(together)} on the engine sharing layers, "
-            f"{fmt_bytes(separate)} stored separately."
-        )
-    return parts
-
-
 def narrate(results: Results) -> Markdown:
     """Markdown, a paragraph per finding: transfers, rebuilds, capacity, claims, what failed."""
     parts = _transfer_story(results)
@@ -288,7 +249,8 @@ def narrate(results: Results) -> Markdown:
     }
     if rebuilt:
         parts.append(f"Median rebuild after a one-line source edit: {_each(rebuilt)}.")
-    parts += _capacity_story(results)
+    parts += fresh_story(results)
+    parts += capacity_story(results) + fill_story(results)
     parts += [
         f"*{sentence(c.claim)}*: **{c.verdict}** — {c.measured}." for c in claim_list(results)
     ]
