@@ -78,9 +78,9 @@ def _print(app: str, checks: Sequence[BudgetCheck], failed: Sequence[BudgetCheck
 
 
 def check(args: argparse.Namespace) -> int:
+    from kit.cli.experiment import measured
     from kit.cli.junit import junit_xml, write_junit
     from kit.pipeline.envelope import resolve_ref
-    from kit.pipeline.experiment import run_experiment
     from kit.spec.app import load_app
     from kit.views.budgets import checks as judge
 
@@ -94,18 +94,7 @@ def check(args: argparse.Namespace) -> int:
         )
     # A bad ref is a usage error, found before anything is measured.
     commit = resolve_ref(app.directory, args.against) if args.against else None
-    results = run_experiment(
-        app.directory,
-        profile=args.profile,
-        builder=args.builder,
-        trials=args.trials,
-        warmups=args.warmups,
-        build_timeout_s=args.build_timeout,
-        variants=tuple(args.variant or ()),
-        progress=not args.quiet,
-        store=args.store,
-        force=args.force or None,
-    )
+    results = measured(args, app.directory)
     extra = _growth(args, results, commit) if commit else []
     checks = judge(results, extra=extra)
     failed = failing(checks, args.allow_unmeasured)

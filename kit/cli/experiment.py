@@ -7,11 +7,13 @@ import argparse
 from typing import Any
 
 
-def measure(args: argparse.Namespace) -> int:
+def measured(args: argparse.Namespace, app_dir: Any, **payoffs: Any) -> Any:
+    """``run_experiment`` with the options ``measure`` and ``check`` share (``measure_options``),
+    so both commands measure alike and reuse one cache."""
     from kit.pipeline.experiment import run_experiment
 
-    results = run_experiment(
-        args.app_dir,
+    return run_experiment(
+        app_dir,
         profile=args.profile,
         builder=args.builder,
         trials=args.trials,
@@ -19,13 +21,21 @@ def measure(args: argparse.Namespace) -> int:
         build_timeout_s=args.build_timeout,
         variants=tuple(args.variant or ()),
         progress=not args.quiet,
+        store=args.store,
+        force=args.force or None,
+        **payoffs,
+    )
+
+
+def measure(args: argparse.Namespace) -> int:
+    results = measured(
+        args,
+        args.app_dir,
         distribution=args.distribution,
         rebuild=args.rebuild,
         capacity=args.capacity,
         registry=args.registry,
         fresh_host=args.fresh_host,
-        store=args.store,
-        force=args.force or None,
     )
     if args.out:
         results.save(args.out)
