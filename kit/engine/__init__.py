@@ -12,6 +12,7 @@ one wrapper every call goes through.
 from kit.engine.client import Engine
 from kit.engine.labels import BATCH_LABEL, MANAGED, REPOSITORIES, RUN_LABEL
 from kit.engine.models import (
+    BuildRequest,
     BuildStep,
     BuildStream,
     ContainerInfo,
@@ -28,6 +29,7 @@ __all__ = [
     "MANAGED",
     "REPOSITORIES",
     "RUN_LABEL",
+    "BuildRequest",
     "BuildStep",
     "BuildStream",
     "ContainerInfo",

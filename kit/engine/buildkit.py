@@ -22,13 +22,13 @@ import subprocess
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kit.engine.buildlog import PlainProgress
 from kit.engine.labels import LOG_TAIL_LINES
-from kit.engine.models import BuildStream
+from kit.engine.models import BuildRequest, BuildStream
 from kit.errors import EngineGoneError
 
 CANCEL_S = 15.0
@@ -59,44 +59,26 @@ class BuildKitCli:
         env = {k: v for k, v in os.environ.items() if k != "DOCKER_CONTEXT"}
         return {**env, "DOCKER_HOST": self.host, "DOCKER_BUILDKIT": "1"}
 
-    def command(
-        self,
-        context: str,
-        dockerfile: str,
-        *,
-        tag: str,
-        iidfile: str,
-        buildargs: Mapping[str, str],
-        labels: Mapping[str, str],
-        nocache: bool,
-        network: str = "host",
-        target: str | None = None,
-    ) -> list[str]:
+    def command(self, request: BuildRequest, iidfile: str) -> list[str]:
         assert self.path is not None, self.note
         cmd = [self.path, "buildx", "build", "--load"] if self.buildx else [self.path, "build"]
-        cmd += ["--progress=plain", "--network", network, "--iidfile", iidfile, "-t", tag]
-        cmd += ["-f", str(Path(context) / dockerfile)]
-        for key, value in labels.items():
+        r = request
+        cmd += ["--progress=plain", "--network", r.network, "--iidfile", iidfile, "-t", r.tag]
+        cmd += ["-f", str(Path(r.context) / r.dockerfile)]
+        for key, value in r.labels.items():
             cmd += ["--label", f"{key}={value}"]
-        for key, value in buildargs.items():
+        for key, value in r.buildargs.items():
             cmd += ["--build-arg", f"{key}={value}"]
-        if nocache:
+        if r.nocache:
             cmd.append("--no-cache")
-        if target:
-            cmd += ["--target", target]
-        return [*cmd, context]
+        if r.target:
+            cmd += ["--target", r.target]
+        return [*cmd, r.context]
 
     def build(
         self,
-        context: str,
-        dockerfile: str,
+        request: BuildRequest,
         *,
-        tag: str,
-        buildargs: Mapping[str, str],
-        labels: Mapping[str, str],
-        nocache: bool,
-        network: str = "host",
-        target: str | None = None,
         on_line: Callable[[str], None] | None = None,
         timeout_s: float | None = None,
     ) -> BuildStream:
@@ -108,17 +90,7 @@ class BuildKitCli:
         fd, iidfile = tempfile.mkstemp(prefix="kit-iid-")
         os.close(fd)
         try:
-            cmd = self.command(
-                context,
-                dockerfile,
-                tag=tag,
-                iidfile=iidfile,
-                buildargs=buildargs,
-                labels=labels,
-                nocache=nocache,
-                network=network,
-                target=target,
-            )
+            cmd = self.command(request, iidfile)
             with subprocess.Popen(
                 cmd,
                 stdin=subprocess.DEVNULL,

@@ -19,7 +19,7 @@ import requests
 from kit.engine.buildkit import BuildKitCli
 from kit.engine.buildlog import ClassicSteps
 from kit.engine.labels import LOG_TAIL_LINES, MANAGED
-from kit.engine.models import BuildStream
+from kit.engine.models import BuildRequest, BuildStream
 from kit.engine.session import Session, transport_errors
 from kit.errors import EngineGoneError
 
@@ -57,34 +57,15 @@ class Builds:
         Past ``timeout_s`` the build is cancelled on the engine and the result says it timed
         out."""
         all_labels = {**({MANAGED: "1"} if managed else {}), **labels}
+        request = BuildRequest(
+            context, dockerfile, tag, buildargs, all_labels, nocache, network_mode, target
+        )
         if builder == "buildkit":
-            done = self._buildkit().build(
-                context,
-                dockerfile,
-                tag=tag,
-                buildargs=buildargs,
-                labels=all_labels,
-                nocache=nocache,
-                network=network_mode,
-                target=target,
-                on_line=on_line,
-                timeout_s=timeout_s,
-            )
+            done = self._buildkit().build(request, on_line=on_line, timeout_s=timeout_s)
             if done.image_id is None and not done.timed_out:
                 self._still_there(done.error)
             return done
-        return self.classic(
-            context,
-            dockerfile,
-            tag=tag,
-            buildargs=buildargs,
-            labels=all_labels,
-            nocache=nocache,
-            network_mode=network_mode,
-            target=target,
-            on_line=on_line,
-            timeout_s=timeout_s,
-        )
+        return self._classic(request, on_line=on_line, timeout_s=timeout_s)
 
     def _still_there(self, error: str | None) -> None:
         """After a failed BuildKit build, whether the engine still answers: the CLI words a
@@ -97,17 +78,10 @@ class Builds:
                 f"the Docker engine stopped answering during build: {error or 'no image'}"
             ) from exc
 
-    def classic(
+    def _classic(
         self,
-        context: str,
-        dockerfile: str,
+        request: BuildRequest,
         *,
-        tag: str,
-        buildargs: Mapping[str, str],
-        labels: Mapping[str, str],
-        nocache: bool,
-        network_mode: str = "host",
-        target: str | None = None,
         on_line: Callable[[str], None] | None = None,
         timeout_s: float | None = None,
     ) -> BuildStream:
@@ -135,19 +109,19 @@ class Builds:
             try:
                 events = self._s.call(
                     self._s.api.build,
-                    path=context,
-                    dockerfile=dockerfile,
-                    tag=tag,
-                    buildargs=dict(buildargs),
-                    labels=dict(labels),
-                    nocache=nocache,
+                    path=request.context,
+                    dockerfile=request.dockerfile,
+                    tag=request.tag,
+                    buildargs=dict(request.buildargs),
+                    labels=dict(request.labels),
+                    nocache=request.nocache,
                     # Without rm/forcerm the classic builder leaves intermediate containers
                     # behind.
                     rm=True,
                     forcerm=True,
                     pull=False,
-                    network_mode=network_mode,
-                    target=target,
+                    network_mode=request.network,
+                    target=request.target,
                     decode=True,
                 )
                 self._s.api.hooks["response"].remove(keep)

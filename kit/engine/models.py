@@ -189,6 +189,22 @@ class BuildStep:
 
 
 @dataclass(frozen=True)
+class BuildRequest:
+    """One build as asked, whichever builder runs it: the context directory, the Dockerfile
+    (relative to it), the tag, build args, labels, ``--no-cache``, the build's network and the
+    target stage."""
+
+    context: str
+    dockerfile: str
+    tag: str
+    buildargs: Mapping[str, str]
+    labels: Mapping[str, str]
+    nocache: bool = False
+    network: str = "host"
+    target: str | None = None
+
+
+@dataclass(frozen=True)
 class BuildStream:
     """The outcome of one build call: the image id on success, else the error and log tail;
     the steps the log reported either way, which builder ran it, and whether it was cancelled

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kit.engine import BuildRequest
 from kit.engine.buildkit import BuildKitCli, find_cli
 from kit.errors import BuilderUnavailableError, UsageError
 from kit.spec import builders
@@ -55,9 +56,7 @@ def test_legacy_cli_when_no_buildx(tmp_path: Path) -> None:
     legacy = fake_cli(tmp_path, "old", "20.10.24+dfsg1", buildx=False)
     found = find_cli(HOST, "20.10.24", [nobuildx, legacy])
     assert (found.path, found.buildx) == (legacy, False)
-    cmd = found.command(
-        "/ctx", "Dockerfile.x", tag="t", iidfile="/i", buildargs={"A": "1"}, labels={}, nocache=True
-    )
+    cmd = found.command(BuildRequest("/ctx", "Dockerfile.x", "t", {"A": "1"}, {}, True), "/i")
     assert cmd == [
         legacy, "build", "--progress=plain", "--network", "host", "--iidfile", "/i",
         "-t", "t", "-f", "/ctx/Dockerfile.x", "--build-arg", "A=1", "--no-cache", "/ctx",
@@ -96,9 +95,7 @@ def test_build_through_the_cli_reads_progress_and_image_id(tmp_path: Path) -> No
     cli = fake_cli(tmp_path, "old", "20.10.24", buildx=False, build=f'printf "{log}" >&2; {iid}')
     found = find_cli(HOST, "20.10.24", [cli])
     seen: list[str] = []
-    stream = found.build(
-        "/ctx", "D", tag="t", buildargs={}, labels={"k": "v"}, nocache=False, on_line=seen.append
-    )
+    stream = found.build(BuildRequest("/ctx", "D", "t", {}, {"k": "v"}), on_line=seen.append)
     assert stream.image_id == "sha256:abc" and stream.error is None
     assert seen == ["#5 [2/2] RUN make", "#5 DONE 1.5s"]  # the digest line is noise
     (step,) = stream.steps
@@ -113,9 +110,7 @@ def test_failed_build_gives_the_clis_error_line(tmp_path: Path) -> None:
     )
     out += "------\\nexecutor failed running [/bin/sh -c false]: exit code: 1\\n"
     cli = fake_cli(tmp_path, "old", "20.10.24", buildx=False, build=f'printf "{out}"; exit 1')
-    stream = find_cli(HOST, "20.10.24", [cli]).build(
-        "/ctx", "D", tag="t", buildargs={}, labels={}, nocache=False
-    )
+    stream = find_cli(HOST, "20.10.24", [cli]).build(BuildRequest("/ctx", "D", "t", {}, {}))
     assert stream.image_id is None
     assert stream.error == "executor failed running [/bin/sh -c false]: exit code: 1"
     assert stream.log_tail[-1] == stream.error
@@ -131,7 +126,7 @@ def test_ctrl_c_stops_the_cli_and_its_children(tmp_path: Path) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        found.build("/ctx", "D", tag="t", buildargs={}, labels={}, nocache=False, on_line=interrupt)
+        found.build(BuildRequest("/ctx", "D", "t", {}, {}), on_line=interrupt)
     child = int(pids.read_text())
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and _alive(child):
