@@ -40,7 +40,9 @@ def run(name: str, tmp_path: Path, store: Path) -> tuple[dict[str, Any], Results
     assert not [o for o in outputs if o.output_type == "error"]
     # No progress bar at all in a notebook papermill executed: no redrawn text frames, no widget.
     assert not [o for o in outputs if o.output_type == "stream" and "\r" in o.text]
-    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert not [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     page = html.read_text()
     assert "Traceback" not in page
     return dict(nb.metadata["papermill"]), load_results(store), page
@@ -70,7 +72,9 @@ def test_01_runs_with_small_parameters(
     # The headline leads the readers' page, and the contents section compares the largest
     # variant with the smallest from this run's file lists.
     largest = max(results.ok, key=lambda r: r.size_bytes or 0)
-    assert page.index("At a glance") < page.index("Build and measure")
+    # (in the page's body: the table of contents above it names every section first)
+    body = page[page.index("</nav>", page.index('class="kit-toc"')) :]
+    assert body.index("At a glance") < body.index("Build and measure")
     assert {f.variant for f in results.file_rows} == {r.variant for r in results.ok}
     assert f"<strong>{smallest.variant}</strong> lacks" in page
     assert f"<strong>{largest.variant}</strong>&#x27;s" in page or (
