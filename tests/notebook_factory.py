@@ -1,4 +1,5 @@
-"""Tiny notebooks for the batch and matrix tests: a tagged parameters cell and one body cell."""
+"""Tiny notebooks for the batch and matrix tests (a tagged parameters cell and one body cell),
+and the kernels a batch started, found by its id."""
 
 from __future__ import annotations
 
@@ -21,3 +22,16 @@ def make_notebook(path: Path, parameters: str, body: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+def kernels_of(run_id: str) -> list[int]:
+    """Processes whose environment carries this batch's id: its kernels."""
+    needle = f"KIT_BATCH_ID={run_id}\0".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and needle in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found

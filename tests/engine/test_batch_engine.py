@@ -14,7 +14,7 @@ from pathlib import Path
 
 import docker.errors
 import pytest
-from notebook_factory import make_notebook
+from notebook_factory import kernels_of, make_notebook
 from prereq import unavailable
 
 from kit.engine import BATCH_LABEL, RUN_LABEL, Engine
@@ -114,19 +114,6 @@ while True:
 """
 
 
-def _kernels_of(run_id: str) -> list[int]:
-    """Processes whose environment carries this batch's id: its kernels."""
-    needle = f"KIT_BATCH_ID={run_id}\0".encode()
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and needle in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
 def _ctrl_c_two_cells(
     engine: Engine, busybox: str, tmp_path: Path, run_id: str, how: list[str]
 ) -> tuple[int, list[str]]:
@@ -151,7 +138,7 @@ def _ctrl_c_two_cells(
             assert time.monotonic() < deadline, "the cells never started"
             time.sleep(0.2)
         made = [r.read_text() for r in readies]
-        assert len(_kernels_of(run_id)) == 2
+        assert len(kernels_of(run_id)) == 2
         os.killpg(batch.pid, signal.SIGINT)
         code = batch.wait(timeout=120)
     finally:
@@ -162,9 +149,9 @@ def _ctrl_c_two_cells(
 
 def _after_ctrl_c(engine: Engine, tmp_path: Path, run_id: str, made: list[str]) -> None:
     deadline = time.monotonic() + 90  # a kernel gets GRACE_S to stop its cell
-    while _kernels_of(run_id) and time.monotonic() < deadline:
+    while kernels_of(run_id) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _kernels_of(run_id) == [], "a kernel outlived its batch"
+    assert kernels_of(run_id) == [], "a kernel outlived its batch"
     for container in made:
         assert not _exists(engine, container), "the interrupted batch left its container"
     cells = json.loads((tmp_path / "r" / run_id / "batch.json").read_text())["cells"]

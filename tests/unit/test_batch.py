@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_factory import make_notebook
+from notebook_factory import kernels_of, make_notebook
 from prereq import unavailable
 
 from kit.errors import LockedError
@@ -225,19 +225,6 @@ while os.path.exists(block):
 """
 
 
-def _kernels_of(run_id: str) -> list[int]:
-    """Processes whose environment carries this batch's id: its kernels."""
-    needle = f"KIT_BATCH_ID={run_id}\0".encode()
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and needle in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
 def _interrupted_batch(tmp_path: Path, *, stubborn: bool, sigints: int) -> tuple[Path, str]:
     """Run a batch in a session of its own (as a terminal would), Ctrl-C it mid-notebook."""
     block, ready = tmp_path / "block", tmp_path / "ready"
@@ -262,7 +249,7 @@ def _interrupted_batch(tmp_path: Path, *, stubborn: bool, sigints: int) -> tuple
             assert batch.poll() is None, "the batch ended before the notebook started"
             assert time.monotonic() < deadline, "the notebook never started"
             time.sleep(0.1)
-        assert _kernels_of(run_id) == [int(ready.read_text())]
+        assert kernels_of(run_id) == [int(ready.read_text())]
         for _ in range(sigints):
             os.killpg(batch.pid, signal.SIGINT)
             time.sleep(0.5)
@@ -287,7 +274,7 @@ def test_ctrl_c_leaves_no_kernel_no_temp_dir_and_a_resumable_state(
 ) -> None:
     matrix, run_id = _interrupted_batch(tmp_path, stubborn=stubborn, sigints=sigints)
     run_dir = tmp_path / "runs" / run_id
-    assert _kernels_of(run_id) == [], "a kernel outlived its batch"
+    assert kernels_of(run_id) == [], "a kernel outlived its batch"
     assert not (run_dir / ".tmp").exists()
     cells = json.loads((run_dir / "batch.json").read_text())["cells"]
     assert cells["blocks"]["status"] == "interrupted"
@@ -298,7 +285,7 @@ def test_ctrl_c_leaves_no_kernel_no_temp_dir_and_a_resumable_state(
     (tmp_path / "block").unlink()
     resumed = run_batch(matrix, run_id=run_id, runs_dir=tmp_path / "runs", quiet=True)
     assert [(c.status, c.skipped) for c in resumed.cells] == [("ok", False), ("ok", False)]
-    assert _kernels_of(run_id) == []
+    assert kernels_of(run_id) == []
 
 
 def test_a_cell_on_a_worker_thread_stops_when_the_batch_asks(tmp_path: Path) -> None:
@@ -331,7 +318,7 @@ def test_a_cell_on_a_worker_thread_stops_when_the_batch_asks(tmp_path: Path) -> 
         outcome = future.result(timeout=60)
     assert outcome.status == "interrupted"
     assert outcome.error is not None and outcome.error.ename == "KeyboardInterrupt"
-    assert _kernels_of(f"stop-{tmp_path.name}") == []
+    assert kernels_of(f"stop-{tmp_path.name}") == []
     # A cell handed out after the stop does not start at all.
     late = run_cell(dataclasses.replace(spec, output=str(tmp_path / "late.ipynb")))
     assert late.status == "interrupted" and not (tmp_path / "late.ipynb").exists()
