@@ -19,6 +19,7 @@ from kit.errors import KitError, RegistryError
 from kit.host.registry import local_registry
 from kit.measure.anatomy import layers as anatomy_layers
 from kit.measure.anatomy.combine import ImageAnatomy
+from kit.measure.anatomy.gzipsize import EXACT_BLOCKS, GZIP_BLOCK
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.anatomy.layers import analyze_image
 from kit.measure.anatomy.storage import EngineStorage, StorageUnavailable
@@ -152,9 +153,12 @@ def test_without_storage_the_save_stream_is_read(
 
 
 def test_gzip_sizes_against_the_bytes_a_push_sends(engine: Engine) -> None:
-    """The registry's manifest records each pushed layer's size: the kit's estimate of every
-    layer over 1 MB is within 1.5 % of it (measured on this machine: −0.6 % to +0.7 %)."""
+    """The registry's manifest records each pushed layer's size: the kit's estimate of a layer
+    compressed whole (up to EXACT_BLOCKS MiB) is within 1.5 % of it (measured on this machine:
+    −0.6 % to +0.7 %), of a sampled one within 3 % (measured: −1.2 % to +2.2 % on the bundled
+    bases; node:18-runtime's 111 MiB layer is one, +1.4 %)."""
     refs = ["kitbase/busybox:1", "kitbase/node:18-runtime"]
+    seen: set[bool] = set()
     try:
         with local_registry() as registry:
             for number, ref in enumerate(refs):
@@ -170,10 +174,13 @@ def test_gzip_sizes_against_the_bytes_a_push_sends(engine: Engine) -> None:
                 anatomy = analyze_image(engine, ref)
                 for layer, pushed in zip(anatomy.layers, manifest.layers, strict=True):
                     assert layer.compressed_bytes is not None
+                    sampled = layer.tar_bytes > EXACT_BLOCKS * GZIP_BLOCK
+                    seen.add(sampled)
                     if pushed.size > 1 << 20:
                         off = (layer.compressed_bytes - pushed.size) / pushed.size
                         print(f"{ref} layer {layer.index}: {off:+.2%} of {pushed.size} pushed")
-                        assert abs(off) < 0.015, (ref, layer.index, off)
+                        assert abs(off) < (0.03 if sampled else 0.015), (ref, layer.index, off)
+        assert seen == {False, True}  # both ways of sizing a layer were held against a push
     except RegistryError as exc:
         if "could not be installed" in exc.message:
             unavailable(f"{exc.message} ({exc.hint})")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
 import json
 import tarfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+from kit.measure.anatomy.storage import chain_ids
 
 Member = tuple[tarfile.TarInfo, bytes]
 
@@ -156,3 +160,39 @@ def oci(
 def chunked(data: bytes, size: int = 4097) -> Iterator[bytes]:
     for start in range(0, len(data), size):
         yield data[start : start + size]
+
+
+def lay_out(root: Path, layers: list[bytes], *, go_names: bool = False) -> list[str]:
+    """A data root as dockerd keeps it: layerdb with each layer's tar-split, overlay2 folders.
+
+    A tar-split line per entry (name and size) after a segment of the raw bytes before its data,
+    as the engine writes it; ``go_names``: a directory's name ends in "/", as Go's tar has it."""
+    diff_ids = [f"sha256:{_sha(layer)}" for layer in layers]
+    chains = chain_ids(diff_ids)
+    for number, (layer, chain) in enumerate(zip(layers, chains, strict=True)):
+        meta = root / "image/overlay2/layerdb/sha256" / chain[7:]
+        folder = root / "overlay2" / f"cache{number}" / "diff"
+        meta.mkdir(parents=True)
+        folder.mkdir(parents=True)
+        (meta / "diff").write_text(diff_ids[number])
+        (meta / "cache-id").write_text(f"cache{number}")
+        lines, at = [], 0
+        with tarfile.open(fileobj=io.BytesIO(layer)) as tar:
+            for info in tar:
+                name = info.name + ("/" if go_names and info.isdir() else "")
+                lines.append({"type": 2, "payload": _b64(layer[at : info.offset_data])})
+                lines.append({"type": 1, "name": name, "size": info.size})
+                if info.size:
+                    (folder / info.name).parent.mkdir(parents=True, exist_ok=True)
+                    (folder / info.name).write_bytes(
+                        layer[info.offset_data : info.offset_data + info.size]
+                    )
+                at = info.offset_data + info.size
+        lines.append({"type": 2, "payload": _b64(layer[at:])})
+        text = "\n".join(json.dumps(line) for line in lines) + "\n"
+        (meta / "tar-split.json.gz").write_bytes(gzip.compress(text.encode()))
+    return diff_ids
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

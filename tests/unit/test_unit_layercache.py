@@ -4,18 +4,26 @@ image reads only its own new layers)."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import gzip
 import hashlib
 import json
 import os
-import tarfile
 import threading
 from pathlib import Path
 
 import pytest
-from layer_streams import chunked, classic, dirent, oci, reg, symlink, tar_of, whiteout
+from layer_streams import (
+    chunked,
+    classic,
+    dirent,
+    lay_out,
+    oci,
+    reg,
+    symlink,
+    tar_of,
+    whiteout,
+)
 
 from kit.errors import LayerError
 from kit.measure.anatomy.combine import ImageAnatomy
@@ -23,7 +31,7 @@ from kit.measure.anatomy.gzipsize import METHOD
 from kit.measure.anatomy.layercache import FORMAT, LayerCache
 from kit.measure.anatomy.layers import analyze_save, analyze_stream
 from kit.measure.anatomy.scan import LayerScan
-from kit.measure.anatomy.storage import EngineStorage, StorageUnavailable, chain_ids
+from kit.measure.anatomy.storage import EngineStorage, StorageUnavailable
 
 BASE = [
     tar_of(dirent("etc/"), reg("etc/os-release", 300), reg("etc/big", 5000)),
@@ -216,39 +224,10 @@ def test_a_known_size_that_is_another_layer_reads_the_stream_again(tmp_path: Pat
 # -- the engine's storage, laid out by hand ----------------------------------------------------
 
 
-def _lay_out(root: Path, layers: list[bytes]) -> list[str]:
-    """A data root as dockerd keeps it: layerdb with tar-split, overlay2 folders."""
-    diff_ids = [diff_id(layer) for layer in layers]
-    for number, (layer, chain) in enumerate(zip(layers, chain_ids(diff_ids), strict=True)):
-        meta = root / "image/overlay2/layerdb/sha256" / chain[7:]
-        folder = root / "overlay2" / f"cache{number}" / "diff"
-        meta.mkdir(parents=True)
-        folder.mkdir(parents=True)
-        (meta / "diff").write_text(diff_ids[number])
-        (meta / "cache-id").write_text(f"cache{number}")
-        lines, at = [], 0
-        with tarfile.open(fileobj=__import__("io").BytesIO(layer)) as tar:
-            for info in tar:
-                lines.append(
-                    {"type": 2, "payload": base64.b64encode(layer[at : info.offset_data]).decode()}
-                )
-                lines.append({"type": 1, "name": info.name, "size": info.size})
-                if info.isreg():
-                    (folder / info.name).parent.mkdir(parents=True, exist_ok=True)
-                    (folder / info.name).write_bytes(
-                        layer[info.offset_data : info.offset_data + info.size]
-                    )
-                at = info.offset_data + info.size
-        lines.append({"type": 2, "payload": base64.b64encode(layer[at:]).decode()})
-        text = "\n".join(json.dumps(line) for line in lines) + "\n"
-        (meta / "tar-split.json.gz").write_bytes(gzip.compress(text.encode()))
-    return diff_ids
-
-
 def test_storage_gives_what_the_save_stream_gives(tmp_path: Path) -> None:
     layers = BASE + MINE
     storage = EngineStorage(tmp_path)
-    diff_ids = _lay_out(tmp_path, layers)
+    diff_ids = lay_out(tmp_path, layers)
     saved = analyze_stream(chunked(classic(layers)), "t")
     for index, layer in enumerate(layers):
         assert b"".join(storage.layer_tar("t", diff_ids, index)) == layer
@@ -261,7 +240,7 @@ def test_storage_gives_what_the_save_stream_gives(tmp_path: Path) -> None:
 
 
 def test_storage_refuses_a_layer_it_does_not_hold(tmp_path: Path) -> None:
-    diff_ids = _lay_out(tmp_path, BASE)
+    diff_ids = lay_out(tmp_path, BASE)
     storage = EngineStorage(tmp_path)
     (tmp_path / "image/overlay2/layerdb/sha256" / diff_ids[0][7:] / "diff").write_text(diff_ids[1])
     with pytest.raises(StorageUnavailable, match="does not hold"):

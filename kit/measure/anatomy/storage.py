@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import hashlib
-import json
 import os
-import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
@@ -31,11 +28,10 @@ from pathlib import Path
 
 from kit.engine import Engine
 from kit.errors import LayerError
-from kit.measure.anatomy.gzipsize import GZIP_BLOCK, GzipSizer
-from kit.measure.anatomy.reader import Chunk, ForwardReader, Hole
-from kit.measure.anatomy.scan import BROKEN, BadHeaderError, LayerScan, clean_path, scan_tar
-
-_SEGMENT, _FILE = 2, 1  # tar-split's entry types: raw bytes, a file's name and size
+from kit.measure.anatomy.gzipsize import GzipSizer
+from kit.measure.anatomy.reader import Hole
+from kit.measure.anatomy.scan import LayerScan, clean_path
+from kit.measure.anatomy.tarsplit import ENTRY, SEGMENT, TarSplitError, entry_name, lines, walk
 
 
 class StorageUnavailable(Exception):
@@ -113,7 +109,7 @@ class EngineStorage:
     def layer_tar(self, ref: str, diff_ids: Sequence[str], index: int) -> Iterator[bytes]:
         """The layer's tar, reassembled as the engine would export it (for checks)."""
         tarsplit, folder = self._layer(diff_ids, index)
-        for piece in _pieces(tarsplit, folder, _Blocks(None), ref, diff_ids[index]):
+        for piece in _pieces(tarsplit, folder, ref, diff_ids[index]):
             if not isinstance(piece, Hole):
                 yield bytes(piece)
             while isinstance(piece, Hole) and piece.left:
@@ -132,91 +128,28 @@ class EngineStorage:
         diff_id = diff_ids[index]
         tarsplit, folder = self._layer(diff_ids, index)
         sizer = GzipSizer(pool) if compress else None
-        blocks = _Blocks(sizer)
-        reader = ForwardReader(_pieces(tarsplit, folder, blocks, ref, diff_id))
         try:
-            entries, content = scan_tar(reader, ref, diff_id)
-            junk = reader.drain()
-        except (*BROKEN, BadHeaderError) as exc:
+            walked = walk(tarsplit, folder, sizer, ref, diff_id)
+            compressed = sizer.close() if sizer is not None else None
+        except (TarSplitError, OSError, ValueError, binascii.Error, zlib.error, EOFError) as exc:
             raise LayerError(
-                f"{ref}: layer {diff_id} in {folder} is unreadable ({type(exc).__name__}: {exc})"
+                f"{ref}: cannot read layer {diff_id} from {tarsplit} and {folder}: {exc}"
             ) from exc
-        if junk:
-            raise LayerError(f"{ref}: layer {diff_id} has data after its end marker")
-        return LayerScan(diff_id, entries, reader.tell(), content, blocks.close())
+        return LayerScan(
+            diff_id, walked.entries, walked.tar_bytes, walked.content_bytes, compressed
+        )
 
 
-class _Blocks:
-    """The layer tar cut into the sizer's blocks as it is reassembled, files read straight in."""
-
-    def __init__(self, sizer: GzipSizer | None) -> None:
-        self.sizer = sizer
-        self._block = bytearray(GZIP_BLOCK)
-        self._fill = 0
-
-    def add(self, data: bytes) -> None:
-        if self.sizer is None:
-            return
-        view = memoryview(data)
-        while view:
-            room = GZIP_BLOCK - self._fill
-            self._block[self._fill : self._fill + min(room, len(view))] = view[:room]
-            self._fill += min(room, len(view))
-            view = view[room:]
-            self._flush_full()
-
-    def add_file(self, path: str, size: int) -> None:
-        if self.sizer is None:
-            return  # nobody needs the bytes: the reader skips the file as a hole
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd, "rb", buffering=0) as file:
-            if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size != size:
-                raise OSError(f"{path} is not the {size}-byte file its layer lists")
-            left = size
-            while left:
-                want = min(left, GZIP_BLOCK - self._fill)
-                got = file.readinto(memoryview(self._block)[self._fill : self._fill + want])
-                if not got:
-                    raise OSError(f"{path} ended before its {size} bytes")
-                self._fill += got
-                left -= got
-                self._flush_full()
-
-    def _flush_full(self) -> None:
-        if self._fill == GZIP_BLOCK and self.sizer is not None:
-            self.sizer.feed(self._block)  # a fresh block each time: the sizer keeps this one
-            self._block = bytearray(GZIP_BLOCK)
-            self._fill = 0
-
-    def close(self) -> int | None:
-        if self.sizer is None:
-            return None
-        self.sizer.feed(memoryview(self._block)[: self._fill])
-        return self.sizer.close()
-
-
-def _pieces(
-    tarsplit: Path, folder: Path, blocks: _Blocks, ref: str, diff_id: str
-) -> Iterator[Chunk]:
-    """The layer tar for the reader: headers and padding as bytes, each file's bytes as a hole
-    (already shown to the sizer, when there is one)."""
-    decode = json.JSONDecoder().decode
+def _pieces(tarsplit: Path, folder: Path, ref: str, diff_id: str) -> Iterator[bytes | Hole]:
+    """The layer tar: headers and padding as bytes, each file's bytes as a hole."""
     root = str(folder)
     try:
-        with gzip.open(tarsplit, "rb") as lines:
-            for line in lines:
-                entry = decode(line.decode())
-                if entry.get("type") == _SEGMENT:
-                    data = base64.b64decode(entry.get("payload") or b"")
-                    blocks.add(data)
-                    yield data
-                elif entry.get("type") == _FILE and (size := int(entry.get("size") or 0)):
-                    name = entry.get("name") or ""
-                    if entry.get("name_raw"):
-                        name = os.fsdecode(base64.b64decode(entry["name_raw"]))
-                    path = f"{root}/{clean_path(name, ref, f'layer {diff_id}')}"
-                    blocks.add_file(path, size)
-                    yield Hole(path, size)
+        for entry in lines(tarsplit):
+            if entry.get("type") == SEGMENT:
+                yield base64.b64decode(entry.get("payload") or b"")
+            elif entry.get("type") == ENTRY and (size := int(entry.get("size") or 0)):
+                path = clean_path(entry_name(entry), ref, f"layer {diff_id}")
+                yield Hole(f"{root}/{path}", size)
     except (OSError, ValueError, binascii.Error, zlib.error, EOFError) as exc:
         raise LayerError(
             f"{ref}: cannot reassemble layer {diff_id} from {tarsplit}: {exc}"
