@@ -57,9 +57,14 @@ def hardlink(path: str, target: str) -> Member:
     return _info(path, tarfile.LNKTYPE, link=target), b""
 
 
-def tar_of(*members: Member) -> bytes:
+def special(path: str, kind: bytes) -> Member:
+    """A member of another type (fifo, device, an old tar's regular file...)."""
+    return _info(path, kind), b""
+
+
+def tar_of(*members: Member, fmt: int = tarfile.PAX_FORMAT) -> bytes:
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=out, mode="w", format=fmt) as tar:
         for info, data in members:
             tar.addfile(info, io.BytesIO(data) if data else None)
     return out.getvalue()

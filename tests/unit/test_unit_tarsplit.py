@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import io
 import json
 import random
 import tarfile
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 from isal import isal_zlib
-from layer_streams import blob, dirent, hardlink, lay_out, reg, symlink, tar_of
+from layer_streams import blob, dirent, hardlink, lay_out, reg, special, symlink, tar_of
 from zlib_ng import gzip_ng, zlib_ng
 
 from kit.errors import LayerError
@@ -25,16 +24,6 @@ from kit.measure.anatomy.gzipsize import GZIP_BLOCK, SCALED_UNIT, GzipSizer
 from kit.measure.anatomy.reader import ForwardReader
 from kit.measure.anatomy.scan import scan_tar
 from kit.measure.anatomy.storage import EngineStorage
-
-
-def _special(path: str, kind: bytes, fmt: int = tarfile.PAX_FORMAT) -> bytes:
-    info = tarfile.TarInfo(path)
-    info.type = kind
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=fmt) as tar:
-        tar.addfile(info)
-    return out.getvalue()
-
 
 RICH = tar_of(
     dirent("usr/"),
@@ -56,19 +45,15 @@ def _by_tarfile(layer: bytes) -> tuple[dict[str, tuple[str, int]], int, int]:
     return entries, reader.tell(), content
 
 
-def _gnu(*members: tuple[tarfile.TarInfo, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for info, data in members:
-            tar.addfile(info, io.BytesIO(data) if data else None)
-    return out.getvalue()
-
-
 LAYERS = [
     RICH,
-    _gnu(reg("opt/" + "gnu-long-" * 15, 300), hardlink("opt/h", "opt/" + "gnu-long-" * 15)),
-    _special("dev/fifo", tarfile.FIFOTYPE),
-    _special("olddir/", tarfile.AREGTYPE, tarfile.USTAR_FORMAT),  # an old V7 directory
+    tar_of(
+        reg("opt/" + "gnu-long-" * 15, 300),
+        hardlink("opt/h", "opt/" + "gnu-long-" * 15),
+        fmt=tarfile.GNU_FORMAT,
+    ),
+    tar_of(special("dev/fifo", tarfile.FIFOTYPE)),
+    tar_of(special("olddir/", tarfile.AREGTYPE), fmt=tarfile.USTAR_FORMAT),  # an old V7 dir
     tar_of(),  # an empty layer: the end-of-archive marker only
 ]
 

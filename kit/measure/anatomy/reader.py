@@ -1,52 +1,9 @@
 """A forward-only file over a stream of chunks: how :mod:`kit.measure.anatomy.savestream` reads a
-``docker save`` archive, and each layer inside it, exactly once and in order — and how
-:mod:`kit.measure.anatomy.storage` reads a layer from the engine's storage, where a regular file's
-bytes may stay on disk (a :class:`Hole`) when nothing needs them."""
+``docker save`` archive, and each layer inside it, exactly once and in order."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
-
-
-class Hole:
-    """``size`` bytes of the file at ``path``: skipped unread, read only if someone asks."""
-
-    __slots__ = ("_file", "done", "path", "size")
-
-    def __init__(self, path: str, size: int) -> None:
-        self.path = path
-        self.size = size
-        self.done = 0
-        self._file: BinaryIO | None = None
-
-    @property
-    def left(self) -> int:
-        return self.size - self.done
-
-    def skip(self, n: int) -> int:
-        n = min(n, self.left)
-        self.done += n
-        if self._file is not None:
-            self._file.seek(self.done)
-        return n
-
-    def read(self, n: int) -> bytes:
-        n = min(n, self.left)
-        if self._file is None:
-            self._file = open(self.path, "rb")  # noqa: SIM115 - closed when the hole is used up
-            self._file.seek(self.done)
-        data = self._file.read(n)
-        if len(data) != n:
-            self._file.close()
-            raise EOFError(f"{self.path} is shorter than its {self.size} bytes in the layer")
-        self.done += n
-        if not self.left:
-            self._file.close()
-        return data
-
-
-Chunk = bytes | memoryview | Hole
 
 
 class ForwardReader:
@@ -55,51 +12,35 @@ class ForwardReader:
     tarfile's ``r|`` mode puts its own buffer in front, which copies the rest of that buffer on
     every 512-byte header read: on a 1.3 GB image that made the parse ~1 s slower. Here a seek
     may only move forward (a backward one raises), so the archive is still read exactly once,
-    in order; skipped file data is never copied, only shown to ``tap`` (the gzip sizer), and a
-    :class:`Hole` that nobody taps is skipped without being read at all.
+    in order; skipped file data is never copied, only shown to ``tap`` (the gzip sizer).
     """
 
-    def __init__(self, chunks: Iterator[Chunk]) -> None:
+    def __init__(self, chunks: Iterator[bytes | memoryview]) -> None:
         self._chunks = chunks
         self._cur = memoryview(b"")
-        self._hole: Hole | None = None
         self.pos = 0
         self.tap: Callable[[memoryview], None] | None = None
 
     def _fill(self) -> bool:
-        while not len(self._cur) and (self._hole is None or not self._hole.left):
+        while not len(self._cur):
             chunk = next(self._chunks, None)
             if chunk is None:
                 return False
-            if isinstance(chunk, Hole):
-                self._hole = chunk
-            else:
-                self._hole = None
-                self._cur = memoryview(chunk)
+            self._cur = memoryview(chunk)
         return True
 
-    def _take(self, n: int, need: bool = True) -> memoryview | int:
-        """Up to ``n`` bytes of the current chunk; a skip (``need`` False) of an untapped hole
-        only counts them."""
-        if self._hole is not None and self._hole.left:
-            if not need and self.tap is None:
-                skipped = self._hole.skip(n)
-                self.pos += skipped
-                return skipped
-            piece = memoryview(self._hole.read(min(n, 1 << 20)))
-        else:
-            piece = self._cur[:n]
-            self._cur = self._cur[len(piece) :]
+    def _take(self, n: int) -> memoryview:
+        """Up to ``n`` bytes of the current chunk."""
+        piece = self._cur[:n]
+        self._cur = self._cur[len(piece) :]
         self.pos += len(piece)
         if self.tap is not None:
             self.tap(piece)
         return piece
 
     def peek(self, n: int) -> bytes:
-        """The next ``n`` bytes (fewer at the end), left unread; for streams without holes."""
+        """The next ``n`` bytes (fewer at the end), left unread."""
         while len(self._cur) < n and (more := next(self._chunks, None)) is not None:
-            if isinstance(more, Hole):
-                raise TypeError("peek over a hole")
             self._cur = memoryview(bytes(self._cur) + bytes(more))
         return bytes(self._cur[:n])
 
@@ -108,7 +49,6 @@ class ForwardReader:
         parts = []
         while want > 0 and self._fill():
             piece = self._take(want)
-            assert not isinstance(piece, int)
             want -= len(piece)
             parts.append(piece)
         return b"".join(parts)
@@ -120,7 +60,7 @@ class ForwardReader:
         if whence != 0 or pos < self.pos:
             raise OSError("the save stream can only be read forward")
         while self.pos < pos and self._fill():
-            self._take(pos - self.pos, need=False)
+            self._take(pos - self.pos)
         return self.pos
 
     def member(self, size: int, name: str) -> ForwardReader:
@@ -132,7 +72,6 @@ class ForwardReader:
                 if not self._fill():
                     raise EOFError(f"the stream ends inside {name}")
                 piece = self._take(left)
-                assert not isinstance(piece, int)
                 left -= len(piece)
                 yield piece
 

@@ -28,10 +28,14 @@ from pathlib import Path
 
 from kit.engine import Engine
 from kit.errors import LayerError
+from kit.measure.anatomy.blocks import FileSpan
 from kit.measure.anatomy.gzipsize import GzipSizer
-from kit.measure.anatomy.reader import Hole
 from kit.measure.anatomy.scan import LayerScan, clean_path
 from kit.measure.anatomy.tarsplit import ENTRY, SEGMENT, TarSplitError, entry_name, lines, walk
+
+#: What a damaged tar-split or layer folder raises while it is read.
+_DAMAGED = (OSError, ValueError, binascii.Error, zlib.error, EOFError)
+_CHUNK = 1 << 20
 
 
 class StorageUnavailable(Exception):
@@ -109,11 +113,20 @@ class EngineStorage:
     def layer_tar(self, ref: str, diff_ids: Sequence[str], index: int) -> Iterator[bytes]:
         """The layer's tar, reassembled as the engine would export it (for checks)."""
         tarsplit, folder = self._layer(diff_ids, index)
-        for piece in _pieces(tarsplit, folder, ref, diff_ids[index]):
-            if not isinstance(piece, Hole):
-                yield bytes(piece)
-            while isinstance(piece, Hole) and piece.left:
-                yield piece.read(1 << 20)
+        diff_id = diff_ids[index]
+        root = str(folder)
+        try:
+            for entry in lines(tarsplit):
+                if entry.get("type") == SEGMENT:
+                    yield base64.b64decode(entry.get("payload") or b"")
+                elif entry.get("type") == ENTRY and (size := int(entry.get("size") or 0)):
+                    path = f"{root}/{clean_path(entry_name(entry), ref, f'layer {diff_id}')}"
+                    for offset in range(0, size, _CHUNK):
+                        yield FileSpan(path, size, offset, min(_CHUNK, size - offset)).read()
+        except _DAMAGED as exc:
+            raise LayerError(
+                f"{ref}: cannot reassemble layer {diff_id} from {tarsplit}: {exc}"
+            ) from exc
 
     def scan(
         self,
@@ -131,26 +144,10 @@ class EngineStorage:
         try:
             walked = walk(tarsplit, folder, sizer, ref, diff_id)
             compressed = sizer.close() if sizer is not None else None
-        except (TarSplitError, OSError, ValueError, binascii.Error, zlib.error, EOFError) as exc:
+        except (TarSplitError, *_DAMAGED) as exc:
             raise LayerError(
                 f"{ref}: cannot read layer {diff_id} from {tarsplit} and {folder}: {exc}"
             ) from exc
         return LayerScan(
             diff_id, walked.entries, walked.tar_bytes, walked.content_bytes, compressed
         )
-
-
-def _pieces(tarsplit: Path, folder: Path, ref: str, diff_id: str) -> Iterator[bytes | Hole]:
-    """The layer tar: headers and padding as bytes, each file's bytes as a hole."""
-    root = str(folder)
-    try:
-        for entry in lines(tarsplit):
-            if entry.get("type") == SEGMENT:
-                yield base64.b64decode(entry.get("payload") or b"")
-            elif entry.get("type") == ENTRY and (size := int(entry.get("size") or 0)):
-                path = clean_path(entry_name(entry), ref, f"layer {diff_id}")
-                yield Hole(f"{root}/{path}", size)
-    except (OSError, ValueError, binascii.Error, zlib.error, EOFError) as exc:
-        raise LayerError(
-            f"{ref}: cannot reassemble layer {diff_id} from {tarsplit}: {exc}"
-        ) from exc
