@@ -31,12 +31,24 @@ bases: engine
 	$(KIT) bases --as-official
 
 # A new run id per `make demo`; `make demo RUN_ID=<id>` resumes that run (finished cells skipped).
-RUN_ID ?= $(shell date -u +%Y%m%dT%H%M%SZ)-demo
+# (Simply expanded: the batch and the report must name the same run.)
+ifndef RUN_ID
+RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)-demo
+endif
 
 # The default matrix (every bundled notebook, local profile) into runs/$(RUN_ID)/, then the
-# report; a failed cell still gets its page, and the exit code says it failed.
-demo: bases
-	@status=0; $(KIT) batch notebooks/default.yml --run-id $(RUN_ID) || status=$$?; \
+# report; a failed or partial cell still gets its page, and the exit code says so. Each phase
+# (venv, engine, bases, every notebook, the report) is timed: batch.json keeps the breakdown,
+# the index page and the last line show it.
+now = $$(date +%s.%N)
+demo:
+	@t0=$(now); $(MAKE) --no-print-directory $(BIN)/kit || exit; t1=$(now); \
+	$(MAKE) --no-print-directory engine || exit; t2=$(now); \
+	$(MAKE) --no-print-directory bases || exit; t3=$(now); \
+	span() { awk "BEGIN { printf \"%.1f\", $$2 - $$1 }"; }; \
+	status=0; $(KIT) batch notebooks/default.yml --run-id $(RUN_ID) \
+	    --phase venv=$$(span $$t0 $$t1) --phase engine=$$(span $$t1 $$t2) \
+	    --phase bases=$$(span $$t2 $$t3) || status=$$?; \
 	$(KIT) report runs/$(RUN_ID) --out $(REPORTS) --quiet || status=1; exit $$status
 
 lint: $(BIN)/kit

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from kit import views
     from kit.errors import KitError
     from kit.model.results import Results
-    from kit.model.store import Store, load_results
+    from kit.model.saved import load_results
+    from kit.model.store import Store
     from kit.pipeline.experiment import run_experiment
     from kit.pipeline.options import Options
     from kit.runs.report import render_report
@@ -37,7 +38,7 @@ _HOME = {
     "Store": "kit.model.store",
     "Variant": "kit.spec.app",
     "load_app": "kit.spec.app",
-    "load_results": "kit.model.store",
+    "load_results": "kit.model.saved",
     "render_report": "kit.runs.report",
     "run_experiment": "kit.pipeline.experiment",
 }

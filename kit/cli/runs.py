@@ -32,6 +32,7 @@ def batch(args: argparse.Namespace) -> int:
             force=args.force,
             executor=executor,
             quiet=args.quiet,
+            phases=dict(args.phase) or None,
         )
     code = 1 if result.failed else 0
     if args.json:
@@ -61,22 +62,29 @@ def batch(args: argparse.Namespace) -> int:
         took = "resumed" if cell.skipped else f"{cell.seconds or 0:7.1f} s"
         why = f"  {cell.error}" if cell.error else ""
         print(f"{cell.status:11} {took:>9}  {cell.output}{why}")
-    print(
-        f"batch {result.run_id}: {len(result.ok)} ok, {len(result.failed)} failed "
-        f"(state: {result.run_dir / 'batch.json'})"
-    )
+    partial = len(result.partial)
+    counts = [f"{len(result.ok)} ok"] + [
+        f"{n} {what}"
+        for what, n in (("partial", partial), ("failed", len(result.failed) - partial))
+    ]
+    # "0 failed" beside a partial cell would read as a success.
+    shown = ", ".join(c for c in counts if not c.startswith("0 ") or not result.failed)
+    print(f"batch {result.run_id}: {shown} (state: {result.run_dir / 'batch.json'})")
     # Every notebook is written first; failure is reported through the exit code.
     return 1 if result.failed else 0
 
 
 def report(args: argparse.Namespace) -> int:
     import json
+    import time
 
-    from kit.runs.report import build_report, default_runs
+    from kit.runs.report import build_report, default_runs, time_report
 
+    clock = time.monotonic()
     report = build_report(
         args.runs or default_runs(), args.store, args.out, progress=not args.quiet
     )
+    took = time_report(report, time.monotonic() - clock)
     if args.json:
         from kit.cli.output import emit_json
 
@@ -104,6 +112,8 @@ def report(args: argparse.Namespace) -> int:
         where = page.html or page.notebook
         print(f"{page.status:6}  {where}" + (f"  ({page.error})" if page.error else ""))
     print(f"report: {report.index.resolve()}")
+    if took:
+        print(f"time: {took}")
     # The index is written either way; a failed notebook shows in the exit code too.
     return 1 if report.failed else 0
 

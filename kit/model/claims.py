@@ -27,6 +27,7 @@ Verdict = Literal[
     "not measured",
     "not shown (within noise)",
     "contradicted",
+    "failed",  # the measurement behind it errored: ``measured`` says why
 ]
 
 
@@ -48,3 +49,8 @@ class Claim:
     measured: str
     verdict: Verdict
     stable: bool
+
+    @property
+    def label(self) -> str:
+        """The verdict as shown: a failed one carries its cause ("failed: …")."""
+        return f"failed: {self.measured}" if self.verdict == "failed" else self.verdict

@@ -11,11 +11,13 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
+from kit.model.failures import Failure, collect
 from kit.model.rows import (
     CapacityTableRow,
     DistributionRow,
@@ -57,6 +59,8 @@ class Results:
     rebuild_rows: tuple[RebuildRow, ...] = ()
     capacity_rows: tuple[CapacityTableRow, ...] = ()
     budgets: tuple[Budget, ...] = ()
+    #: Failed steps no table has a row for (images per host, say); see :attr:`failures`.
+    step_failures: tuple[Failure, ...] = ()
 
     def table(self, name: str) -> pd.DataFrame:
         spec = table_spec(name)
@@ -91,6 +95,18 @@ class Results:
         """Rows whose measurements came from an earlier run (their inputs had not changed)."""
         return tuple(r for r in self.image_rows if r.cached_from)
 
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        """Every measurement this run asked for and did not get, with its cause."""
+        return collect(
+            self.image_rows,
+            self.distribution_rows,
+            self.rebuild_rows,
+            self.lint_statuses,
+            self.step_failures,
+            builder=self.run.builder,
+        )
+
     def meta(self) -> dict[str, object]:
         """The run's envelope, claims and budgets, as ``run.json`` holds them."""
         return {
@@ -99,6 +115,7 @@ class Results:
             "run": dataclasses.asdict(self.run),
             "claims": [dataclasses.asdict(c) for c in self.claims],
             "budgets": [dataclasses.asdict(b) for b in self.budgets],
+            "failures": [dataclasses.asdict(f) for f in self.step_failures],
         }
 
     def save(self, directory: str | Path) -> Path:
@@ -110,3 +127,14 @@ class Results:
         body = json.dumps(self.meta(), indent=2)
         write_atomic(out / "run.json", lambda p: Path(p).write_text(body))
         return out
+
+
+def declared(
+    meta: dict[str, Any],
+) -> tuple[tuple[DeclaredClaim, ...], tuple[Budget, ...], tuple[Failure, ...]]:
+    """The claims, budgets and failed steps of a run record (what :meth:`Results.meta` wrote)."""
+    return (
+        tuple(DeclaredClaim(**c) for c in meta.get("claims", [])),
+        tuple(Budget(**b) for b in meta.get("budgets", [])),
+        tuple(Failure(**f) for f in meta.get("failures", [])),
+    )

@@ -21,8 +21,8 @@ from kit.model.samples import (
 #: 3 added builder, requested_builder and builder_note (envelope); 4 added stages_built and
 #: build_steps; 5 added the distribution rows' scenario and deploy_s, the images' fresh-host
 #: medians and the capacity rows' measured fill of a fresh host (older rows read back as
-#: base-present, the rest None).
-SCHEMA_VERSION = 5
+#: base-present, the rest None); 6 added machine (envelope).
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class RunInfo:
     builder: str = "classic"
     requested_builder: str | None = None  # auto | buildkit | classic
     builder_note: str | None = None  # why auto did not use BuildKit, when it did not
+    machine: str | None = None  # what ran the kit: cores, memory, OS, kernel (schema 6)
 
 
 @dataclass(frozen=True)

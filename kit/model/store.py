@@ -30,7 +30,8 @@ import pandas as pd
 from kit.errors import ResultsError
 from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
-from kit.model.results import Results
+from kit.model.failures import Failure
+from kit.model.results import Results, declared
 from kit.model.rows import RunInfo
 from kit.model.storefiles import Finding, check, quarantine, remove_partial, write_error
 from kit.model.tables import (
@@ -61,6 +62,7 @@ class StoredRun:
     title: str
     claims: tuple[DeclaredClaim, ...]
     budgets: tuple[Budget, ...]
+    failures: tuple[Failure, ...]  # failed steps no table holds a row for
     steps: Mapping[str, str]  # app-level steps (floor, payoffs) by the cache key of their inputs
     part: str  # the file stem shared by its parts: "<run_id>-<app>"
 
@@ -129,13 +131,15 @@ class Store:
                 meta = json.loads(path.read_text())
                 raw = meta["run"]
                 values = {k: raw.get(k, default(f)) for k, f in RUN_FIELDS.items()}
+                claims, budgets, failures = declared(meta)
                 found.append(
                     StoredRun(
                         run=RunInfo(**values),
                         app=str(meta["app"]),
                         title=str(meta["title"]),
-                        claims=tuple(DeclaredClaim(**c) for c in meta.get("claims", [])),
-                        budgets=tuple(Budget(**b) for b in meta.get("budgets", [])),
+                        claims=claims,
+                        budgets=budgets,
+                        failures=failures,
                         steps=dict(meta.get("steps") or {}),
                         part=path.stem,
                     )
@@ -222,6 +226,7 @@ class Store:
             title=stored.title,
             claims=stored.claims,
             budgets=stored.budgets,
+            step_failures=stored.failures,
             **tables,
         )
         self._loaded[stored.part] = loaded
@@ -275,24 +280,3 @@ class Store:
         """Read every file, under the store's lock; see :func:`~kit.model.storefiles.check`."""
         self._loaded.clear()
         return check(self.root, self.lock_timeout_s)
-
-
-def load_results(directory: str | Path) -> Results:
-    """Read back what :meth:`Results.save` wrote, or the latest run in a result store."""
-    src = Path(directory)
-    if not (src / "run.json").exists() and (src / "runs").is_dir():
-        return Store(src).results()
-    try:
-        meta = json.loads((src / "run.json").read_text())
-        run = RunInfo(**{k: meta["run"][k] for k in RUN_FIELDS if k in meta["run"]})
-        app, title = str(meta["app"]), str(meta["title"])
-        claims = tuple(DeclaredClaim(**c) for c in meta.get("claims", []))
-        budgets = tuple(Budget(**b) for b in meta.get("budgets", []))
-        tables = {}
-        for spec in TABLES:
-            path = src / f"{spec.name}.parquet"
-            if spec.required or path.exists():
-                tables[spec.field] = from_frame(pd.read_parquet(path), spec.row)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ResultsError(f"cannot read results: {exc}", file=src) from exc
-    return Results(run=run, app=app, title=title, claims=claims, budgets=budgets, **tables)

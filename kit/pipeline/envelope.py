@@ -3,6 +3,7 @@ which commit of the app, with which parameters, when."""
 
 from __future__ import annotations
 
+import os
 import platform
 import secrets
 import subprocess
@@ -63,6 +64,21 @@ def git_commit(directory: Path) -> str | None:
     return commit + ("+dirty" if git("status", "--porcelain", "--", ".") else "")
 
 
+def machine() -> str:
+    """Where the timings were taken: "x86_64, 2 cores, 23.4 GiB, Debian GNU/Linux 12 …"."""
+    cores = os.cpu_count() or 0
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        memory = f", {total / 2**30:.1f} GiB"
+    except (OSError, ValueError):
+        memory = ""
+    try:
+        system = platform.freedesktop_os_release().get("PRETTY_NAME", platform.system())
+    except OSError:
+        system = platform.system()
+    return f"{platform.machine()}, {cores} cores{memory}, {system}, kernel {platform.release()}"
+
+
 def run_info(
     info: EngineInfo,
     *,
@@ -93,4 +109,5 @@ def run_info(
         builder=builder,
         requested_builder=requested_builder,
         builder_note=builder_note,
+        machine=machine(),
     )

@@ -276,4 +276,5 @@ def _results(run: Run) -> Results:
         rebuild_rows=run.payoffs.rebuild,
         capacity_rows=run.payoffs.capacity,
         budgets=run.app.budgets,
+        step_failures=run.payoffs.failures,
     )

@@ -23,6 +23,7 @@ from kit.measure.payoffs.distribution import measure_distribution, skipped_sampl
 from kit.measure.payoffs.fresh import Fill, measure_fresh_or_fail
 from kit.measure.payoffs.rebuild import measure_rebuild
 from kit.measure.start import time_to_ready
+from kit.model.failures import Failure, one_line
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
 from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
@@ -41,6 +42,8 @@ class Payoffs:
     pushed_sizes: Mapping[str, int] = field(default_factory=dict)
     #: The fresh host holding every variant (``fresh_host`` with ``capacity``), if measured.
     fill: Fill | None = None
+    #: Asked-for parts that failed without a row of their own to say so.
+    failures: tuple[Failure, ...] = ()
 
 
 @contextlib.contextmanager
@@ -113,18 +116,21 @@ def _rebuild(
     return found
 
 
-def _capacity(engine: Engine, app: App, rows: Sequence[ImageResult]) -> list[CapacityTableRow]:
+def _capacity(
+    engine: Engine, app: App, rows: Sequence[ImageResult]
+) -> tuple[list[CapacityTableRow], Failure | None]:
     images = [(r.variant, str(r.tag)) for r in rows if r.status == "ok" and r.tag]
     if not images:
-        return []
+        return [], None
     try:
         found = measure_capacity(engine, app.name, images, DEFAULT_CAPACITY)
     except EngineGoneError:
         raise
     except KitError as exc:
-        # A reused variant whose image was removed since: the rest of the run still stands.
+        # A reused variant whose image was removed since: the rest of the run still stands,
+        # and the run says what it could not measure.
         log.warning("images per host not measured: %s", exc, extra=exc.context())
-        return []
+        return [], Failure("images per host", None, one_line(exc))
     return [
         CapacityTableRow(
             **dataclasses.asdict(row),
@@ -133,7 +139,7 @@ def _capacity(engine: Engine, app: App, rows: Sequence[ImageResult]) -> list[Cap
             app_together_bytes=found.together_bytes,
         )
         for row in found.rows
-    ]
+    ], None
 
 
 def measure_payoffs(
@@ -157,9 +163,10 @@ def measure_payoffs(
     sizes: dict[str, int] = {}
     rebuilt: list[RebuildRow] = []
     fits: list[CapacityTableRow] = []
+    failed: Failure | None = None
     if capacity:
         phase(bar, "images per host")
-        fits = _capacity(engine, app, rows)
+        fits, failed = _capacity(engine, app, rows)
     if rebuild:
         phase(bar, "rebuild after an edit")
         rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild, builder)
@@ -175,7 +182,8 @@ def measure_payoffs(
             )
             for f in fits
         ]
-    return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits), sizes, fill)
+    failures = () if failed is None else (failed,)
+    return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits), sizes, fill, failures)
 
 
 def with_pushed_sizes(

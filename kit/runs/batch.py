@@ -3,7 +3,8 @@
 Each cell's executed notebook goes to ``<runs>/<run_id>/<cell name>.ipynb``; a failing notebook
 is kept and recorded, and the batch goes on. After every change the run dir's ``batch.json`` is
 replaced atomically, one record per cell: notebook, parameters, output, status (``pending``,
-``running``, ``submitted`` to an executor, ``ok``, ``failed``, ``interrupted``), error, started
+``running``, ``submitted`` to an executor, ``ok``, ``partial`` — it ran, but a measurement its
+run asked for failed — ``failed``, ``interrupted``), error, started
 and finished UTC, seconds. Running the same run id again skips the cells that are ``ok`` (and
 whose notebook is still there) and runs the rest. A lock in the run dir keeps a second batch off
 the same run id.
@@ -24,28 +25,25 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
-import json
 import logging
-import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kit.errors import BatchError, UsageError
+from kit.errors import UsageError
 from kit.runs.batchengine import holding_engine, remove_batch_containers
 from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, stop_cells, utc_now
 from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
 from kit.runs.notebooks import KERNEL_ENV
+from kit.runs.state import STATE, BatchState
 from kit.util.locks import file_lock
 from kit.util.progress import bar_options, tqdm
 
 log = logging.getLogger("kit.runs.batch")
-STATE = "batch.json"
 STOP = "stop"  # written on Ctrl-C: cells on an executor's workers watch for it
-SCHEMA = 1
 _UNTIMED = {"started_utc": None, "finished_utc": None, "seconds": None}
 
 
@@ -54,7 +52,7 @@ class CellResult:
     notebook: Path
     parameters: Parameters
     output: Path
-    status: str  # "ok" | "failed" | "interrupted", as batch.json records it
+    status: str  # "ok" | "partial" | "failed" | "interrupted", as batch.json records it
     error: CellError | None
     seconds: float | None
     skipped: bool  # ok in an earlier run of the same run id, so not run again
@@ -72,50 +70,12 @@ class BatchResult:
 
     @property
     def failed(self) -> tuple[CellResult, ...]:
+        """Every cell not ``ok``: a partial one did not get what it asked for either."""
         return tuple(c for c in self.cells if c.status != "ok")
 
-
-class _State:
-    """``batch.json``: one record per cell, keyed by the cell's name."""
-
-    def __init__(self, path: Path, run_id: str, matrix: Path) -> None:
-        self.path = path
-        self.cells: dict[str, dict[str, Any]] = {}
-        if path.exists():
-            try:
-                saved = json.loads(path.read_text(encoding="utf-8"))
-                self.cells = dict(saved["cells"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise BatchError(
-                    f"the batch state file cannot be read: {exc}",
-                    file=path,
-                    hint="it is only ever replaced whole; remove it to run every cell again",
-                ) from exc
-        self.head = {"schema": SCHEMA, "run_id": run_id, "matrix": str(matrix)}
-
-    def record(self, cell: Cell, output: Path, **fields: Any) -> None:
-        entry = self.cells.setdefault(cell.name, {})
-        entry.update(notebook=str(cell.notebook), parameters=dict(cell.parameters))
-        entry.update(output=str(output), **fields)
-
-    def finish(self, cell: Cell, output: Path, outcome: CellOutcome) -> None:
-        error = outcome.error
-        self.record(
-            cell,
-            output,
-            status=outcome.status,
-            error=None if error is None else vars(error),
-            started_utc=outcome.started_utc,
-            finished_utc=outcome.finished_utc,
-            seconds=outcome.seconds,
-        )
-
-    def save(self) -> None:
-        body = json.dumps({**self.head, "updated_utc": utc_now(), "cells": self.cells}, indent=2)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(body + "\n", encoding="utf-8")
-        # A reader (or a killed batch) sees the old file or the new one, never half of one.
-        os.replace(tmp, self.path)
+    @property
+    def partial(self) -> tuple[CellResult, ...]:
+        return tuple(c for c in self.cells if c.status == "partial")
 
 
 def default_run_id() -> str:
@@ -148,7 +108,7 @@ def _outcome(run: Callable[[], CellOutcome]) -> CellOutcome:
 
 @contextlib.contextmanager
 def _interrupt_cleanup(
-    run_id: str, state: _State, pending: dict[str, tuple[Cell, Path]], run_dir: Path
+    run_id: str, state: BatchState, pending: dict[str, tuple[Cell, Path]], run_dir: Path
 ) -> Iterator[None]:
     """On Ctrl-C (or any escape): cells not finished are ``interrupted``, state saved, the
     batch's containers removed, and the exception goes on."""
@@ -176,8 +136,10 @@ def run_batch(
     force: bool = False,
     executor: concurrent.futures.Executor | None = None,
     quiet: bool = False,
+    phases: Mapping[str, float] | None = None,
 ) -> BatchResult:
     """Run every cell of ``matrix`` not already ``ok`` under ``run_id`` (``force``: every cell).
+    ``phases``: seconds of what ran before the batch, recorded in ``batch.json``.
 
     ``run_id`` defaults to the matrix's, else a new UTC timestamp. ``store`` is passed to the
     notebooks that declare a ``store`` parameter the matrix does not set. With an ``executor``,
@@ -193,7 +155,8 @@ def run_batch(
         file_lock(run_dir / "batch.lock", what=f"the batch run dir {run_dir}", timeout_s=0),
         holding_engine(rid),
     ):
-        return _run_locked(loaded, rid, run_dir, Path(store).resolve(), force, executor, quiet)
+        state = BatchState(run_dir / STATE, rid, loaded.path, phases)
+        return _run_locked(loaded, state, run_dir, Path(store).resolve(), force, executor, quiet)
 
 
 def _spec(
@@ -225,14 +188,14 @@ def _spec(
 
 def _run_locked(
     matrix: Matrix,
-    run_id: str,
+    state: BatchState,
     run_dir: Path,
     store: Path,
     force: bool,
     executor: concurrent.futures.Executor | None,
     quiet: bool,
 ) -> BatchResult:
-    state = _State(run_dir / STATE, run_id, matrix.path)
+    run_id = state.head["run_id"]
     # Under the lock no cell of this run is running: what is in .tmp was left by a killed batch,
     # and a stop request was an earlier batch's.
     shutil.rmtree(run_dir / ".tmp", ignore_errors=True)

@@ -40,13 +40,16 @@ from types import FrameType
 from typing import Any, Literal
 
 from kit.runs.notebooks import KERNEL
+from kit.runs.summaries import missing, read_summaries
 
 log = logging.getLogger("kit.runs.batch")
 
 #: Seconds an interrupted kernel gets to stop its cell and clean up before it is killed.
 GRACE_S = 60.0
-STATUSES = ("ok", "failed", "interrupted")
-CellStatus = Literal["ok", "failed", "interrupted"]
+#: ``partial``: the notebook ran to its end, but a measurement its run asked for failed (its
+#: headline says which); it is not ``ok``, and a resumed batch runs it again.
+STATUSES = ("ok", "partial", "failed", "interrupted")
+CellStatus = Literal["ok", "partial", "failed", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -246,4 +249,8 @@ def run_cell(spec: CellSpec) -> CellOutcome:
         _kill(kernels)
         shutil.rmtree(tmp, ignore_errors=True)
     status: CellStatus = "interrupted" if interrupted[0] else "failed" if error else "ok"
+    if status == "ok":
+        gap = missing(read_summaries(Path(spec.output)))
+        if gap is not None:
+            status, error = "partial", CellError("partial", gap)
     return CellOutcome(status, error, started, utc_now(), round(time.monotonic() - clock, 3))

@@ -9,45 +9,36 @@ contents, the run's headline first) and one with the code (:mod:`kit.runs.pages`
 
 from __future__ import annotations
 
-import html
 import json
 import logging
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import quote
+from typing import Any
 
 from kit.config import notebooks_dir
 from kit.errors import KitError, NotebookError, UsageError
 from kit.model.store import Store
+from kit.runs.index import Page, PageStatus, write_index
 from kit.runs.notebooks import execute
 from kit.runs.pages import code_page, render_pages
+from kit.runs.state import STATE, batch_timings, breakdown, record_phase
+from kit.runs.summaries import missing, summaries
 
 log = logging.getLogger("kit.runs.report")
 OVERVIEW = "00_overview.ipynb"
 
 
 @dataclass(frozen=True)
-class Page:
-    """One notebook of the report."""
-
-    title: str
-    notebook: Path  # the executed notebook, in the report folder
-    html: Path | None  # None when not even a failed notebook could be rendered
-    status: Literal["ok", "failed"]
-    run_id: str
-    parameters: str  # what papermill injected, as JSON
-    error: str | None = None
-    code_html: Path | None = None  # the same page with its code cells
-
-
-@dataclass(frozen=True)
 class Report:
     index: Path
     pages: tuple[Page, ...]
+    runs: tuple[Path, ...] = ()  # the run directories rendered
+    store: str = ""  # as the index shows it
+    generated: str = ""
 
     @property
     def failed(self) -> tuple[Page, ...]:
@@ -90,21 +81,36 @@ def title_of(nb: Any, fallback: str) -> str:
     return fallback
 
 
+def shown_path(value: object, root: Path | None = None) -> object:
+    """An absolute path as a reader of the report should see it: relative to ``root`` (the
+    working directory: the repository, under ``make``) when under it; other values as they are."""
+    if not isinstance(value, str) or not os.path.isabs(value):
+        return value
+    base = (root or Path.cwd()).resolve()
+    path = Path(value).resolve()
+    return str(path.relative_to(base)) if path.is_relative_to(base) else f"…/{path.name}"
+
+
 def _page(notebook: Path, html_path: Path | None, run_id: str, error: str | None = None) -> Page:
     nb = _read(notebook)
     error = error or notebook_error(nb)
+    found = tuple(summaries(nb))
+    gap = missing(list(found))
     params = nb.metadata.get("papermill", {}).get("parameters", {})
+    params = {k: shown_path(v) for k, v in params.items()}
     shown = html_path if html_path is not None and html_path.exists() else None
     code = code_page(shown) if shown is not None else None
+    status: PageStatus = "failed" if error else "partial" if gap else "ok"
     return Page(
         title=title_of(nb, notebook.stem),
         notebook=notebook,
         html=shown,
-        status="failed" if error else "ok",
+        status=status,
         run_id=run_id,
         parameters=json.dumps(params, sort_keys=True, default=str),
-        error=error,
+        error=error or gap,
         code_html=code if code is not None and code.exists() else None,
+        summaries=found,
     )
 
 
@@ -176,53 +182,6 @@ def render_overview(
     return _page(ipynb, page, run_id, error)
 
 
-_CSS = """
-body { font: 15px/1.5 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid #ddd; padding: .4em .6em; text-align: left; vertical-align: top; }
-.ok { color: #2e7d32; font-weight: bold; } .failed { color: #c62828; font-weight: bold; }
-code { font-size: 90%; } .meta { color: #555; }
-"""
-
-
-def write_index(pages: Sequence[Page], out: Path, *, store: Path, generated: str) -> Path:
-    """``out/index.html``: one row per page with its status, run id and parameters."""
-    rows = []
-    for p in pages:
-        if p.html is not None:
-            href = html.escape(quote(str(p.html.relative_to(out))))
-            link = f'<a href="{href}">{html.escape(p.title)}</a>'
-            if p.code_html is not None:
-                code = html.escape(quote(str(p.code_html.relative_to(out))))
-                link += f' <small>(<a href="{code}">with the code</a>)</small>'
-        else:
-            link = html.escape(p.title) + " (no page: the notebook could not be rendered)"
-        status = f'<span class="{p.status}">{p.status}</span>'
-        if p.error:
-            status += f"<br><small>{html.escape(p.error)}</small>"
-        rows.append(
-            f"<tr><td>{link}<br><small><code>{html.escape(str(p.notebook.relative_to(out)))}"
-            f"</code></small></td><td>{status}</td><td><code>{html.escape(p.run_id)}</code></td>"
-            f"<td><code>{html.escape(p.parameters)}</code></td></tr>"
-        )
-    failed = sum(p.status != "ok" for p in pages)
-    body = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>image-diet kit report</title>
-<style>{_CSS}</style></head><body>
-<h1>image-diet kit report</h1>
-<p class="meta">Generated {html.escape(generated)} (UTC) from the store
-<code>{html.escape(str(store.resolve()))}</code>: {len(pages)} notebook(s),
-<span class="{"failed" if failed else "ok"}">{failed} failed</span>.</p>
-<table><thead><tr><th>notebook</th><th>status</th><th>run id</th><th>parameters</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
-"""
-    index = out / "index.html"
-    index.write_text(body, encoding="utf-8")
-    return index
-
-
 def build_report(
     runs: Path | Sequence[Path],
     store: Path,
@@ -239,7 +198,36 @@ def build_report(
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     pages = [render_overview(Path(store), out, notebook=overview, progress=progress)]
     pages += render_runs(run_dirs, out)
-    return Report(write_index(pages, out, store=Path(store), generated=generated), tuple(pages))
+    shown = str(shown_path(str(Path(store).resolve())))
+    report = Report(out / "index.html", tuple(pages), tuple(run_dirs), shown, generated)
+    _index(report)
+    return report
+
+
+def _timings(report: Report) -> list[tuple[str, float]]:
+    return [t for run in report.runs if run.is_dir() for t in batch_timings(run)]
+
+
+def _index(report: Report) -> None:
+    write_index(
+        report.pages,
+        report.index.parent,
+        store=report.store,
+        generated=report.generated,
+        timings=_timings(report),
+    )
+
+
+def time_report(report: Report, seconds: float) -> str | None:
+    """Record the report's own time in each batch it rendered, write the index again with
+    it, and return the breakdown in one line (None when no batch recorded its time)."""
+    batches = [run for run in report.runs if (run / STATE).is_file()]
+    for run in batches:
+        record_phase(run, "report", seconds)
+    if not batches:
+        return None
+    _index(report)
+    return breakdown(_timings(report))
 
 
 def render_report(runs: Path | Sequence[Path], store: Path, out: Path = Path("reports")) -> Path:

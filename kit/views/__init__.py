@@ -10,6 +10,7 @@ one topic per notebook, each with the same names.
 ``contents``       files and packages one variant has and another lacks (01, ``kit diff``)
 ``budgets``        the app's declared budgets judged on each variant (``kit check``)
 ``builders``       one app under BuildKit and the classic builder, side by side (05)
+``summary``        a run's headline: complete or partial, key numbers, every verdict (all)
 =================  ===================================================================
 
 Each topic has ``table``, ``narrate`` (Markdown, rendered in Jupyter), ``claims`` (a table of
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         images,
         layers,
         overview,
+        summary,
     )
 
 TOPICS = (
@@ -46,6 +48,7 @@ TOPICS = (
     "contents",
     "budgets",
     "builders",
+    "summary",
 )
 __all__ = [
     "budgets",
@@ -56,6 +59,7 @@ __all__ = [
     "images",
     "layers",
     "overview",
+    "summary",
 ]
 
 

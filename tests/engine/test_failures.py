@@ -25,7 +25,7 @@ from kit.errors import (
     ProbeTimeoutError,
 )
 from kit.model.results import Results
-from kit.model.store import load_results
+from kit.model.saved import load_results
 from kit.pipeline.experiment import run_experiment
 from kit.spec.app import load_app
 

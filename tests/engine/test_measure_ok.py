@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kit import cli
 from kit.model.results import Results
-from kit.model.store import load_results
+from kit.model.saved import load_results
 from kit.pipeline import experiment
 from kit.util.locks import engine_users
 

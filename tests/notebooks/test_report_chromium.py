@@ -213,7 +213,7 @@ def batch_run(folder: Path, store: Path) -> Path:
     sources = folder / "src"
     sources.mkdir(parents=True)
     meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
-    headline = new_code_cell("kit.views.images.headline(results)")
+    headline = new_code_cell("kit.views.summary.headline(results)")
     headline.metadata["tags"] = ["kit-headline"]
     good = new_notebook(
         cells=[

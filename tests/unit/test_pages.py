@@ -20,7 +20,7 @@ FRAMES = "".join(f"\rbuilding: {i}/12" for i in range(13)) + "\n"
 def executed(tmp_path: Path) -> Path:
     frames = [new_output("stream", name="stderr", text=f"\rbuilding: {i}/12") for i in range(12)]
     headline = new_code_cell(
-        "kit.views.images.headline(results)",
+        "kit.views.summary.headline(results)",
         metadata={"tags": [HEADLINE_TAG]},
         execution_count=3,
         outputs=[

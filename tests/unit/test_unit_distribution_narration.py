@@ -291,22 +291,39 @@ def test_rebuild_claim_with_one_trial_each_is_not_tested() -> None:
     ("change", "reason"),
     [
         ({"images": [image_row("slim", compressed_bytes=100 * MB)]}, "no `copy-first` variant"),
-        (
-            {"images": [image_row("slim"), failed_row("copy-first")]},
-            "`copy-first` failed: build failed: RUN exit 3",
-        ),
         ({"rebuild_rows": rebuilds("slim", [2.0, 2.1])}, "no rebuild trials of `copy-first`"),
-        (
-            {"rebuild_rows": rebuilds("slim", [2.0]) + rebuilds("copy-first", [None, None])},
-            "`copy-first`'s rebuild failed: build failed: npm ERR! network",
-        ),
     ],
 )
 def test_rebuild_claims_say_why_they_were_not_measured(change: dict[str, Any], reason: str) -> None:
+    # What the app or the parameters left out is "not measured", never a failure.
     results = node(**change)
     for claim in (REBUILD_CLAIM, STEPS_CLAIM):
         assert verdicts(results)[claim] == "not measured"
         assert reason in measured(results, claim)
+
+
+@pytest.mark.parametrize(
+    ("change", "cause"),
+    [
+        (
+            {"images": [image_row("slim"), failed_row("copy-first")]},
+            "build of copy-first: BuildError: build failed: RUN exit 3",
+        ),
+        (
+            {"rebuild_rows": rebuilds("slim", [2.0]) + rebuilds("copy-first", [None, None])},
+            "rebuild of copy-first: build failed: npm ERR! network",
+        ),
+    ],
+)
+def test_rebuild_claims_whose_measurement_failed_say_failed(
+    change: dict[str, Any], cause: str
+) -> None:
+    results = node(**change)
+    table = distribution_claims(results).set_index("claim")
+    for claim in (REBUILD_CLAIM, STEPS_CLAIM):
+        assert verdicts(results)[claim] == "failed"
+        assert measured(results, claim) == cause
+        assert table.loc[claim, "verdict"] == f"failed: {cause}"
 
 
 def test_claims_table_columns() -> None:

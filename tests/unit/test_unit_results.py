@@ -13,7 +13,7 @@ from results_factory import failed_row, image_row, results, run_info, trials
 from kit.errors import ResultsError
 from kit.model.results import Results
 from kit.model.rows import SCHEMA_VERSION, ImageResult, TrialResult
-from kit.model.store import load_results
+from kit.model.saved import load_results
 from kit.views.images.text import facts as stable_facts
 
 ENVELOPE = {

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from kit.cli import experiment, runs
 from kit.cli.args.common import Subparsers, command, json_option, quiet_option, store_option
+
+
+def _phase(text: str) -> tuple[str, float]:
+    name, _, seconds = text.partition("=")
+    try:
+        return name.strip(), float(seconds)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=SECONDS") from None
 
 
 def add(sub: Subparsers) -> None:
@@ -35,6 +44,14 @@ def add(sub: Subparsers) -> None:
     par = t.add_mutually_exclusive_group()
     par.add_argument("--workers", type=int, default=1, help="cells at once, in local processes")
     par.add_argument("--dask", metavar="SCHEDULER", help="run cells on a Dask cluster (address)")
+    t.add_argument(
+        "--phase",
+        action="append",
+        type=_phase,
+        default=[],
+        metavar="NAME=SECONDS",
+        help="a phase timed before the batch (venv, engine, bases), kept in batch.json",
+    )
     json_option(t, "each cell's notebook, parameters, status, error and time")
     quiet_option(t)
     t.set_defaults(func=runs.batch)

@@ -29,7 +29,7 @@ from kit.views.builders.samples import (
     variants,
 )
 from kit.views.common import Markdown
-from kit.views.verdicts import TOLERANCE, ranking
+from kit.views.verdicts import TOLERANCE, claim_frame, ranking
 
 SKIP_CLAIM = "BuildKit skips the stages the release does not use"
 REBUILD_CLAIM = "skipping unused stages makes BuildKit's rebuild after an edit faster"
@@ -157,10 +157,7 @@ def claim_list(runs: Sequence[Results], cache_pair: CachePair = None) -> list[Cl
 
 def claims(runs: Sequence[Results], cache_pair: CachePair = None) -> pd.DataFrame:
     """Each claim with what the two runs measured and its verdict."""
-    return pd.DataFrame(
-        [c.__dict__ for c in claim_list(runs, cache_pair)],
-        columns=["claim", "measured", "verdict", "stable"],
-    )
+    return claim_frame(claim_list(runs, cache_pair))
 
 
 def _status_line(builder: str, results: Results) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kit.model.claims import Claim
+from kit.model.failures import cause_of
 from kit.model.results import Results
 from kit.util.stats import trend_verdict
 from kit.util.units import MB, fmt_bytes, fmt_s
@@ -25,7 +26,7 @@ from kit.views.distribution.samples import (
     samples,
     transfer_fit,
 )
-from kit.views.verdicts import TOLERANCE
+from kit.views.verdicts import TOLERANCE, failed
 
 FRESH_PULL_CLAIM = "smaller images pull faster onto an empty host"
 DEPLOY_CLAIM = "smaller images are ready sooner on a fresh host"
@@ -61,6 +62,11 @@ def _fresh_claim(results: Results, field: str, text: str, scenario: str = FRESH)
         return Claim(text, NOT_ASKED, "not measured", False)
     fit, reason = transfer_fit(results, field, scenario)
     if fit is None:
+        # Base-present deploys are started after the fresh host's trials: either can break them.
+        steps = ["fresh host"] if scenario == FRESH else ["push and pull", "fresh host"]
+        broke = cause_of(results.failures, steps)
+        if broke is not None:
+            return failed(text, broke)
         return Claim(text, f"{scenario}: {reason}", "not tested", False)
     return Claim(text, f"{scenario}: {fit_text(fit)}", trend_verdict(fit), False)
 

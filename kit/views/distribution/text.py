@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from kit.model.claims import Claim, Verdict
+from kit.model.failures import Failure, cause_of
 from kit.model.results import Results
 from kit.util.stats import compare, trend_verdict
 from kit.util.units import MB, fmt_bytes, fmt_s, sentence
@@ -34,7 +35,7 @@ from kit.views.distribution.samples import (
     steps_rebuilt,
     transfer_fit,
 )
-from kit.views.verdicts import TOLERANCE, ranking
+from kit.views.verdicts import TOLERANCE, claim_frame, failed, ranking
 
 #: The pair of variants that differ only in step order: ``slim`` copies the dependency
 #: manifests, installs, then copies the sources; ``copy-first`` copies everything first.
@@ -95,28 +96,31 @@ def table(results: Results) -> pd.DataFrame:
 def _trend_claim(results: Results, field: str, text: str) -> Claim:
     fit, reason = transfer_fit(results, field)
     if fit is None:
-        return Claim(text, reason, "not tested", False)
+        broke = cause_of(results.failures, ["push and pull"])
+        return failed(text, broke) if broke else Claim(text, reason, "not tested", False)
     return Claim(text, fit_text(fit), trend_verdict(fit), False)
 
 
-def _rebuild_gap(results: Results) -> str | None:
-    """Why the step-order pair cannot be compared on this run, or None when it can."""
+def _rebuild_gap(results: Results) -> str | Failure | None:
+    """Why the step-order pair cannot be compared on this run — the parameters' choice, or the
+    failure that broke it — or None when it can."""
     for name in (ORDERED, UNORDERED):
         image = next((r for r in results.image_rows if r.variant == name), None)
         mine = [r for r in results.rebuild_rows if r.variant == name]
         if image is None:
             return f"the app has no `{name}` variant"
-        if image.status != "ok":
-            return f"`{name}` failed: {image.error}"
+        broke = cause_of(results.failures, ["build", "rebuild"], [name])
+        if image.status != "ok" or (mine and not rebuild_samples(results, name)):
+            return broke or f"`{name}` failed: {image.error or mine[0].error}"
         if not mine:
             return f"no rebuild trials of `{name}` on this run"
-        if not rebuild_samples(results, name):
-            return f"`{name}`'s rebuild failed: {mine[0].error}"
     return None
 
 
 def _rebuild_claims(results: Results) -> list[Claim]:
     gap = _rebuild_gap(results)
+    if isinstance(gap, Failure):
+        return [failed(REBUILD_CLAIM, gap), failed(STEPS_CLAIM, gap)]
     if gap is not None:
         return [
             Claim(REBUILD_CLAIM, gap, "not measured", False),
@@ -155,8 +159,7 @@ def claim_list(results: Results) -> list[Claim]:
 
 def claims(results: Results) -> pd.DataFrame:
     """Each claim with what this run measured and its verdict."""
-    rows = [c.__dict__ for c in claim_list(results)]
-    return pd.DataFrame(rows, columns=["claim", "measured", "verdict", "stable"])
+    return claim_frame(claim_list(results))
 
 
 def _warm_fact(results: Results, variant: str) -> str:

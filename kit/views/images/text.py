@@ -11,12 +11,16 @@ from __future__ import annotations
 import pandas as pd
 
 from kit.model.claims import Claim, Verdict
+from kit.model.failures import Failure, cause_of
 from kit.model.results import Results
 from kit.model.rows import ImageResult
 from kit.util.stats import compare
 from kit.util.units import MB, fmt_bytes, fmt_s, sentence
 from kit.views.common import Markdown, by_size, start_samples
-from kit.views.verdicts import evaluate, ranking
+from kit.views.verdicts import claim_frame, evaluate, ranking
+
+#: Metrics a step of its own measures, so a failure of that step explains their absence.
+METRIC_STEPS = {"x_floor": "floor"}
 
 
 def _ratio(big: ImageResult, small: ImageResult) -> float:
@@ -87,22 +91,30 @@ def _start_claim(results: Results, ranked: list[ImageResult]) -> Claim | None:
     )
 
 
+def _why(results: Results, metric: str) -> dict[str, Failure]:
+    """Per variant, the failure that left ``metric`` out: its build, or the step measuring it."""
+    failures = results.failures
+    why = {f.variant: f for f in failures if f.step == "build" and f.variant}
+    step = METRIC_STEPS.get(metric)
+    found = cause_of(failures, [step]) if step else None
+    if found is not None:
+        why |= {r.variant: found for r in results.ok if r.variant not in why}
+    return why
+
+
 def claim_list(results: Results) -> list[Claim]:
     ranked = by_size(results)
     found = [_base_claim(ranked), _multistage_claim(ranked), _start_claim(results, ranked)]
     measured = {r.variant: r for r in results.ok}
     for declared in results.claims:
         values = {name: getattr(row, declared.metric, None) for name, row in measured.items()}
-        found.append(evaluate(declared, values))
+        found.append(evaluate(declared, values, _why(results, declared.metric)))
     return [c for c in found if c is not None]
 
 
 def claims(results: Results) -> pd.DataFrame:
     """Each claim with what this run measured and its verdict."""
-    return pd.DataFrame(
-        [c.__dict__ for c in claim_list(results)],
-        columns=["claim", "measured", "verdict", "stable"],
-    )
+    return claim_frame(claim_list(results))
 
 
 def facts(results: Results) -> str:
