@@ -38,6 +38,7 @@ from kit.runs.batchengine import holding_engine, remove_batch_containers
 from kit.runs.cell import CellError, CellOutcome, CellSpec, run_cell, stop_cells, utc_now
 from kit.runs.matrix import RUN_ID, Cell, Matrix, Parameters, load_matrix
 from kit.runs.notebooks import KERNEL_ENV
+from kit.runs.portable import relative_parameter
 from kit.runs.state import STATE, BatchState
 from kit.util.locks import file_lock
 from kit.util.progress import bar_options, tqdm
@@ -171,7 +172,8 @@ def _spec(
 ) -> CellSpec:
     parameters = dict(cell.parameters)
     if "store" in cell.declared and "store" not in parameters:
-        parameters["store"] = str(store)
+        # Relative to the kernel's folder where it can be, as the notebooks' own defaults are.
+        parameters["store"] = relative_parameter(str(store), cell.notebook.parent, run_dir)
     return CellSpec(
         notebook=str(cell.notebook),
         output=str(output),

@@ -40,6 +40,7 @@ from types import FrameType
 from typing import Any, Literal
 
 from kit.runs.notebooks import KERNEL
+from kit.runs.portable import make_portable
 from kit.runs.summaries import missing, read_summaries
 
 log = logging.getLogger("kit.runs.batch")
@@ -226,7 +227,8 @@ def run_cell(spec: CellSpec) -> CellOutcome:
     env = {k: v for k, v in os.environ.items() if k not in spec.unset}
     env.update(dict(spec.env), TMPDIR=str(tmp))
     kernels: list[subprocess.Popen[bytes]] = []
-    manager = _kernel_manager(env, str(Path(spec.notebook).parent), tmp, kernels)
+    cwd = Path(spec.notebook).parent
+    manager = _kernel_manager(env, str(cwd), tmp, kernels)
     error: CellError | None = None
     try:
         with (
@@ -245,6 +247,8 @@ def run_cell(spec: CellSpec) -> CellOutcome:
                 )
             except Exception as exc:  # the notebook's failure is the cell's result, not ours
                 error = _error(exc)
+        if Path(spec.output).exists():
+            make_portable(Path(spec.output), cwd)
     finally:
         _kill(kernels)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -2,7 +2,8 @@
 
 As papermill does, the executed notebook (and its HTML) is written before an error is raised, so
 a failed run can still be read. The kernel runs with ``KIT_PROGRESS=off``: papermill keeps every
-redraw of a progress bar as an output, so an executed notebook shows none.
+redraw of a progress bar as an output, so an executed notebook shows none. The executed notebook
+names no absolute path of this machine (:mod:`kit.runs.portable`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from kit.errors import NotebookError
 from kit.runs.pages import render_pages
+from kit.runs.portable import make_portable
 
 KERNEL = "python3"
 #: Added to the environment of every kernel the kit starts for papermill.
@@ -71,6 +73,8 @@ def execute(
         )
     except papermill.PapermillExecutionError as exc:
         failure = exc
+    if target.exists():
+        make_portable(target, source.parent)
     page = render_html(target) if html and target.exists() else target.with_suffix(".html")
     if failure is not None:
         raise NotebookError(

@@ -19,15 +19,7 @@ from typing import Any
 
 from kit.errors import KitError, LayerError
 from kit.measure.anatomy.reader import ForwardReader
-from kit.measure.anatomy.scan import (
-    BROKEN,
-    BadHeaderError,
-    LayerScan,
-    clean_path,
-    forget,
-    open_tar,
-    scan_layer,
-)
+from kit.measure.anatomy.scan import LayerScan, clean_path, members, named_damage, scan_layer
 
 _PEEK = 512
 _JSON_LIMIT = 64 << 20
@@ -73,13 +65,8 @@ def read_save_stream(
     its digest is not the known diff id after all, :class:`KnownLayerMissed` is raised."""
     source = iter(chunks)
     try:
-        return _read(source, ref, compress, pool, dict(known or {}))
-    except (KitError, KnownLayerMissed):
-        raise
-    except (*BROKEN, BadHeaderError) as exc:
-        raise LayerError(
-            f"{ref}: the save stream is truncated or corrupt ({type(exc).__name__}: {exc})"
-        ) from exc
+        with named_damage(ref, "the save stream"):
+            return _read(source, ref, compress, pool, dict(known or {}))
     finally:
         close = getattr(source, "close", None)
         if close is not None:
@@ -98,11 +85,8 @@ def _read(
     docs: dict[str, tuple[Any, bytes]] = {}
     odd: dict[str, bytes] = {}
     links: dict[str, str] = {}
-    outer = open_tar(stream)
     sizes = set(known.values())
-    while (info := outer.next()) is not None:
-        forget(outer)
-        name = clean_path(info.name, ref, "the archive")
+    for info, name in members(stream, ref, "the archive"):
         if info.issym() or info.islnk():
             base = posixpath.dirname(name) if info.issym() else ""
             links[name] = clean_path(posixpath.join(base, info.linkname), ref, "the archive")

@@ -5,6 +5,7 @@ numbers."""
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import tarfile
 import zlib
@@ -79,16 +80,33 @@ def clean_path(name: str, ref: str, member: str) -> str:
     return "" if path == "." else path
 
 
+def members(reader: ForwardReader, ref: str, where: str) -> Iterator[tuple[tarfile.TarInfo, str]]:
+    """The tar's members as they stream by, each with its path cleaned (:func:`clean_path`);
+    none is kept once the next is read."""
+    tar = open_tar(reader)
+    while (info := tar.next()) is not None:
+        forget(tar)
+        yield info, clean_path(info.name, ref, where)
+
+
+@contextlib.contextmanager
+def named_damage(ref: str, what: str) -> Iterator[None]:
+    """A tar that cannot be read, as the :class:`LayerError` saying which one (``what``)."""
+    try:
+        yield
+    except (*BROKEN, BadHeaderError) as exc:
+        raise LayerError(
+            f"{ref}: {what} is truncated or corrupt ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
 def scan_tar(
     reader: ForwardReader, ref: str, member: str
 ) -> tuple[dict[str, tuple[str, int]], int]:
     entries: dict[str, tuple[str, int]] = {}
     content = 0
     where = f"layer {member}"
-    tar = open_tar(reader)
-    while (info := tar.next()) is not None:
-        forget(tar)
-        path = clean_path(info.name, ref, where)
+    for info, path in members(reader, ref, where):
         if info.islnk():
             clean_path(info.linkname, ref, where)  # a hard link must not point outside either
         if not path:
@@ -135,15 +153,11 @@ def scan_layer(
     sizer = GzipSizer(pool) if compress and kind == "tar" else None
     if sizer is not None:
         body.tap = sizer.feed
-    try:
+    with named_damage(ref, f"layer {name}"):
         reader = ForwardReader(_gunzipped(body)) if kind == "gzip" else body
         entries, content = scan_tar(reader, ref, name)
         junk = reader.drain()
         tar_bytes = reader.tell()
-    except (*BROKEN, BadHeaderError) as exc:
-        raise LayerError(
-            f"{ref}: layer {name} is truncated or corrupt ({type(exc).__name__}: {exc})"
-        ) from exc
     if junk:
         raise LayerError(f"{ref}: layer {name} has data after its end marker: {junk[:16]!r}")
     if kind == "gzip":

@@ -23,7 +23,7 @@ import os
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kit.engine import Engine
@@ -142,12 +142,10 @@ class EngineStorage:
         tarsplit, folder = self._layer(diff_ids, index)
         sizer = GzipSizer(pool) if compress else None
         try:
-            walked = walk(tarsplit, folder, sizer, ref, diff_id)
+            scan = walk(tarsplit, folder, sizer, ref, diff_id)
             compressed = sizer.close() if sizer is not None else None
         except (TarSplitError, *_DAMAGED) as exc:
             raise LayerError(
                 f"{ref}: cannot read layer {diff_id} from {tarsplit} and {folder}: {exc}"
             ) from exc
-        return LayerScan(
-            diff_id, walked.entries, walked.tar_bytes, walked.content_bytes, compressed
-        )
+        return replace(scan, compressed_bytes=compressed)

@@ -23,7 +23,6 @@ import os
 import tarfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from kit.measure.anatomy.scan import (
     OTHER,
     SYMLINK,
     BadHeaderError,
+    LayerScan,
     clean_path,
     open_tar,
 )
@@ -75,16 +75,10 @@ def entry_name(entry: dict[str, Any]) -> str:
     return str(entry.get("name") or "")
 
 
-@dataclass(frozen=True)
-class Walked:
-    entries: dict[str, tuple[str, int]]
-    tar_bytes: int
-    content_bytes: int
-
-
-def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member: str) -> Walked:
-    """Every entry of the layer (path → kind, size) and its tar and content bytes; each file's
-    bytes go to ``sizer`` as a span of the file in ``folder``, read by its workers.
+def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member: str) -> LayerScan:
+    """Layer ``member``'s entries (path → kind, size) and its tar and content bytes; each file's
+    bytes go to ``sizer`` as a span of the file in ``folder``, read by its workers (the gzip
+    size is the caller's to take from it: the scan leaves it None).
 
     Raises :class:`TarSplitError`, :class:`OSError`, :class:`ValueError` or :class:`zlib.error`
     on a damaged tar-split; the caller names the layer."""
@@ -127,7 +121,7 @@ def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member
         entries[path] = (kind, size)
     if segment.strip(b"\0"):
         raise TarSplitError("data after the last entry that is not the end-of-archive marker")
-    return Walked(entries, tar_bytes, content)
+    return LayerScan(member, entries, tar_bytes, content, None)
 
 
 def _header(segment: bytes, name: str) -> bytes:
