@@ -1,6 +1,7 @@
-"""An extra dockerd beside the user's engine: its own data root, exec root, pid file and socket
-in one directory, the kit's usual flags plus any others (``--registry-mirror=…`` for the Hub
-stand-in), and nothing left behind when it stops — no process, no mount, no directory.
+"""An extra dockerd beside the user's engine: its own data root, pid file and logs in one
+directory, its exec root and sockets in a short one of its own (:mod:`kit.host.socketdir`), the
+kit's usual flags plus any others (``--registry-mirror=…`` for the Hub stand-in), and nothing left
+behind when it stops — no process, no mount, no directory.
 
 :func:`extra_engine` runs one for a ``with`` block and stops it on every exit path, Ctrl-C
 included. :class:`ExtraEngine` is the handle: ``start``/``stop`` for one that must outlive the
@@ -10,7 +11,6 @@ process that started it (``kit engine up --hub``), :meth:`ExtraEngine.attach` to
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -26,23 +26,14 @@ from kit.errors import EngineError, KitError
 from kit.host.apt import apt_install, log_tail
 from kit.host.dockerd import DOCKERD_ARGS
 from kit.host.procs import alive, comm, mounts_under, processes_using
+from kit.host.socketdir import check_socket_path, make_socket_base, socket_dir_for
 
 START_WAIT_S = 60.0
 STOP_WAIT_S = 30.0
-#: A unix socket's path may not exceed 104 bytes on some systems (108 on Linux); the longest
-#: under the exec root is containerd's debug socket.
-_LONGEST_SOCKET = "/containerd/containerd-debug.sock"
-_SOCKET_PATH_MAX = 104
-
-
-def exec_root_for(root: Path) -> Path:
-    """``root``/exec, or a short folder named after ``root`` where that path is too long for
-    the sockets dockerd and containerd put in it."""
-    inside = root / "exec"
-    if len(f"{inside}{_LONGEST_SOCKET}") < _SOCKET_PATH_MAX:
-        return inside
-    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"kit-exec-{digest}"
+#: The longest socket path dockerd 20.10 and containerd 1.6 make under the exec root (seen: the
+#: others are ``docker.sock``, ``metrics.sock``, ``containerd/containerd.sock``,
+#: ``containerd/containerd-debug.sock`` as long as this one, ``libnetwork/<12 hex>.sock``).
+LONGEST_SOCKET = "containerd/containerd.sock.ttrpc"
 
 
 def _dockerd_major() -> int:
@@ -55,19 +46,20 @@ def _dockerd_major() -> int:
 
 
 class ExtraEngine:
-    """One extra dockerd whose every file lives under ``root`` (its exec root and socket too,
-    unless that path is too long for a unix socket: then under a short folder beside it)."""
+    """One extra dockerd whose files live under ``root``, but for its exec root and sockets:
+    those are under a short folder of their own, wherever ``root`` is."""
 
     def __init__(self, root: Path, extra_args: Sequence[str] = ()) -> None:
         self.root = root
-        self.exec_root = exec_root_for(root)
+        # Not under root, whose path may be any length: a short folder found again from root.
+        self.socket_dir = socket_dir_for(root)
+        self.exec_root = self.socket_dir / "exec"
         self.extra_args = tuple(extra_args)
 
     @property
     def places(self) -> tuple[Path, ...]:
-        """Every directory the engine writes to (the exec root may live outside ``root``)."""
-        inside = self.exec_root.is_relative_to(self.root)
-        return (self.root,) if inside else (self.root, self.exec_root)
+        """Every directory the engine writes to: ``root``, and the short one for its sockets."""
+        return (self.root, self.socket_dir)
 
     @property
     def socket(self) -> Path:
@@ -126,7 +118,10 @@ class ExtraEngine:
         self.config_file.write_text(json.dumps(config))
 
     def start(self, wait_s: float = START_WAIT_S) -> None:
-        """Start dockerd and wait until it answers; on failure nothing is left running."""
+        """Start dockerd and wait until it answers; on failure nothing is left running. A socket
+        path too long to bind is refused here, before anything is made or started."""
+        for socket in (self.socket, self.exec_root / LONGEST_SOCKET):
+            check_socket_path(socket)
         if os.geteuid() != 0:
             raise EngineError(
                 "an extra Docker engine can only be started as root",
@@ -135,6 +130,7 @@ class ExtraEngine:
             )
         if shutil.which("dockerd") is None:
             apt_install("docker.io")
+        make_socket_base()
         for place in self.places:
             place.mkdir(parents=True, exist_ok=True)
         self._write_config()
