@@ -65,10 +65,7 @@ def _href(path: Path, out: Path) -> str:
 def _link(p: Page, out: Path) -> str:
     if p.html is None:
         return html.escape(p.title) + " (no page: the notebook could not be rendered)"
-    link = f'<a href="{_href(p.html, out)}">{html.escape(p.title)}</a>'
-    if p.code_html is not None:
-        link += f' <small>(<a href="{_href(p.code_html, out)}">with the code</a>)</small>'
-    return link
+    return f'<a href="{_href(p.html, out)}">{html.escape(p.title)}</a>'
 
 
 def _summary(s: Summary) -> str:
@@ -109,9 +106,12 @@ def _section(p: Page, out: Path) -> str:
     if p.error and not any(s.failures for s in p.summaries):
         cause = f'<p class="cause">{html.escape(p.error)}</p>'
     body = "\n".join(_summary(s) for s in p.summaries)
+    code = (
+        "" if p.code_html is None else f' (<a href="{_href(p.code_html, out)}">with the code</a>)'
+    )
     meta = (
         f'<p class="meta">Notebook <code>{html.escape(str(p.notebook.relative_to(out)))}</code>'
-        f"; run <code>{html.escape(p.run_id)}</code>; parameters "
+        f"{code}; run <code>{html.escape(p.run_id)}</code>; parameters "
         f"<code>{html.escape(p.parameters)}</code></p>"
     )
     head = f"<h2>{_link(p, out)} — {status}</h2>"

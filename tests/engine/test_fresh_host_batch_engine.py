@@ -28,6 +28,7 @@ from kit.engine import Engine
 from kit.host.procs import comm, mounts_under, processes_using
 from kit.host.socketdir import socket_base
 from kit.model.results import Results
+from kit.runs.report import build_report
 
 pytestmark = pytest.mark.engine
 REPO = Path(__file__).resolve().parents[2]
@@ -64,10 +65,11 @@ def _short_dirs() -> set[str]:
     return {p.name for p in base.iterdir()} if base.is_dir() else set()
 
 
-def _batch(tmp_path: Path, path_first: Path | None = None) -> tuple[Results, str]:
+def _batch(tmp_path: Path, path_first: Path | None = None) -> tuple[Results, str, int, Path]:
     """``kit batch`` of notebook 04 on eng-fresh (1 trial, 1 push, no rebuild, the fresh host)
     from a long working directory with a long TMPDIR (``path_first``: put first on PATH); the
-    stored results and the cell's status. Asserts nothing of the fresh host is left behind."""
+    stored results, the cell's status, the batch's exit code and its run dir. Asserts nothing of
+    the fresh host is left behind."""
     need_registry()
     if os.geteuid() != 0:
         unavailable("the fresh host is an extra dockerd: root only")
@@ -117,7 +119,7 @@ def _batch(tmp_path: Path, path_first: Path | None = None) -> tuple[Results, str
         if o.output_type == "error"
     ]
     assert not errors, (errors, done.stderr)
-    return load_results(cwd / "results"), str(cell["status"])
+    return load_results(cwd / "results"), str(cell["status"]), done.returncode, run_dir
 
 
 def _fresh_rows(results: Results) -> dict[str, tuple[str, str | None]]:
@@ -128,8 +130,8 @@ def _fresh_rows(results: Results) -> dict[str, tuple[str, str | None]]:
 def test_fresh_host_through_kit_batch_at_long_paths(
     engine: Engine, busybox: str, tmp_path: Path, no_leaks: None
 ) -> None:
-    results, status = _batch(tmp_path)
-    assert status == "ok"
+    results, status, code, _ = _batch(tmp_path)
+    assert status == "ok" and code == 0
     fresh = _fresh_rows(results)
     assert set(fresh) == VARIANTS
     assert all(s == "ok" for s, _ in fresh.values()), fresh
@@ -148,9 +150,9 @@ def test_a_dockerd_that_fails_the_extra_engine_only_fails_the_fresh_host_rows(
     wrapper = bin_dir / "dockerd"
     wrapper.write_text(FAILING_DOCKERD.format(base=socket_base(), refusal=REFUSAL, real=real))
     wrapper.chmod(0o755)
-    # The cell's own status is not asserted: whether a failed fresh host fails it is the
-    # batch's policy, not this test's.
-    results, _ = _batch(tmp_path, path_first=bin_dir)
+    results, status, code, run_dir = _batch(tmp_path, path_first=bin_dir)
+    # A measurement asked for and failed: the notebook is partial and the batch exits 1.
+    assert status == "partial" and code == 1
     fresh = _fresh_rows(results)
     assert set(fresh) == VARIANTS
     for variant, (row_status, error) in fresh.items():
@@ -160,3 +162,10 @@ def test_a_dockerd_that_fails_the_extra_engine_only_fails_the_fresh_host_rows(
     assert {r.variant for r in results.ok} == VARIANTS
     base_present = [d for d in results.distribution_rows if d.scenario == "base-present"]
     assert base_present and all(d.status == "ok" for d in base_present), base_present
+    # The index page says so, with the cause, and never "0 failed".
+    report = build_report([run_dir], run_dir.parent.parent / "results", tmp_path / "reports")
+    (page,) = [p for p in report.pages if p.notebook.stem.startswith("04")]
+    assert page.status == "partial"
+    text = report.index.read_text()
+    assert REFUSAL in text and "0 failed" not in text
+    assert "failed: fresh host of" in text  # the fresh-host claims, on the front page

@@ -238,13 +238,41 @@ def batch_run(folder: Path, store: Path) -> Path:
         cells=[new_markdown_cell("# A bad notebook"), new_code_cell("raise ValueError('boom')")],
         metadata=meta,
     )
+    partial_headline = new_code_cell(PARTIAL.format(store=str(store)))
+    partial_headline.metadata["tags"] = ["kit-headline"]
+    partial = new_notebook(
+        cells=[new_markdown_cell("# A partial notebook"), partial_headline], metadata=meta
+    )
     nbformat.write(good, sources / "good.ipynb")
     nbformat.write(bad, sources / "bad.ipynb")
+    nbformat.write(partial, sources / "partial.ipynb")
     run = folder / "runs" / "20261102T000000Z-batch1"
     execute(sources / "good.ipynb", run, html=False, progress=False)
+    execute(sources / "partial.ipynb", run, html=False, progress=False)
     with pytest.raises(NotebookError):
         execute(sources / "bad.ipynb", run, html=False, progress=False)
     return run
+
+
+#: A run whose fresh host would not start: every variant's row failed, with the cause.
+PARTIAL = """import dataclasses, kit
+from kit.model.rows import DistributionRow
+results = kit.Store({store!r}).results(app="web")
+failed = tuple(
+    DistributionRow(app="web", variant=r.variant, trial=0, mode="cold", push_s=None, pull_s=None,
+        pushed_bytes=None, pulled_bytes=None, status="failed", scenario="fresh-host",
+        error="fresh host: the extra dockerd exited with code 1: bind: invalid argument")
+    for r in results.ok
+)
+kit.views.summary.headline(dataclasses.replace(results, distribution_rows=failed))"""
+#: The index as a reader reads it: its rendered text, and each notebook's section heading.
+INDEX_PROBE = """<script>
+window.addEventListener("load", () => {
+  document.body.setAttribute("data-text", document.body.innerText);
+  document.body.setAttribute("data-sections",
+    [...document.querySelectorAll("section.nb h2")].map((h) => h.innerText).join(" | "));
+});
+</script>"""
 
 
 def probed(chromium: Path, page: Path, script: str, profile: Path) -> Page:
@@ -261,17 +289,34 @@ def test_report_pages_open_in_chromium(chromium: Path, tmp_path: Path) -> None:
     report = build_report([run], store.root, out)
     assert report.index == out.resolve() / "index.html"
     statuses = {p.notebook.name: p.status for p in report.pages}
-    assert statuses == {"00_overview.ipynb": "ok", "good.ipynb": "ok", "bad.ipynb": "failed"}
+    assert statuses == {
+        "00_overview.ipynb": "ok",
+        "good.ipynb": "ok",
+        "bad.ipynb": "failed",
+        "partial.ipynb": "partial",
+    }
 
     index = Page(dom(chromium, report.index, tmp_path / "chromium"))
     targets = {(report.index.parent / link).resolve() for link in index.links}
     assert all(t.is_file() for t in targets), targets
     # Each page, and its version with the code.
     assert targets == {p.html for p in report.pages} | {p.code_html for p in report.pages}
-    assert len(targets) == 6
+    assert len(targets) == 8
     text = report.index.read_text()
-    assert str(store.root.resolve()) in text and "Generated 20" in text
-    assert text.count('class="failed">failed<') == 1 and "ValueError: boom" in text
+    assert str(tmp_path) not in text and "Generated 20" in text  # no path of this machine
+    assert text.count('class="status failed">failed<') == 1 and "ValueError: boom" in text
+
+    # The front page as rendered: each notebook's status, the partial one's cause, the
+    # headline figures and verdicts, and what the run measured on.
+    front = probed(chromium, report.index, INDEX_PROBE, tmp_path / "chromium")
+    shown, sections = str(front.body.get("data-text")), str(front.body.get("data-sections"))
+    assert "A good notebook — ok" in sections and "A bad notebook — failed" in sections
+    assert "A partial notebook — partial" in sections
+    assert "4 notebook(s): 2 ok, 1 partial, 1 failed" in shown and "0 failed" not in shown
+    assert "Not measured — failed:" in shown and "bind: invalid argument" in shown
+    assert "slim, 150 MB: 2.0× smaller than full (300 MB)" in shown
+    assert "smaller images pull faster onto an empty host\tfailed: fresh host of " in shown
+    assert "Measured on Docker Engine 20.10.24 (API 1.41), overlay2; builder classic" in shown
 
     overview = next(p for p in report.pages if p.notebook.name == "00_overview.ipynb")
     assert overview.html is not None
