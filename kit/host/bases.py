@@ -15,10 +15,12 @@ from pathlib import Path
 
 from kit.config import dockerfiles_dir, settings
 from kit.engine import Engine
+from kit.engine.models import BuildStream
 from kit.errors import BasesError
 from kit.host import rootfs, tags
 from kit.host.rootfs import LOCAL_CA_DIR, SUITE
 from kit.spec.dockerfile import Dockerfile
+from kit.util.locks import engine_lock
 
 ROOTFS_RECIPE = f"debootstrap --variant=minbase {SUITE}; apt caches removed; v3"
 
@@ -157,11 +159,25 @@ class BaseOutcome:
 
 def _build_base(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] | None) -> None:
     assert spec.dockerfile is not None
+    # Under the engine's lock, as every timed step: what the cleanup below removes (the images
+    # new since ``before``) must be this build's alone, not another kit process's steps.
+    info = engine.info()
+    with engine_lock(info.daemon_id or info.host):
+        outcome = _built(engine, spec, on_line)
+    if outcome.image_id is None:
+        raise BasesError(
+            f"building {spec.ref} failed: {outcome.error}",
+            file=dockerfiles_dir() / "bases" / spec.dockerfile,
+            log_tail=outcome.log_tail,
+        )
+
+
+def _built(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] | None) -> BuildStream:
     before = engine.images.ids()
     try:
-        outcome = engine.builds.build(
+        return engine.builds.build(
             str(dockerfiles_dir() / "bases"),
-            spec.dockerfile,
+            str(spec.dockerfile),
             tag=spec.ref,
             buildargs={},
             labels={"kit.recipe": spec.recipe()},
@@ -172,12 +188,6 @@ def _build_base(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] |
     finally:
         # Earlier stages (trim, get) stay behind as untagged images; nothing needs them.
         engine.images.remove_dangling_since(before)
-    if outcome.image_id is None:
-        raise BasesError(
-            f"building {spec.ref} failed: {outcome.error}",
-            file=dockerfiles_dir() / "bases" / spec.dockerfile,
-            log_tail=outcome.log_tail,
-        )
 
 
 def ensure_bases(
