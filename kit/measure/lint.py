@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kit.errors import LintUnavailableError
+from kit.model.failures import Failure, one_line
 from kit.model.rules import SIZE_RULES
 from kit.model.samples import LintFinding, LintStatus
 from kit.spec.app import App, Variant
@@ -164,11 +165,12 @@ def lint_app(app: App, *, timeout_s: float = 30.0, binary: Path | None = None) -
     )
 
 
-def lint_app_or_none(
+def lint_or_failure(
     app: App, *, timeout_s: float = 30.0, binary: Path | None = None
-) -> LintReport | None:
-    """:func:`lint_app`, or None without hadolint, for callers that measure on regardless."""
+) -> tuple[LintReport | None, Failure | None]:
+    """:func:`lint_app`; without a hadolint that runs, no report and the failure that says why:
+    hadolint is a dependency of the kit, so its findings were asked for and did not come out."""
     try:
-        return lint_app(app, timeout_s=timeout_s, binary=binary)
-    except LintUnavailableError:
-        return None
+        return lint_app(app, timeout_s=timeout_s, binary=binary), None
+    except LintUnavailableError as exc:
+        return None, Failure("lint", None, one_line(exc))

@@ -11,7 +11,7 @@ ways the builders differ. Unnamed stages cannot be targeted by either builder.
 from __future__ import annotations
 
 from kit.engine import Engine
-from kit.errors import BuildError
+from kit.errors import BuildError, ImageGoneError
 from kit.measure.build import build, image_tag
 from kit.model.samples import StageSize
 from kit.spec.app import App, Variant
@@ -52,9 +52,12 @@ def stage_sizes(
             image = engine.images.inspect(built.image_id)
             engine.images.remove(tag)  # untagged, it stays as cache until the build cleans up
             engine.images.remove_dangling_since(before)
-        if image is not None:
-            label = name or f"stage {stage.index}"
-            sizes.append(
-                StageSize(app.name, variant.name, label, stage.index, base, image.size, release)
-            )
+        label = name or f"stage {stage.index}"
+        if image is None:
+            # Gone between its build and its measurement: a missing stage would pass for one
+            # that holds nothing worth showing.
+            raise ImageGoneError(f"the image of stage {label!r} is gone before it was measured")
+        sizes.append(
+            StageSize(app.name, variant.name, label, stage.index, base, image.size, release)
+        )
     return sizes

@@ -37,7 +37,9 @@ class Failure:
     """One requested measurement that did not come out: which step, of which variant (None for
     a step of the whole app), and why, in one line."""
 
-    step: str  # build | push and pull | fresh host | rebuild | floor | lint | images per host
+    #: build | push and pull | fresh host | fresh host fill | rebuild | floor | lint |
+    #: images per host
+    step: str
     variant: str | None
     cause: str
     expected: bool = False

@@ -21,7 +21,7 @@ from kit.config import settings
 from kit.engine import Engine
 from kit.errors import KitError, UsageError
 from kit.measure.anatomy.layercache import LayerCache
-from kit.measure.lint import lint_app_or_none
+from kit.measure.lint import lint_or_failure
 from kit.model.results import Results
 from kit.model.store import Store
 from kit.pipeline.cache import reused, reused_floor, step_key, variant_key
@@ -63,7 +63,8 @@ def run_experiment(
         # The journal names what this run creates, for the next run to remove should the
         # engine die under this one (kit.engine.leftovers).
         run = _start(app, connected, chosen, stored)
-        run.lint = lint_app_or_none(replace(app, variants=run.chosen))
+        run.lint, unlinted = lint_or_failure(replace(app, variants=run.chosen))
+        run.failures += [unlinted] if unlinted else []
         with (
             run.in_use(),
             tqdm(run.chosen, desc=app.name, unit="variant", **bar_options(progress)) as bar,
@@ -244,8 +245,11 @@ def _payoffs(run: Run, bar: tqdm) -> None:
                 bar=bar,
                 builder=run.envelope.builder,
             )
-    failed = any(x.status == "failed" for x in run.payoffs.distribution) or any(
-        x.status == "failed" for x in run.payoffs.rebuild
+    # A failed part without rows (the fresh host's fill) would be reused without its failure.
+    failed = (
+        bool(run.payoffs.failures)
+        or any(x.status == "failed" for x in run.payoffs.distribution)
+        or any(x.status == "failed" for x in run.payoffs.rebuild)
     )
     if not failed and complete(run.payoffs):
         run.steps["payoffs"] = key  # a registry that was down is retried next time
@@ -276,5 +280,5 @@ def _results(run: Run) -> Results:
         rebuild_rows=run.payoffs.rebuild,
         capacity_rows=run.payoffs.capacity,
         budgets=run.app.budgets,
-        step_failures=run.payoffs.failures,
+        step_failures=(*run.failures, *run.payoffs.failures),
     )

@@ -63,7 +63,7 @@ def _distribution(
     url: str | None,
     sizes: dict[str, int],
     fresh: tuple[bool, bool] = (False, False),
-) -> tuple[list[DistributionRow], Fill | None]:
+) -> tuple[list[DistributionRow], Fill | None, Failure | None]:
     """Base-present trials; then, with ``fresh[0]``, the fresh-host ones (``fresh[1]``: and the
     host filled with every variant), and a deploy time for the base-present cold pulls too."""
     samples = [skipped_sample(r.variant, f"not built: {r.error}") for r in rows if r.status != "ok"]
@@ -78,7 +78,7 @@ def _distribution(
         labels = {"kit.app": app.name, "kit.variant": variant, "kit.scenario": "base-present"}
         return time_to_ready(engine, image, app.probe, labels, app.limits)
 
-    fill = None
+    fill, unfilled = None, None
     if images:
         with _registry(url) as registry:
             # With a fresh host asked for, the base-present pulls are deployed too: the two
@@ -91,7 +91,10 @@ def _distribution(
                 )
                 samples.extend(found.samples)
                 fill = found.fill
-    return [DistributionRow(**dataclasses.asdict(s), app=app.name) for s in samples], fill
+                if found.fill_error is not None:
+                    unfilled = Failure("fresh host fill", None, one_line(found.fill_error))
+    made = [DistributionRow(**dataclasses.asdict(s), app=app.name) for s in samples]
+    return made, fill, unfilled
 
 
 def _rebuild(
@@ -163,10 +166,11 @@ def measure_payoffs(
     sizes: dict[str, int] = {}
     rebuilt: list[RebuildRow] = []
     fits: list[CapacityTableRow] = []
-    failed: Failure | None = None
+    failed: list[Failure | None] = []
     if capacity:
         phase(bar, "images per host")
-        fits, failed = _capacity(engine, app, rows)
+        fits, broke = _capacity(engine, app, rows)
+        failed.append(broke)
     if rebuild:
         phase(bar, "rebuild after an edit")
         rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild, builder)
@@ -174,7 +178,10 @@ def measure_payoffs(
     if distribution:
         phase(bar, "push and pull" + (", then a fresh host" if fresh_host else ""))
         fresh = (fresh_host, capacity and bool(fits))
-        pushed, fill = _distribution(engine, app, rows, distribution, registry_url, sizes, fresh)
+        pushed, fill, unfilled = _distribution(
+            engine, app, rows, distribution, registry_url, sizes, fresh
+        )
+        failed.append(unfilled)
     if fill is not None:
         fits = [
             replace(
@@ -182,7 +189,7 @@ def measure_payoffs(
             )
             for f in fits
         ]
-    failures = () if failed is None else (failed,)
+    failures = tuple(f for f in failed if f is not None)
     return Payoffs(tuple(pushed), tuple(rebuilt), tuple(fits), sizes, fill, failures)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from kit.engine import Engine, EngineInfo
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.lint import LintReport
+from kit.model.failures import Failure
 from kit.model.rows import FloorRow, ImageResult, RunInfo
 from kit.model.store import Store
 from kit.pipeline.options import Options
@@ -36,6 +37,8 @@ class Run:
     rows: list[ImageResult] = field(default_factory=list)
     floor_rows: list[FloorRow] = field(default_factory=list)
     payoffs: Payoffs = field(default_factory=Payoffs)
+    #: Asked-for steps that failed without a row of their own (hadolint that does not run).
+    failures: list[Failure] = field(default_factory=list)
     #: App-level steps measured in this run, by the cache key of their inputs.
     steps: dict[str, str] = field(default_factory=dict)
 

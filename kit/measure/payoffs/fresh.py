@@ -56,6 +56,8 @@ class Fill:
 class FreshHost:
     samples: tuple[DistributionSample, ...]
     fill: Fill | None
+    #: Why the fill asked for did not come out (the trials before it stand).
+    fill_error: str | None = None
 
 
 def fresh_failed(variant: str, trial: int, error: str) -> DistributionSample:
@@ -153,6 +155,19 @@ def _fill(host: Engine, pulls: Sequence[_Pull], data_root: Path) -> Fill:
     return Fill(len(pulls), usage.layers_size, disk_bytes(data_root))
 
 
+def fill_or_why(
+    host: Engine, pulls: Sequence[_Pull], data_root: Path
+) -> tuple[Fill | None, str | None]:
+    """:func:`_fill`, or why it failed: a pull that breaks or a host that will not empty fails
+    the fill alone, not the trials measured before it. A lost engine still stops the step."""
+    try:
+        return _fill(host, pulls, data_root), None
+    except EngineGoneError:
+        raise
+    except KitError as exc:
+        return None, str(exc)
+
+
 def measure_fresh_host(
     engine: Engine,
     images: Sequence[tuple[str, str]],
@@ -198,10 +213,12 @@ def measure_fresh_host(
                     except (StartError, RegistryError) as exc:
                         measured[one.variant].append(fresh_failed(one.variant, trial, str(exc)))
                         failed.add(one.variant)
-            done = _fill(host, pulls, extra.root / "data") if fill and pulls else None
+            done, why = (
+                fill_or_why(host, pulls, extra.root / "data") if fill and pulls else (None, None)
+            )
         finally:
             host.close()
-    return FreshHost((*samples, *(s for p in pulls for s in measured[p.variant])), done)
+    return FreshHost((*samples, *(s for p in pulls for s in measured[p.variant])), done, why)
 
 
 def measure_fresh_or_fail(

@@ -9,11 +9,13 @@ difference of medians, never one timing against another.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import pandas as pd
 
 from kit.model.claims import Claim, Verdict
+from kit.model.failures import Failure, cause_of, unexpected
 from kit.model.results import Results
 from kit.util.stats import compare, summarize
 from kit.util.units import MB, fmt_bytes, fmt_s, sentence
@@ -29,7 +31,7 @@ from kit.views.builders.samples import (
     variants,
 )
 from kit.views.common import Markdown
-from kit.views.verdicts import TOLERANCE, claim_frame, ranking
+from kit.views.verdicts import TOLERANCE, claim_frame, failed, ranking
 
 SKIP_CLAIM = "BuildKit skips the stages the release does not use"
 REBUILD_CLAIM = "skipping unused stages makes BuildKit's rebuild after an edit faster"
@@ -79,12 +81,31 @@ def table(runs: Sequence[Results]) -> pd.DataFrame:
     return frame.astype({c: "Int64" for c in counts}) if len(frame) else frame
 
 
+def _broken(runs: Sequence[Results], steps: Iterable[str], names: Iterable[str]) -> Failure | None:
+    """The first unexpected failure of ``steps`` of one of ``names`` under either builder, named
+    with its builder: what left a builder claim without its numbers, if anything did. A build
+    the run's builder cannot do (BuildKit-only syntax under classic) is the parameters' choice."""
+    names = list(names)
+    for builder, results in by_builder(runs).items():
+        mine = [f for f in unexpected(results.failures) if f.variant in names]
+        found = cause_of(mine, steps, names)
+        if found is not None:
+            return replace(found, step=f"{found.step} ({builder})")
+    return None
+
+
 def _skip_claim(runs: Sequence[Results]) -> Claim:
     both = {v: s for v in variants(runs) if (s := skipped(runs, v)) is not None}
+    # A variant one builder failed to build may be the one whose stages BuildKit skips.
+    broke = _broken(runs, ["build"], [v for v in variants(runs) if v not in both])
     if not both:
+        if broke is not None:
+            return failed(SKIP_CLAIM, broke)
         return Claim(SKIP_CLAIM, "no variant built by both builders", "not tested", True)
     skips = {v: s for v, s in both.items() if s}
     if not skips:
+        if broke is not None:
+            return failed(SKIP_CLAIM, broke)
         return Claim(
             SKIP_CLAIM,
             "both builders ran the same stages of every variant: no stage to skip",
@@ -108,6 +129,8 @@ def _rebuild_claim(runs: Sequence[Results]) -> Claim | None:
     bk, classic = (rebuild_samples(runs_of[b], name) for b in ("buildkit", "classic"))
     cmp = compare(bk, classic)
     if cmp is None:
+        if (broke := _broken(runs, ["rebuild"], [name])) is not None:
+            return failed(REBUILD_CLAIM, broke)
         return Claim(
             REBUILD_CLAIM,
             f"{name}: {len(bk)} BuildKit and {len(classic)} classic rebuilds; two each needed",
@@ -147,6 +170,8 @@ def _cache_claim(runs: Sequence[Results], pair: CachePair) -> Claim | None:
             return Claim(CACHE_CLAIM, measured + ": no cache to keep out", "not tested", True)
         holds = a < b - TOLERANCE * b
         return Claim(CACHE_CLAIM, measured, "holds" if holds else "does not hold", True)
+    if (broke := _broken(runs, ["build"], [mount, plain])) is not None:
+        return failed(CACHE_CLAIM, broke)
     return Claim(CACHE_CLAIM, f"no builder measured both {mount} and {plain}", "not tested", True)
 
 

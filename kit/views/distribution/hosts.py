@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from kit.model.failures import cause_of
 from kit.model.results import Results
 from kit.util.units import MB, fmt_bytes
 
@@ -58,7 +59,9 @@ def capacity(results: Results) -> pd.DataFrame:
 def capacity_story(results: Results) -> list[str]:
     rows = sorted(results.capacity_rows, key=lambda c: (c.size_bytes, c.variant))
     if not rows:
-        return []
+        broke = cause_of(results.failures, ["images per host"])
+        # An empty table alone would read as "not asked for".
+        return [] if broke is None else [f"**Not measured** — {broke}."]
     fits = {
         c.variant: f"{'unbounded' if c.fit_shared is None else c.fit_shared} vs "
         f"{c.fit_separate} ({fmt_bytes(c.unique_bytes)} of {fmt_bytes(c.size_bytes)} its own)"
@@ -80,7 +83,10 @@ def capacity_story(results: Results) -> list[str]:
 def fill_story(results: Results) -> list[str]:
     """The model against the fresh host filled with every variant, when it was measured."""
     rows = results.capacity_rows
-    if not rows or rows[0].fresh_layers_bytes is None:
+    if rows and rows[0].fresh_layers_bytes is None:
+        broke = cause_of(results.failures, ["fresh host fill"])
+        return [] if broke is None else [f"**Not measured** — {broke}."]
+    if not rows:
         return []
     app = rows[0]
     model = app.app_together_bytes

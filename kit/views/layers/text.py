@@ -155,6 +155,13 @@ def narrate(results: Results) -> Markdown:
             f"{row['rule']} in `{row['variant']}` (line {row['line']}) costs "
             f"**{row['cost_MB']:.1f} MB** here — {row['what it costs']} ({row['measured as']})."
         )
+    unlinted = [f for f in results.failures if f.step == "lint"]
+    if unlinted:
+        parts.append(
+            "**Lint failed** — "
+            + "; ".join(str(f) for f in unlinted)
+            + ": those findings, and what ignoring them costs, are unknown on this run."
+        )
     for claim in claim_list(results):
         if claim.stable:
             parts.append(f"*{sentence(claim.claim)}*: **{claim.verdict}** — {claim.measured}.")
