@@ -49,10 +49,25 @@ class Failure:
         return f"{where}: {self.cause}"
 
 
+#: Which step of a variant an image row's error type says failed (anything else: its build).
+_IMAGE_STEPS = {
+    "StartError": "start",
+    "ProbeTimeoutError": "start",
+    "ContainerExitError": "start",
+    "LayerError": "layer anatomy",
+    "ImageGoneError": "image",
+}
+
+
+#: The steps whose failure fails the variant's image row (so every later number of it).
+VARIANT_STEPS = ("build", *dict.fromkeys(_IMAGE_STEPS.values()))
+
+
 def _image(row: ImageResult, builder: str) -> Failure:
     limit = row.error_type in BUILDER_LIMITS and builder == "classic"
     cause = one_line(f"{row.error_type}: {row.error}" if row.error_type else row.error)
-    return Failure("build", row.variant, cause or "failed", expected=limit)
+    step = _IMAGE_STEPS.get(str(row.error_type), "build")
+    return Failure(step, row.variant, cause or "failed", expected=limit)
 
 
 def _scenario(row: DistributionRow) -> str:

@@ -15,7 +15,7 @@ from dataclasses import replace
 import pandas as pd
 
 from kit.model.claims import Claim, Verdict
-from kit.model.failures import Failure, cause_of, unexpected
+from kit.model.failures import VARIANT_STEPS, Failure, cause_of, unexpected
 from kit.model.results import Results
 from kit.util.stats import compare, summarize
 from kit.util.units import MB, fmt_bytes, fmt_s, sentence
@@ -97,7 +97,7 @@ def _broken(runs: Sequence[Results], steps: Iterable[str], names: Iterable[str])
 def _skip_claim(runs: Sequence[Results]) -> Claim:
     both = {v: s for v in variants(runs) if (s := skipped(runs, v)) is not None}
     # A variant one builder failed to build may be the one whose stages BuildKit skips.
-    broke = _broken(runs, ["build"], [v for v in variants(runs) if v not in both])
+    broke = _broken(runs, VARIANT_STEPS, [v for v in variants(runs) if v not in both])
     if not both:
         if broke is not None:
             return failed(SKIP_CLAIM, broke)
@@ -170,7 +170,7 @@ def _cache_claim(runs: Sequence[Results], pair: CachePair) -> Claim | None:
             return Claim(CACHE_CLAIM, measured + ": no cache to keep out", "not tested", True)
         holds = a < b - TOLERANCE * b
         return Claim(CACHE_CLAIM, measured, "holds" if holds else "does not hold", True)
-    if (broke := _broken(runs, ["build"], [mount, plain])) is not None:
+    if (broke := _broken(runs, VARIANT_STEPS, [mount, plain])) is not None:
         return failed(CACHE_CLAIM, broke)
     return Claim(CACHE_CLAIM, f"no builder measured both {mount} and {plain}", "not tested", True)
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from kit.model.claims import Claim, Verdict
-from kit.model.failures import Failure, cause_of
+from kit.model.failures import VARIANT_STEPS, Failure, cause_of
 from kit.model.results import Results
 from kit.util.stats import compare, trend_verdict
 from kit.util.units import MB, fmt_bytes, fmt_s, sentence
@@ -109,7 +109,7 @@ def _rebuild_gap(results: Results) -> str | Failure | None:
         mine = [r for r in results.rebuild_rows if r.variant == name]
         if image is None:
             return f"the app has no `{name}` variant"
-        broke = cause_of(results.failures, ["build", "rebuild"], [name])
+        broke = cause_of(results.failures, [*VARIANT_STEPS, "rebuild"], [name])
         if image.status != "ok" or (mine and not rebuild_samples(results, name)):
             return broke or f"`{name}` failed: {image.error or mine[0].error}"
         if not mine:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kit.model.claims import Claim, Verdict
-from kit.model.failures import Failure, cause_of
+from kit.model.failures import VARIANT_STEPS, Failure, cause_of
 from kit.model.results import Results
 from kit.model.rows import ImageResult
 from kit.util.stats import compare
@@ -94,7 +94,7 @@ def _start_claim(results: Results, ranked: list[ImageResult]) -> Claim | None:
 def _why(results: Results, metric: str) -> dict[str, Failure]:
     """Per variant, the failure that left ``metric`` out: its build, or the step measuring it."""
     failures = results.failures
-    why = {f.variant: f for f in failures if f.step == "build" and f.variant}
+    why = {f.variant: f for f in failures if f.step in VARIANT_STEPS and f.variant}
     step = METRIC_STEPS.get(metric)
     found = cause_of(failures, [step]) if step else None
     if found is not None:
