@@ -42,6 +42,7 @@ _CSS = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; }
 table { border-collapse: collapse; width: 100%; margin: .4em 0 .8em; }
 th, td { border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }
+section.nb[data-status="partial"], section.nb[data-status="failed"] { border-color: #c62828; }
 section.nb { border: 1px solid #ddd; border-radius: 6px; padding: .2em 1em .6em; margin: 1em 0; }
 section.nb h2 { font-size: 1.15em; margin: .6em 0 .3em; }
 .ok { color: #2e7d32; font-weight: bold; } .failed, .partial { color: #c62828; font-weight: bold; }
@@ -115,7 +116,9 @@ def _section(p: Page, out: Path) -> str:
         f"<code>{html.escape(p.parameters)}</code></p>"
     )
     head = f"<h2>{_link(p, out)} — {status}</h2>"
-    return f'<section class="nb {p.status}">\n{head}\n{cause}{body}\n{meta}\n</section>'
+    return (
+        f'<section class="nb" data-status="{p.status}">\n{head}\n{cause}{body}\n{meta}\n</section>'
+    )
 
 
 def _counts(pages: Sequence[Page]) -> str:
@@ -135,7 +138,8 @@ def _where(pages: Sequence[Page]) -> str:
     )
     if not found:
         return ""
-    return "<p>Measured on " + "<br>".join(html.escape(w) for w in found) + ".</p>"
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in found)
+    return f"<p>Measured on:</p><ul>{items}</ul>"
 
 
 def _timings(timings: Sequence[tuple[str, float]]) -> str:
