@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.engine.buildlog import PlainProgress
+from kit.engine.buildlog import PlainProgress, plain_progress_line
 from kit.engine.labels import LOG_TAIL_LINES
 from kit.engine.models import BuildRequest, BuildStream
 from kit.errors import EngineGoneError
@@ -107,7 +107,7 @@ class BuildKitCli:
                 try:
                     assert proc.stdout is not None
                     for raw in proc.stdout:
-                        line = raw.rstrip()
+                        line = plain_progress_line(raw.rstrip("\n"))
                         if not line.strip() or _NOISE.match(line):
                             continue
                         tail.append(line)
@@ -134,7 +134,9 @@ class BuildKitCli:
         error = _error(tail, code)
         if _GONE.search(error):
             raise EngineGoneError(f"the Docker engine stopped answering during build: {error}")
-        return BuildStream(None, error, tuple(tail), progress.steps, "buildkit")
+        return BuildStream(
+            None, error, tuple(tail), progress.steps, "buildkit", False, progress.failed
+        )
 
 
 def _error(tail: deque[str], code: int) -> str:
