@@ -110,10 +110,14 @@ class PlainProgress:
         elif (m := _ERROR.match(line)) and m.group(1) in self._vertices:
             self._vertices[m.group(1)].error = m.group(2)
             self._vertices[m.group(1)].closed = True
-        elif (m := _VERTEX_OUTPUT.match(line)) and (v := self._vertices.get(m.group(2))):
+        elif (
+            (m := _VERTEX_OUTPUT.match(line))
+            and (v := self._vertices.get(m.group(2)))
             # After its ERROR the CLI repeats a step's last lines in its summary: not again.
-            if not v.closed and (text := plain(m.group(3))).strip():
-                v.output.append(text)
+            and not v.closed
+            and (text := plain(m.group(3))).strip()
+        ):
+            v.output.append(text)
 
     @property
     def steps(self) -> tuple[BuildStep, ...]:
