@@ -14,22 +14,41 @@ from collections.abc import Sequence
 from kit.host.bases import BASES
 from kit.host.official import mapping
 
+_OWN_REPO = "kitbase/"
+
 
 def _standins() -> dict[str, str]:
     """Official name → the embedded base standing in for it."""
     return {name: spec.ref for name, spec in mapping()}
 
 
-def image_hint(refs: Sequence[str], profile: str) -> str:
-    """Advice for images a build could not have (``profile``: the one it ran under)."""
+def image_hint(refs: Sequence[str], profile: str, local_refs: Sequence[str] | None = None) -> str:
+    """Advice for images a build could not have (``profile``: the one it ran under;
+    ``local_refs``: the images the experiment's local profile builds on instead, if it has
+    one — suggested only if the kit can make every one of them)."""
     kitbases = {spec.ref for spec in BASES}
     standins = _standins()
-    own = [r for r in dict.fromkeys(refs) if r in kitbases]
-    official = [r for r in dict.fromkeys(refs) if r in standins]
-    other = [r for r in dict.fromkeys(refs) if r not in kitbases and r not in standins]
+    makeable = kitbases | set(standins)
+    if profile != "local" and local_refs and all(r in makeable for r in local_refs):
+        refs_there = ", ".join(dict.fromkeys(local_refs))
+        return (
+            f"build with `--profile local`, on this experiment's embedded bases ({refs_there}; "
+            "`kit bases --as-official` makes them)"
+        )
+    asked = list(dict.fromkeys(refs))
+    own = [r for r in asked if r in kitbases]
+    # A kitbase/ name the kit does not make: `kit bases` cannot help, whatever the name says.
+    unmade = [r for r in asked if r.startswith(_OWN_REPO) and r not in kitbases]
+    official = [r for r in asked if r in standins]
+    other = [r for r in asked if r not in kitbases and r not in standins and r not in unmade]
     said: list[str] = []
     if own:
         said.append(f"run `kit bases` to make {', '.join(own)}")
+    if unmade:
+        said.append(
+            f"`kit bases` makes no {', '.join(unmade)} (it makes {', '.join(sorted(kitbases))}): "
+            "base the variant on one of those"
+        )
     if official:
         pairs = ", ".join(f"{r} (as {standins[r]})" for r in official)
         said.append(f"run `kit bases --as-official` to make the embedded stand-ins for {pairs}")

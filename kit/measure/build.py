@@ -97,7 +97,10 @@ def preflight(engine: Engine, app: App, variant: Variant, profile: str, builder:
     elif kinds == {IMAGE}:
         cls = BaseImageError
     refs = [b.image for b in found if b.kind == IMAGE and b.image]
-    hints = [_hint(kind, builder, refs, profile) for kind in dict.fromkeys(b.kind for b in found)]
+    local = _local_refs(app, variant)
+    hints = [
+        _hint(kind, builder, refs, profile, local) for kind in dict.fromkeys(b.kind for b in found)
+    ]
     raise cls(
         message,
         app=app.name,
@@ -108,9 +111,16 @@ def preflight(engine: Engine, app: App, variant: Variant, profile: str, builder:
     )
 
 
-def _hint(kind: str, builder: str, refs: list[str], profile: str) -> str:
+def _local_refs(app: App, variant: Variant) -> list[str] | None:
+    """The images the experiment's local profile builds this variant on, if it has one."""
+    if "local" not in app.profile_args:
+        return None
+    return [ref for _, ref in app.images(variant, "local")]
+
+
+def _hint(kind: str, builder: str, refs: list[str], profile: str, local: list[str] | None) -> str:
     if kind == IMAGE:
-        return image_hint(refs, profile)
+        return image_hint(refs, profile, local)
     if kind == _LINK:
         return "copy the file itself into the build context (or make the link point inside it)"
     if builder == "classic":
@@ -211,7 +221,7 @@ def _failure(
             app,
             variant,
             log_tail=stream.log_tail,
-            hint=image_hint(refs, profile),
+            hint=image_hint(refs, profile, _local_refs(app, variant)),
         )
     if explained is not None:
         cls = BuilderSyntaxError if explained.kind == "syntax" else BuildError

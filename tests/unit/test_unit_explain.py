@@ -23,6 +23,7 @@ from kit.engine.buildkit import find_cli
 from kit.engine.buildlog import Lines, PlainProgress
 from kit.engine.causes import cause_of, exit_code
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, KitError
+from kit.measure.advice import image_hint
 from kit.measure.build import build, preflight
 from kit.spec.app import App, Variant, load_app
 
@@ -372,3 +373,16 @@ def test_no_offline_blockers_where_images_can_be_pulled(
         EOF
         """))  # fmt: skip
     preflight(fake_engine, app, variant, "hub", "buildkit")  # the frontend is fetched
+
+
+def test_advice_for_names_the_kit_does_not_make_and_for_a_local_profile_it_can() -> None:
+    assert image_hint(["kitbase/nope:1"], "local").startswith(
+        "`kit bases` makes no kitbase/nope:1 (it makes kitbase/busybox:1, kitbase/debian:12, "
+    )
+    # Under the hub profile, the local profile is offered only when the kit makes its bases.
+    assert image_hint(["node:18-alpine"], "hub", ["kitbase/node:18-slim"]) == (
+        "build with `--profile local`, on this experiment's embedded bases "
+        "(kitbase/node:18-slim; `kit bases --as-official` makes them)"
+    )
+    assert "--profile local" not in image_hint(["node:18-alpine"], "hub", ["kitbase/nope:1"])
+    assert "--profile hub" not in image_hint(["node:18-alpine"], "hub")
