@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from kit.host.bases import BASES
 from kit.host.official import mapping
+from kit.spec.app import App, Variant
 
 _OWN_REPO = "kitbase/"
 
@@ -64,3 +65,10 @@ def image_hint(refs: Sequence[str], profile: str, local_refs: Sequence[str] | No
             f"{names}): {route}, or base the variant on one of those"
         )
     return "; ".join(said)
+
+
+def local_refs(app: App, variant: Variant) -> list[str] | None:
+    """The images the experiment's local profile builds this variant on, if it has one."""
+    if "local" not in app.profile_args:
+        return None
+    return [ref for _, ref in app.images(variant, "local")]

@@ -3,14 +3,15 @@ when it fails. Every build has the app's time limit (``[build] timeout_s``): pas
 cancelled on the engine and the variant fails with a :class:`~kit.errors.BuildTimeoutError`.
 
 Before a build, everything that cannot work is refused in one error naming each line
-(:func:`preflight`): syntax the builder or this engine's BuildKit frontend lacks, a source linked
-out of the context, a local-profile image (a base, a ``COPY --from`` image, a ``# syntax=``
-frontend) that is not on the engine. After a failed build, the engine's message is explained by
-the line that caused it where the parsed Dockerfile can tell (:func:`kit.spec.features.explain`),
-else by the step it stopped at: its instruction and line (:mod:`kit.spec.failed`) and the cause
-that step printed (:mod:`kit.engine.causes`). A failed classic build leaves the images of its
-finished steps behind as dangling images; they are removed here, so a bad Dockerfile never leaves
-a half-built image on the engine (a BuildKit build makes no image until it succeeds).
+(:mod:`kit.measure.preflight`): syntax the builder or this engine's BuildKit frontend lacks, a
+source linked out of the context, a local-profile image (a base, a ``COPY --from`` image, a
+``# syntax=`` frontend) that is not on the engine. After a failed build, the engine's message is
+explained by the line that caused it where the parsed Dockerfile can tell
+(:func:`kit.spec.features.explain`), else by the step it stopped at: its instruction and line
+(:mod:`kit.spec.failed`) and the cause that step printed (:mod:`kit.engine.causes`). A failed
+classic build leaves the images of its finished steps behind as dangling images; they are
+removed here, so a bad Dockerfile never leaves a half-built image on the engine (a BuildKit
+build makes no image until it succeeds).
 """
 
 from __future__ import annotations
@@ -26,15 +27,13 @@ from kit.engine import BuildStep, BuildStream, Engine
 from kit.engine.causes import cause_of, exit_code
 from kit.engine.leftovers import watch_build
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, BuildTimeoutError
-from kit.measure.advice import image_hint
+from kit.measure.advice import image_hint, local_refs
+from kit.measure.preflight import preflight
 from kit.spec.app import App, Variant
-from kit.spec.blockers import IMAGE, SYNTAX, Blocker, blockers
 from kit.spec.dockerfile import Instruction
 from kit.spec.failed import locate, root_workdir
 from kit.spec.features import explain, unreachable
-from kit.spec.links import dangling
 
-_LINK = "link"
 #: The longest instruction a message quotes whole.
 _QUOTE_CHARS = 80
 
@@ -52,88 +51,6 @@ def image_tag(app: App, variant: Variant, profile: str, builder: str = "buildkit
     both builders' images of one variant can stand side by side."""
     repo = re.sub(r"[^a-z0-9_.-]+", "-", app.name.lower()).strip("-._") or "app"
     return f"kitexp/{repo}:{variant.name}-{profile}" + ("-classic" if builder == "classic" else "")
-
-
-def preflight(engine: Engine, app: App, variant: Variant, profile: str, builder: str) -> None:
-    """Refuse, in one error naming every line, what cannot build here: syntax the builder (or
-    this engine's BuildKit frontend) lacks, a source linked out of the context, and — under the
-    local profile, where nothing can be pulled — every image (a FROM base, a ``COPY --from``
-    image, a ``# syntax=`` frontend) that is not on the engine. A builder would stop at the
-    first, each in its own words (a heredoc's body misread as instructions, only "not found"
-    for a link)."""
-    images = app.images(variant, profile)
-    offline = profile == "local"
-    major = _major(engine.info().version) if builder == "buildkit" else None
-    found = blockers(
-        variant.file,
-        builder,
-        images,
-        present=(lambda ref: engine.images.inspect(ref) is not None) if offline else None,
-        engine_major=major,
-    )
-    found += [
-        Blocker(
-            f.line,
-            f"`{f.keyword} {f.source}`: `{f.link}` is a symbolic link to {f.target}, outside the "
-            "build context, which no builder follows (it is read inside the context, where "
-            "nothing is)",
-            _LINK,
-        )
-        for f in dangling(app.directory, variant.file)
-    ]
-    if not found:
-        return
-    found.sort(key=lambda b: b.line)
-    name = variant.dockerfile.name
-    if len(found) == 1:
-        message = f"{name}, line {found[0].line}: {found[0].what}"
-    else:
-        each = "; ".join(f"line {b.line}: {b.what}" for b in found)
-        message = f"{name} cannot build here, for {len(found)} reasons: {each}"
-    kinds = {b.kind for b in found}
-    cls: type[BuildError] = BuildError
-    if kinds == {SYNTAX}:
-        cls = BuilderSyntaxError
-    elif kinds == {IMAGE}:
-        cls = BaseImageError
-    refs = [b.image for b in found if b.kind == IMAGE and b.image]
-    local = _local_refs(app, variant)
-    hints = [
-        _hint(kind, builder, refs, profile, local) for kind in dict.fromkeys(b.kind for b in found)
-    ]
-    raise cls(
-        message,
-        app=app.name,
-        variant=variant.name,
-        file=variant.dockerfile,
-        line=found[0].line,
-        hint="; ".join(hints),
-    )
-
-
-def _local_refs(app: App, variant: Variant) -> list[str] | None:
-    """The images the experiment's local profile builds this variant on, if it has one."""
-    if "local" not in app.profile_args:
-        return None
-    return [ref for _, ref in app.images(variant, "local")]
-
-
-def _hint(kind: str, builder: str, refs: list[str], profile: str, local: list[str] | None) -> str:
-    if kind == IMAGE:
-        return image_hint(refs, profile, local)
-    if kind == _LINK:
-        return "copy the file itself into the build context (or make the link point inside it)"
-    if builder == "classic":
-        return "build with --builder buildkit (the default where the engine supports it)"
-    return (
-        "build on Docker Engine 23+, or with a `# syntax=docker/dockerfile:1.4` line where its "
-        "registry answers, or without the forms this engine's frontend lacks"
-    )
-
-
-def _major(version: str) -> int | None:
-    m = re.match(r"v?(\d+)\.", version.strip())
-    return int(m.group(1)) if m else None
 
 
 def build_labels(app: App, variant: Variant, profile: str) -> dict[str, str]:
@@ -221,7 +138,7 @@ def _failure(
             app,
             variant,
             log_tail=stream.log_tail,
-            hint=image_hint(refs, profile, _local_refs(app, variant)),
+            hint=image_hint(refs, profile, local_refs(app, variant)),
         )
     if explained is not None:
         cls = BuilderSyntaxError if explained.kind == "syntax" else BuildError

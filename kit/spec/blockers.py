@@ -38,6 +38,12 @@ class Blocker:
     what: str
     kind: str
     image: str | None = None
+    #: Why ``what`` blocks, where many share it ("needs BuildKit …"); None: ``what`` says it.
+    why: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.what} {self.why}" if self.why else self.what
 
 
 def syntax_line(dockerfile: Dockerfile) -> int | None:
@@ -60,12 +66,8 @@ def blockers(
     engine's major version (None: unknown, its frontend taken to read everything)."""
     found: list[Blocker] = []
     if builder == "classic":
-        found += [
-            Blocker(
-                f.line, f"{f.what} needs BuildKit (the classic builder cannot build it)", SYNTAX
-            )
-            for f in buildkit_only(dockerfile)
-        ]
+        lacks = "needs BuildKit (the classic builder cannot build it)"
+        found += [Blocker(f.line, f.what, SYNTAX, why=lacks) for f in buildkit_only(dockerfile)]
     else:
         found += _frontend(dockerfile, present, engine_major)
     if present is not None:

@@ -58,8 +58,8 @@ def test_each_builder_on_syntax_it_has_and_lacks(
         ]:
             r = check.failed(results, variant, "BuilderSyntaxError", built=False)
             assert r.error == (
-                f"Dockerfile.{variant}, line {line}: {what} needs BuildKit (the classic builder "
-                "cannot build it)"
+                f"Dockerfile.{variant} needs BuildKit (the classic builder cannot build it): "
+                f"line {line}: {what}"
             )
         check.ok(results, "syntax")  # to the classic builder the directive is a comment
         return

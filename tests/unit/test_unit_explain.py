@@ -24,7 +24,8 @@ from kit.engine.buildlog import Lines, PlainProgress
 from kit.engine.causes import cause_of, exit_code
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, KitError
 from kit.measure.advice import image_hint
-from kit.measure.build import build, preflight
+from kit.measure.build import build
+from kit.measure.preflight import preflight
 from kit.spec.app import App, Variant, load_app
 
 FAILURES = Path(__file__).parent / "fixtures" / "failures"
@@ -332,7 +333,7 @@ def test_one_blocker_reads_as_one_line(tmp_path: Path, fake_engine: Engine) -> N
     with pytest.raises(BuilderSyntaxError) as raised:
         preflight(fake_engine, app, variant, "local", "classic")
     assert raised.value.message == (
-        "Dockerfile.v, line 2: `RUN --mount` needs BuildKit (the classic builder cannot build it)"
+        "Dockerfile.v needs BuildKit (the classic builder cannot build it): line 2: `RUN --mount`"
     )
     preflight(fake_engine, app, variant, "local", "buildkit")  # 20.10's frontend has mounts
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from kit.engine import BuildStep, Engine
 from kit.errors import EngineGoneError, ExperimentConfigError, KitError
-from kit.measure.build import build, image_tag, preflight
+from kit.measure.build import build, image_tag
+from kit.measure.preflight import preflight
 from kit.model.samples import RebuildResult
 from kit.spec.app import App, Variant
 from kit.spec.dockerfile import Dockerfile
