@@ -1,13 +1,17 @@
 """The kit's one exception tree.
 
 Every error carries the context a user needs to act on it: which app, variant and file it concerns,
-and the tail of the log that explains it. ``str(err)`` renders all of that on one readable block.
+the line of that file and the one-line cause where they are known, and the tail of the log that
+explains it (as a terminal shows it: no colour codes). ``str(err)`` renders all of that on one
+readable block.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+
+from kit.plaintext import plain_lines
 
 
 class KitError(Exception):
@@ -22,6 +26,8 @@ class KitError(Exception):
         file: Path | str | None = None,
         log_tail: Sequence[str] = (),
         hint: str | None = None,
+        line: int | None = None,
+        cause: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -30,13 +36,24 @@ class KitError(Exception):
         self.file = str(file) if file is not None else None
         self.log_tail = tuple(log_tail)
         self.hint = hint
+        self.line = line  # the line of ``file`` it concerns
+        self.cause = cause  # what the log says went wrong, on one line
+
+    @property
+    def log_tail(self) -> tuple[str, ...]:
+        return self._log_tail
+
+    @log_tail.setter
+    def log_tail(self, lines: Sequence[str]) -> None:
+        # Set after the fact too (a container's logs): cleaned whichever way it comes.
+        self._log_tail = plain_lines(lines)
+
+    def _where(self) -> tuple[tuple[str, str | None], ...]:
+        line = str(self.line) if self.line is not None else None
+        return (("app", self.app), ("variant", self.variant), ("file", self.file), ("line", line))
 
     def __str__(self) -> str:
-        where = ", ".join(
-            f"{k}={v}"
-            for k, v in (("app", self.app), ("variant", self.variant), ("file", self.file))
-            if v
-        )
+        where = ", ".join(f"{k}={v}" for k, v in self._where() if v)
         text = f"{self.message} [{where}]" if where else self.message
         if self.hint:
             text += f"\n  hint: {self.hint}"
@@ -49,9 +66,9 @@ class KitError(Exception):
         return type(self).__name__
 
     def context(self) -> dict[str, str]:
-        """Where it happened, as logging fields (``extra=``) for structured logs."""
-        pairs = (("app", self.app), ("variant", self.variant), ("file", self.file))
-        return {k: v for k, v in pairs if v}
+        """Where it happened (and why, where known), as logging fields (``extra=``) for
+        structured logs."""
+        return {k: v for k, v in (*self._where(), ("cause", self.cause)) if v}
 
 
 class UsageError(KitError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kit.engine import Engine
 from kit.errors import KitError
-from kit.measure.build import build, check_bases, image_tag
+from kit.measure.build import build, image_tag
 from kit.measure.payoffs.capacity import common_prefix
 from kit.spec.app import load_app
 
@@ -21,7 +21,6 @@ def app_images(app_dir: str, profile: str) -> tuple[list[str], list[str]]:
             tag = image_tag(app, variant, profile)
             if engine.images.inspect(tag) is None:
                 try:
-                    check_bases(engine, app, variant, profile)
                     build(engine, app, variant, profile, nocache=False)
                 except KitError as exc:
                     notes.append(f"{app.name} {variant.name} left out: {exc.message}")

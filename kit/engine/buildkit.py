@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.engine.buildlog import PlainProgress
+from kit.engine.buildlog import PlainProgress, plain_progress_line
 from kit.engine.labels import LOG_TAIL_LINES
 from kit.engine.models import BuildRequest, BuildStream
 from kit.errors import EngineGoneError
@@ -97,8 +97,6 @@ class BuildKitCli:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=self.env(),
-                encoding="utf-8",
-                errors="replace",
                 start_new_session=True,
             ) as proc:
                 # The reading loop blocks on the CLI's output, which a stuck step never ends:
@@ -106,8 +104,10 @@ class BuildKitCli:
                 timer = _deadline(proc, timeout_s, expired)
                 try:
                     assert proc.stdout is not None
+                    # Bytes, split at newlines only: a text stream would also end a line at a
+                    # carriage return, which a step's progress counter prints within one.
                     for raw in proc.stdout:
-                        line = raw.rstrip()
+                        line = plain_progress_line(raw.decode("utf-8", "replace").rstrip("\n"))
                         if not line.strip() or _NOISE.match(line):
                             continue
                         tail.append(line)
@@ -134,7 +134,9 @@ class BuildKitCli:
         error = _error(tail, code)
         if _GONE.search(error):
             raise EngineGoneError(f"the Docker engine stopped answering during build: {error}")
-        return BuildStream(None, error, tuple(tail), progress.steps, "buildkit")
+        return BuildStream(
+            None, error, tuple(tail), progress.steps, "buildkit", False, progress.failed
+        )
 
 
 def _error(tail: deque[str], code: int) -> str:
@@ -145,7 +147,7 @@ def _error(tail: deque[str], code: int) -> str:
     return f"docker build exited {code}"
 
 
-def _cancel(proc: subprocess.Popen[str]) -> None:
+def _cancel(proc: subprocess.Popen[bytes]) -> None:
     """SIGINT to the CLI's process group (the CLI cancels the build on the engine), a wait for
     it to exit, then SIGKILL to whatever is left of the group (a plugin such as buildx runs as
     the CLI's child)."""
@@ -159,7 +161,7 @@ def _cancel(proc: subprocess.Popen[str]) -> None:
 
 
 def _deadline(
-    proc: subprocess.Popen[str], timeout_s: float | None, expired: threading.Event
+    proc: subprocess.Popen[bytes], timeout_s: float | None, expired: threading.Event
 ) -> threading.Timer | None:
     """A timer that, ``timeout_s`` from now, marks the build expired and cancels it as Ctrl-C
     does (:func:`_cancel`), which ends the CLI's output."""

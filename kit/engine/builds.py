@@ -17,7 +17,7 @@ import docker.errors
 import requests
 
 from kit.engine.buildkit import BuildKitCli
-from kit.engine.buildlog import ClassicSteps
+from kit.engine.buildlog import ClassicSteps, Lines
 from kit.engine.labels import LOG_TAIL_LINES, MANAGED
 from kit.engine.models import BuildRequest, BuildStream
 from kit.engine.session import Session, transport_errors
@@ -90,6 +90,7 @@ class Builds:
         its client go, cancels the build and removes the step container (waited for here)."""
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         steps = ClassicSteps()
+        lines = Lines()
         image_id: str | None = None
         error: str | None = None
         # The HTTP response behind the stream: closing it is what cancels a classic build. The
@@ -128,20 +129,23 @@ class Builds:
                 if expired.is_set():  # the limit ran out while the context was sent
                     _shut(responses)
                 for event in events:
-                    for line in str(event.get("stream", "")).splitlines():
-                        if line.strip():
-                            tail.append(line.rstrip())
-                            steps(line.rstrip())
-                            if started := _RUNNING_IN.match(line):
-                                running = started.group(1)
-                            if on_line:
-                                on_line(line.rstrip())
+                    # A step's output comes in pieces that are not lines: whole lines only.
+                    for line in lines.feed(str(event.get("stream", ""))):
+                        tail.append(line)
+                        steps(line)
+                        if started := _RUNNING_IN.match(line):
+                            running = started.group(1)
+                        if on_line:
+                            on_line(line)
                     if "aux" in event and isinstance(event["aux"], dict) and "ID" in event["aux"]:
                         # The aux ID is the built image; safer than matching "Successfully built".
                         image_id = event["aux"]["ID"]
                     if "error" in event or "errorDetail" in event:
                         detail = event.get("errorDetail") or {}
                         error = str(event.get("error") or detail.get("message") or detail)
+                for line in lines.flush():
+                    tail.append(line)
+                    steps(line)
             except Exception:
                 if not expired.is_set():
                     raise
@@ -168,7 +172,9 @@ class Builds:
             self._cancel_build(events, responses, running)
             error = f"cancelled after {timeout_s:g} s (the build's time limit)"
             return BuildStream(None, error, tuple(tail), steps.finish(), "classic", True)
-        return BuildStream(image_id, error, tuple(tail), steps.finish(), "classic")
+        done = steps.finish()
+        failed = steps.failed() if image_id is None else None
+        return BuildStream(image_id, error, tuple(tail), done, "classic", False, failed)
 
     def _cancel_build(
         self, events: Any, responses: list[requests.Response], running: str | None

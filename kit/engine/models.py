@@ -205,10 +205,22 @@ class BuildRequest:
 
 
 @dataclass(frozen=True)
+class FailedStep:
+    """The step a failed build stopped at, as its log reports it: the step (its classic step
+    number or BuildKit stage label and index) and what it printed (colour codes removed; the
+    last lines of a long output), which holds the cause the engine's message lacks."""
+
+    step: BuildStep
+    output: tuple[str, ...]
+    #: BuildKit's ``[stage i/n]``: the step's index in its stage and the stage's step count.
+    index: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class BuildStream:
-    """The outcome of one build call: the image id on success, else the error and log tail;
-    the steps the log reported either way, which builder ran it, and whether it was cancelled
-    for running past its time limit."""
+    """The outcome of one build call: the image id on success, else the error and log tail
+    (and the step it failed at, where the log tells); the steps the log reported either way,
+    which builder ran it, and whether it was cancelled for running past its time limit."""
 
     image_id: str | None
     error: str | None
@@ -216,6 +228,7 @@ class BuildStream:
     steps: tuple[BuildStep, ...] = ()
     builder: str = "classic"
     timed_out: bool = False
+    failed: FailedStep | None = None
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,16 @@
 when it fails. Every build has the app's time limit (``[build] timeout_s``): past it the build is
 cancelled on the engine and the variant fails with a :class:`~kit.errors.BuildTimeoutError`.
 
-Before a build, what cannot work is refused with a clear error naming the line: BuildKit-only
-syntax under the classic builder, a local-profile image that is not on the engine. After a failed
-build, the engine's message is explained by the line that caused it where the parsed Dockerfile
-can tell (:func:`kit.spec.features.explain`). A failed classic build leaves the images of its
-finished steps behind as dangling images; they are removed here, so a bad Dockerfile never leaves
-a half-built image on the engine (a BuildKit build makes no image until it succeeds).
+Before a build, everything that cannot work is refused in one error naming each line
+(:mod:`kit.measure.preflight`): syntax the builder or this engine's BuildKit frontend lacks, a
+source linked out of the context, a local-profile image (a base, a ``COPY --from`` image, a
+``# syntax=`` frontend) that is not on the engine. After a failed build, the engine's message is
+explained by the line that caused it where the parsed Dockerfile can tell
+(:func:`kit.spec.features.explain`), else by the step it stopped at: its instruction and line
+(:mod:`kit.spec.failed`) and the cause that step printed (:mod:`kit.engine.causes`). A failed
+classic build leaves the images of its finished steps behind as dangling images; they are
+removed here, so a bad Dockerfile never leaves a half-built image on the engine (a BuildKit
+build makes no image until it succeeds).
 """
 
 from __future__ import annotations
@@ -17,15 +21,21 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from kit.engine import BuildStep, Engine
+from kit.engine import BuildStep, BuildStream, Engine
+from kit.engine.causes import cause_of, exit_code
 from kit.engine.leftovers import watch_build
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, BuildTimeoutError
+from kit.measure.advice import image_hint, local_refs
+from kit.measure.preflight import preflight
 from kit.spec.app import App, Variant
-from kit.spec.features import buildkit_only, explain, unreachable
-from kit.spec.links import dangling
+from kit.spec.dockerfile import Instruction
+from kit.spec.failed import locate, root_workdir
+from kit.spec.features import explain, unreachable
 
-_OFFLINE_HINT = "use profile `local` (the kit's embedded bases) or run `kit bases` to make them"
+#: The longest instruction a message quotes whole.
+_QUOTE_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -41,61 +51,6 @@ def image_tag(app: App, variant: Variant, profile: str, builder: str = "buildkit
     both builders' images of one variant can stand side by side."""
     repo = re.sub(r"[^a-z0-9_.-]+", "-", app.name.lower()).strip("-._") or "app"
     return f"kitexp/{repo}:{variant.name}-{profile}" + ("-classic" if builder == "classic" else "")
-
-
-def check_bases(engine: Engine, app: App, variant: Variant, profile: str) -> None:
-    """Fail fast, with advice, when a local-profile image (a FROM base, a ``COPY --from``
-    image) is missing: no pull will save it."""
-    if profile != "local":
-        return
-    for line, ref in app.images(variant, profile):
-        if engine.images.inspect(ref) is None:
-            raise BaseImageError(
-                f"{variant.dockerfile.name}, line {line}: image {ref!r} is not on the engine "
-                "and cannot be pulled offline",
-                app=app.name,
-                variant=variant.name,
-                file=variant.dockerfile,
-                hint=_OFFLINE_HINT,
-            )
-
-
-def check_builder(app: App, variant: Variant, builder: str) -> None:
-    """Refuse, naming the line, what the classic builder cannot build (before it says so in
-    its own words, or misreads a heredoc's lines as instructions)."""
-    if builder != "classic":
-        return
-    found = buildkit_only(variant.file)
-    if found:
-        where = "; ".join(f"line {f.line}: {f.what}" for f in found)
-        raise BuilderSyntaxError(
-            f"{variant.dockerfile.name} needs BuildKit (the classic builder cannot build it): "
-            + where,
-            app=app.name,
-            variant=variant.name,
-            file=variant.dockerfile,
-            hint="build with --builder buildkit (the default where the engine supports it)",
-        )
-
-
-def check_links(app: App, variant: Variant) -> None:
-    """Refuse, naming the link and where it points, a source that follows a symbolic link out
-    of the context to nothing: either builder would fail on it with only "not found"."""
-    found = dangling(app.directory, variant.file)
-    if found:
-        where = "; ".join(
-            f"line {f.line}: `{f.keyword} {f.source}`: `{f.link}` is a symbolic link to "
-            f"{f.target}, outside the build context"
-            for f in found
-        )
-        raise BuildError(
-            f"{variant.dockerfile.name} copies through a link out of its context, which no "
-            f"builder follows (it is read inside the context, where nothing is): {where}",
-            app=app.name,
-            variant=variant.name,
-            file=variant.dockerfile,
-            hint="copy the file itself into the build context (or make the link point inside it)",
-        )
 
 
 def build_labels(app: App, variant: Variant, profile: str) -> dict[str, str]:
@@ -116,8 +71,7 @@ def build(
 ) -> BuildOutcome:
     """Build one variant (tagged ``tag``, by default its experiment tag); raise when it fails."""
     tag = tag or image_tag(app, variant, profile, builder)
-    check_builder(app, variant, builder)
-    check_links(app, variant)
+    preflight(engine, app, variant, profile, builder)
     before = engine.images.ids()
     started = time.perf_counter()
     try:
@@ -146,7 +100,7 @@ def build(
         engine.images.remove_dangling_since(before)
         if stream.timed_out:
             raise _timed_out(app, variant, builder, stream.log_tail)
-        raise _failure(app, variant, profile, builder, stream.error, stream.log_tail)
+        raise _failure(app, variant, profile, builder, stream)
     return BuildOutcome(stream.image_id, tag, seconds, stream.steps)
 
 
@@ -167,34 +121,74 @@ def _timed_out(
 
 
 def _failure(
-    app: App,
-    variant: Variant,
-    profile: str,
-    builder: str,
-    error: str | None,
-    log_tail: tuple[str, ...],
+    app: App, variant: Variant, profile: str, builder: str, stream: BuildStream
 ) -> BuildError:
-    """The error of a failed build, explained by its line where the Dockerfile tells."""
-    error = (error or "the build produced no image").strip()
+    """The error of a failed build, explained by its line where the Dockerfile tells: an image
+    or a form the builder lacks, else the step it stopped at and the cause that step printed."""
+    error = (stream.error or "the build produced no image").strip()
     args = app.build_args(variant, profile)
-    explained = explain(variant.file, builder, error, "\n".join(log_tail), args)
-    why = explained.text if explained else None
-    cls: type[BuildError] = BuildError
+    explained = explain(variant.file, builder, error, "\n".join(stream.log_tail), args)
     if unreachable(error):
-        cls = BaseImageError
         # With FROM ${BASE} neither the engine's message nor the log may name the image.
         refs = [ref for _, ref in app.images(variant, profile)]
-        why = why or f"image(s) {', '.join(refs)} cannot be had"
-    elif explained is not None and explained.kind == "syntax":
-        cls = BuilderSyntaxError
-    return cls(
-        f"build failed: {why}: {error}" if why else f"build failed: {error}",
-        app=app.name,
-        variant=variant.name,
-        file=variant.dockerfile,
-        log_tail=log_tail,
-        hint=_OFFLINE_HINT if cls is BaseImageError else None,
-    )
+        why = explained.text if explained else f"image(s) {', '.join(refs)} cannot be had"
+        return _error(
+            BaseImageError,
+            f"build failed: {why}: {error}",
+            app,
+            variant,
+            log_tail=stream.log_tail,
+            hint=image_hint(refs, profile, local_refs(app, variant)),
+        )
+    if explained is not None:
+        cls = BuilderSyntaxError if explained.kind == "syntax" else BuildError
+        why = f"build failed: {explained.text}: {error}"
+        return _error(cls, why, app, variant, log_tail=stream.log_tail)
+    x = locate(variant.file, stream.failed) if stream.failed else None
+    if x is None or stream.failed is None:
+        return _error(BuildError, f"build failed: {error}", app, variant, log_tail=stream.log_tail)
+    return _step_failure(app, variant, builder, x, stream.failed.output, error, stream.log_tail)
+
+
+def _error(
+    cls: type[BuildError], message: str, app: App, variant: Variant, **context: Any
+) -> BuildError:
+    return cls(message, app=app.name, variant=variant.name, file=variant.dockerfile, **context)
+
+
+def _step_failure(
+    app: App,
+    variant: Variant,
+    builder: str,
+    x: Instruction,
+    output: tuple[str, ...],
+    error: str,
+    log_tail: tuple[str, ...],
+) -> BuildError:
+    """ "Dockerfile.slim, line 7: `RUN npm i npm@latest -g` failed (exit code 1): npm ERR! …":
+    the instruction, its line and the cause, where the engine said only that a command failed.
+    """
+    text = x.text if len(x.text) <= _QUOTE_CHARS else x.text[: _QUOTE_CHARS - 1] + "…"
+    code = exit_code(error)
+    cause = cause_of(output) if code is not None else None
+    said = f"failed (exit code {code})" if code is not None else f"failed: {error}"
+    message = f"{variant.dockerfile.name}, line {x.line}: `{text}` {said}"
+    if cause:
+        message += f": {cause}"
+    hint = None
+    if builder == "classic" and (w := root_workdir(variant.file, x, output)) is not None:
+        message += (
+            f" — the classic builder created WORKDIR {w.path} (line {w.line}) owned by root, "
+            f"although `USER {w.user}` (line {w.user_line}) came before it"
+        )
+        hint = (
+            f"make the directory the user's before USER: `RUN mkdir -p {w.path} && chown "
+            f"{w.user} {w.path}`, or copy into it with `COPY --chown={w.user}`, or put "
+            f"WORKDIR {w.path} before USER and chown it there; BuildKit (--builder buildkit) "
+            "creates a missing WORKDIR owned by the current USER"
+        )
+    context = {"log_tail": log_tail, "hint": hint, "line": x.line, "cause": cause}
+    return _error(BuildError, message, app, variant, **context)
 
 
 def build_cold_and_warm(
@@ -211,8 +205,7 @@ def build_cold_and_warm(
 
     ``while_cached`` runs after the warm build, while the earlier stages' images (classic) or
     BuildKit's cache still serve as cache (building a single stage then costs no step)."""
-    check_builder(app, variant, builder)
-    check_bases(engine, app, variant, profile)
+    preflight(engine, app, variant, profile, builder)
     engine.images.remove(image_tag(app, variant, profile, builder), force=True)
     before = engine.images.ids()
     try:

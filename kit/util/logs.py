@@ -1,7 +1,7 @@
 """Logging for the ``kit`` command: levels, and JSON lines for machines.
 
-Errors raised by the kit carry context (app, variant, file); a log record made from one keeps
-those as fields, so a CI job can filter a batch's log by variant without parsing prose.
+Errors raised by the kit carry context (app, variant, file, line, cause); a log record made from
+one keeps those as fields, so a CI job can filter a batch's log by variant without parsing prose.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 
 #: Context fields a record may carry (``log.warning(..., extra={"variant": ...})``).
-FIELDS = ("app", "variant", "file", "cell", "run_id")
+FIELDS = ("app", "variant", "file", "line", "cause", "cell", "run_id")
 
 
 class JsonLines(logging.Formatter):

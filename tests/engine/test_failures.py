@@ -47,9 +47,14 @@ def test_dockerfile_syntax_error(measure: Measure, check, builder: str, no_leaks
 
 def test_failing_run_step(measure: Measure, check, builder: str, no_leaks: None) -> None:
     results = measure("eng-runfail", builder=builder)
-    # Each builder words it its own way; both give the exit code and the log tail.
-    said = "returned a non-zero code: 3" if builder == "classic" else "exit code: 3"
+    # Each builder words it its own way (and names no line); the kit says the same under both:
+    # the line, the instruction, the exit code and what the step printed last.
+    said = (
+        "Dockerfile.fails, line 3: `RUN echo KIT-RUN-FAILED-MARKER && exit 3` failed (exit code "
+        "3): KIT-RUN-FAILED-MARKER"
+    )
     r = check.failed(results, "fails", "BuildError", said, built=False)
+    assert r.error == said
     assert r.log_tail is not None
     lines = r.log_tail.splitlines()
     assert any(line.endswith("KIT-RUN-FAILED-MARKER") for line in lines), r.log_tail
@@ -66,7 +71,26 @@ def test_failing_run_step(measure: Measure, check, builder: str, no_leaks: None)
 
     error = check.build_error("eng-runfail", "fails", builder=builder)
     assert type(error) is BuildError
+    assert (error.line, error.cause) == (3, "KIT-RUN-FAILED-MARKER")
     assert any(line.endswith("KIT-RUN-FAILED-MARKER") for line in error.log_tail)
+
+
+def test_workdir_after_user(measure: Measure, check, builder: str, no_leaks: None) -> None:
+    """``USER`` then ``WORKDIR``: BuildKit creates the directory for that user, the classic
+    builder for root (moby/moby#36677), and the kit says so where the RUN is denied."""
+    results = measure("eng-workdir", builder=builder)
+    if builder == "buildkit":
+        check.ok(results, "userfirst")
+        return
+    said = [
+        "Dockerfile.userfirst, line 5: `RUN touch made-by-the-user` failed (exit code 1): ",
+        "Permission denied",
+        "the classic builder created WORKDIR /app (line 4) owned by root, although `USER 1000` "
+        "(line 2) came before it",
+    ]
+    check.failed(results, "userfirst", "BuildError", *said, built=False)
+    error = check.build_error("eng-workdir", "userfirst", builder=builder)
+    assert error.hint is not None and "`RUN mkdir -p /app && chown 1000 /app`" in error.hint
 
 
 def test_copy_of_a_missing_file(measure: Measure, check, builder: str, no_leaks: None) -> None:
@@ -88,7 +112,8 @@ def test_local_base_that_was_never_built(
 
     error = check.build_error("eng-base", "missing", "local", builder=builder)
     assert type(error) is BaseImageError
-    assert error.hint is not None and "kit bases" in error.hint
+    # Not "run `kit bases`": no base it makes has that name.
+    assert error.hint is not None and "`kit bases` makes no kitbase/nope:1" in error.hint
     assert "kit bases" in str(error)
     assert (error.app, error.variant) == ("eng-base", "missing")
 
@@ -113,7 +138,11 @@ def test_hub_base_that_cannot_be_pulled(
 
     error = check.build_error("eng-base", "missing", "hub", builder=builder)
     assert type(error) is BaseImageError
-    assert error.hint is not None and "kit bases" in error.hint
+    # Nothing the kit makes stands in for that image, and the local profile's base
+    # (kitbase/nope:1) is none of the kit's either: neither is offered.
+    assert error.hint is not None
+    assert "no embedded stand-in exists for kit-engine-test-absent:18" in error.hint
+    assert "--profile local" not in error.hint
 
 
 # -- variant names and app configuration ----------------------------------------------------------

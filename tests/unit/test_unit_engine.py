@@ -19,7 +19,7 @@ from fake_api import (
     load,
 )
 
-from kit.engine import MANAGED, BuildStream, Engine, EngineInfo
+from kit.engine import MANAGED, BuildStream, Engine, EngineInfo, FailedStep
 from kit.engine.labels import LOG_TAIL_LINES
 from kit.engine.leftovers import OWNER_LABEL, owner
 from kit.errors import EngineError, EngineGoneError
@@ -136,10 +136,13 @@ def test_build_failure_returns_error_and_log_tail(
         (1, "FROM kitbase/busybox:1", False),
         (2, "RUN echo about to fail && exit 3", False),
     ]
+    # The step it stopped at, with what that step printed (not the builder's own markers).
+    assert outcome.failed == FailedStep(outcome.steps[1], ("about to fail",))
     assert outcome == BuildStream(
         image_id=None,
         error=FAILED_MESSAGE,
         steps=outcome.steps,
+        failed=outcome.failed,
         log_tail=(
             "Step 1/4 : FROM kitbase/busybox:1",
             " ---> 93d35cc5f806",

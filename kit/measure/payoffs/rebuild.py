@@ -18,7 +18,8 @@ from pathlib import Path
 
 from kit.engine import BuildStep, Engine
 from kit.errors import EngineGoneError, ExperimentConfigError, KitError
-from kit.measure.build import build, check_bases, image_tag
+from kit.measure.build import build, image_tag
+from kit.measure.preflight import preflight
 from kit.model.samples import RebuildResult
 from kit.spec.app import App, Variant
 from kit.spec.dockerfile import Dockerfile
@@ -104,7 +105,7 @@ def measure_rebuild(
     before = engine.images.ids()
     edited: str | None = None
     try:
-        check_bases(engine, app, variant, profile)
+        preflight(engine, app, variant, profile, builder)
         shutil.copytree(app.directory, context, symlinks=True)
         copy = replace(app, directory=context)
         inside = context / variant.dockerfile.relative_to(app.directory)
