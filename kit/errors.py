@@ -8,10 +8,24 @@ readable block.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from kit.plaintext import plain_lines
+
+
+def _near(path: str | None) -> str | None:
+    """A file as a message shows it: relative to the working directory when it lies under it
+    or beside it (a notebook runs in notebooks/, the apps are in ../dockerfiles), so a saved
+    notebook or log does not carry the folders of the machine that ran it."""
+    if path is None or not os.path.isabs(path):
+        return path
+    try:
+        near = os.path.relpath(path)
+    except ValueError:
+        return path
+    return near if not near.startswith(f"..{os.sep}..") else path
 
 
 class KitError(Exception):
@@ -53,7 +67,8 @@ class KitError(Exception):
         return (("app", self.app), ("variant", self.variant), ("file", self.file), ("line", line))
 
     def __str__(self) -> str:
-        where = ", ".join(f"{k}={v}" for k, v in self._where() if v)
+        shown = ((k, _near(v) if k == "file" else v) for k, v in self._where())
+        where = ", ".join(f"{k}={v}" for k, v in shown if v)
         text = f"{self.message} [{where}]" if where else self.message
         if self.hint:
             text += f"\n  hint: {self.hint}"

@@ -170,7 +170,8 @@ def render_overview(
     else:
         ids = {r.run.run_id for r in runs}
         run_id = f"{len(ids)} run(s), latest {runs[-1].run.run_id}" if runs else "no runs"
-    params = {"store": str(store.resolve())}
+    # Relative to the kernel's working directory (the notebook's folder): the page shows it.
+    params = {"store": os.path.relpath(store.resolve(), notebook.parent.resolve())}
     error = None
     try:
         ipynb, _ = execute(notebook, out, params, timeout_s=600, progress=progress, html=False)
