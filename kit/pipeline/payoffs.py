@@ -46,6 +46,10 @@ class Payoffs:
     failures: tuple[Failure, ...] = ()
 
 
+#: Warm push/pull trials per variant (cold ones: the ``distribution`` trials asked for).
+WARM_TRIALS = 1
+
+
 @contextlib.contextmanager
 def _registry(url: str | None) -> Iterator[Registry]:
     if url:
@@ -84,7 +88,10 @@ def _distribution(
             # With a fresh host asked for, the base-present pulls are deployed too: the two
             # scenarios' deploy times side by side.
             hook = ready if fresh[0] else None
-            samples.extend(measure_distribution(engine, images, trials, registry, record, hook))
+            # Warm trials once: their bytes repeat exactly and no claim fits their timings.
+            samples.extend(
+                measure_distribution(engine, images, trials, registry, record, hook, WARM_TRIALS)
+            )
             if fresh[0]:
                 found = measure_fresh_or_fail(
                     engine, images, trials, registry, app.probe, limits=app.limits, fill=fresh[1]

@@ -2,10 +2,10 @@
 
 One trial of an image: the registry is emptied (cold) — or emptied and a sibling image that
 shares its base layers pushed first (warm) — then the image is pushed (timed), removed from the
-engine, and pulled back (timed). The user's image always comes back with the same id and tags,
-on every path. Removing it is ``docker rmi``: its classic-builder step images (its build cache)
-go with it unless another image uses them, because while they hold the image's layers the pull
-would download nothing. A rebuild then starts from the cache that is left (the base's steps).
+engine, and pulled back (timed); a warm trial is run once per image (its bytes repeat exactly).
+The user's image always comes back with the same id and tags, on every path. Removing it is
+``docker rmi``: its classic-builder step images go with it unless another image uses them (while
+they hold the image's layers the pull would download nothing).
 
 What the byte counts mean:
 
@@ -238,13 +238,13 @@ def measure_distribution(
     registry: Registry,
     on_pushed: PushHook | None = None,
     ready: ReadyHook | None = None,
+    warm_trials: int | None = None,
 ) -> tuple[DistributionSample, ...]:
-    """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially; with
-    ``ready``, each cold pull is followed by a start of the pulled image (``deploy_s``).
-
-    Cold: the registry is emptied first. Warm: emptied, then the other image sharing the most
-    base layers is pushed (untimed) first, so the shared layers are already there; a variant
-    that shares no layer with any other gets one ``skipped`` warm row. The first failure of an
+    """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially (warm ones:
+    ``warm_trials``, default all); with ``ready``, each cold pull is followed by a start of the
+    pulled image (``deploy_s``). Cold: the registry is emptied first. Warm: emptied, then the
+    image sharing the most base layers pushed (untimed) first; one that shares no layer with
+    any other gets one ``skipped`` warm row. The first failure of an
     image ends that image's trials with a ``failed`` row; the other images go on. An external
     registry cannot be emptied, so there "cold" only means the trial's own image was not pushed
     by the kit before.
@@ -263,12 +263,14 @@ def measure_distribution(
         sibling = siblings[variant]
         warm = None if sibling is None else _Trial(engine, registry, sibling, found[sibling])
         trial = _Trial(engine, registry, variant, inspected, on_pushed, ready)
-        samples.extend(_image_trials(trial, warm, trials))
+        samples.extend(_image_trials(trial, warm, trials, min(trials, warm_trials or trials)))
     return tuple(samples)
 
 
-def _image_trials(image: _Trial, sibling: _Trial | None, trials: int) -> list[DistributionSample]:
-    """One image's trials, cold then warm in turn; the first failure ends them."""
+def _image_trials(
+    image: _Trial, sibling: _Trial | None, trials: int, warm_trials: int
+) -> list[DistributionSample]:
+    """One image's trials, cold then warm (the first ``warm_trials``); a failure ends them."""
     modes: tuple[Mode, ...] = ("cold", "warm")
     samples: list[DistributionSample] = []
     if sibling is None:
@@ -282,6 +284,8 @@ def _image_trials(image: _Trial, sibling: _Trial | None, trials: int) -> list[Di
                 note("refs", f"{one.image_id}|{one.registry.host}/")
         for trial in range(trials):
             for mode in modes:
+                if mode == "warm" and trial >= warm_trials:
+                    continue
                 try:
                     if image.registry.owned:
                         image.registry.empty()
