@@ -197,6 +197,24 @@ class Registry:
         shutil.rmtree(self.storage, ignore_errors=True)
         self.start(find_binary())
 
+    def keep(self) -> None:
+        """Add what the registry stores now to its kept tree, for :meth:`restore_kept`. Blobs
+        are content-addressed and never written twice, so they are hard links; the small link
+        files the registry may rewrite in place are copies."""
+        if self.storage is not None and self._workdir is not None and self.storage.is_dir():
+            _merge(self.storage, self._workdir / "kept")
+
+    def restore_kept(self) -> None:
+        """Serve exactly what :meth:`keep` kept (nothing kept: an empty registry)."""
+        kept = None if self._workdir is None else self._workdir / "kept"
+        if kept is None or self.storage is None or not kept.is_dir():
+            self.empty()
+            return
+        self.stop()
+        shutil.rmtree(self.storage, ignore_errors=True)
+        _merge(kept, self.storage)
+        self.start(find_binary())
+
     def close(self) -> None:
         self.stop()
         self._http.close()
@@ -240,6 +258,16 @@ class Registry:
             for d in prefix.iterdir()
             if d.is_dir() and (d / "data").is_file()
         )
+
+
+def _merge(source: Path, target: Path) -> None:
+    for folder, _dirs, files in os.walk(source):
+        into = target / Path(folder).relative_to(source)
+        into.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if not (into / name).exists():
+                place = os.link if name == "data" else shutil.copy2
+                place(Path(folder) / name, into / name)
 
 
 @contextlib.contextmanager

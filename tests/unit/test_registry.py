@@ -116,3 +116,60 @@ def test_blob_digests_counts_only_complete_blobs(tmp_path: Path) -> None:
 
 def test_blob_is_a_value() -> None:
     assert Blob("sha256:a", 1) == Blob("sha256:a", 1)
+
+
+def _storage_with(root: Path, repo: str, blobs: dict[str, bytes]) -> None:
+    """A registry storage tree as docker-registry lays it out: blobs by digest, links per repo."""
+    for digest, body in blobs.items():
+        blob = root / "docker/registry/v2/blobs/sha256" / digest[:2] / digest / "data"
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(body)
+        link = root / f"docker/registry/v2/repositories/{repo}/_layers/sha256/{digest}/link"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.write_text(f"sha256:{digest}")
+
+
+def test_kept_storage_merges_images_and_survives_emptying(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = Registry("127.0.0.1:1", workdir=tmp_path / "reg", port=1)
+    storage = registry.storage
+    assert storage is not None
+    started: list[Path] = []
+    monkeypatch.setattr(Registry, "stop", lambda self: None)
+    monkeypatch.setattr(Registry, "start", lambda self, binary: started.append(storage))
+    monkeypatch.setattr(reg, "find_binary", lambda: Path("/bin/true"))
+    # Two images' pushes, each into an emptied registry, each kept after its trials.
+    _storage_with(storage, "slim", {"aa" * 32: b"base", "bb" * 32: b"slim layer"})
+    registry.keep()
+    registry.empty()
+    assert not storage.exists() or not any(storage.rglob("data"))
+    _storage_with(storage, "full", {"aa" * 32: b"base", "cc" * 32: b"full layer"})
+    registry.keep()
+    registry.restore_kept()
+    served = {p.parent.name: p.read_bytes() for p in storage.rglob("data")}
+    assert served == {"aa" * 32: b"base", "bb" * 32: b"slim layer", "cc" * 32: b"full layer"}
+    links = sorted(str(p.relative_to(storage)) for p in storage.rglob("link"))
+    assert (
+        len(links) == 4 and any("/slim/" in x for x in links) and any("/full/" in x for x in links)
+    )
+    # Blobs are shared with the kept tree, link files (rewritten in place by the registry) not.
+    kept = tmp_path / "reg" / "kept"
+    blob = next(storage.rglob("data"))
+    assert blob.stat().st_ino == (kept / blob.relative_to(storage)).stat().st_ino
+    link = next(storage.rglob("link"))
+    assert link.stat().st_ino != (kept / link.relative_to(storage)).stat().st_ino
+    assert started  # the registry was started again on the restored tree
+
+
+def test_nothing_kept_restores_an_empty_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = Registry("127.0.0.1:1", workdir=tmp_path / "reg", port=1)
+    monkeypatch.setattr(Registry, "stop", lambda self: None)
+    monkeypatch.setattr(Registry, "start", lambda self, binary: None)
+    monkeypatch.setattr(reg, "find_binary", lambda: Path("/bin/true"))
+    assert registry.storage is not None
+    _storage_with(registry.storage, "slim", {"aa" * 32: b"x"})
+    registry.restore_kept()
+    assert not list(registry.storage.rglob("data"))

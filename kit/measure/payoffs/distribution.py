@@ -55,8 +55,7 @@ def failed_sample(variant: str, trial: int, mode: Mode, error: str) -> Distribut
 
 
 def short(digest: str) -> str:
-    """The 12-hex id the engine prints for a layer in push and pull progress."""
-    return digest.removeprefix("sha256:")[:12]
+    return digest.removeprefix("sha256:")[:12]  # as push and pull progress print a layer
 
 
 def pushed_bytes_from_storage(manifest: Manifest, before: frozenset[str]) -> int:
@@ -264,18 +263,19 @@ def measure_distribution(
         warm = None if sibling is None else _Trial(engine, registry, sibling, found[sibling])
         trial = _Trial(engine, registry, variant, inspected, on_pushed, ready)
         samples.extend(_image_trials(trial, warm, trials, min(trials, warm_trials or trials)))
+        registry.keep()  # for the fresh host, which pulls every image from it
     return tuple(samples)
 
 
 def _image_trials(
-    image: _Trial, sibling: _Trial | None, trials: int, warm_trials: int
+    image: _Trial, sibling: _Trial | None, trials: int, warm: int
 ) -> list[DistributionSample]:
-    """One image's trials, cold then warm (the first ``warm_trials``); a failure ends them."""
+    """One image's trials, cold then warm (the first ``warm``); a failure ends them."""
     modes: tuple[Mode, ...] = ("cold", "warm")
     samples: list[DistributionSample] = []
     if sibling is None:
         samples.append(skipped_sample(image.variant, "no other image shares a layer", "warm"))
-        modes = ("cold",)
+        warm = 0
     # The registry's references these trials give both images: named in a journal, so that a
     # run after an engine that died mid-push can drop them (kit.engine.leftovers).
     with image.engine.leftovers.journal():
@@ -284,7 +284,7 @@ def _image_trials(
                 note("refs", f"{one.image_id}|{one.registry.host}/")
         for trial in range(trials):
             for mode in modes:
-                if mode == "warm" and trial >= warm_trials:
+                if mode == "warm" and trial >= warm:
                     continue
                 try:
                     if image.registry.owned:
