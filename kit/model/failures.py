@@ -12,23 +12,22 @@ the run partial.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kit.model.rows import DistributionRow, ImageResult, RebuildRow
 from kit.model.samples import LintStatus
+from kit.plaintext import plain_lines
 
 #: Error types that say "this builder cannot build this Dockerfile", not "the build broke".
 BUILDER_LIMITS = ("BuilderSyntaxError",)
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _MAX = 240
 
 
 def one_line(text: object) -> str:
     """The first non-empty line of ``text``, colour codes removed, at most :data:`_MAX` chars."""
-    clean = _ANSI.sub("", str(text or ""))
-    line = next((s.strip() for s in clean.splitlines() if s.strip()), "")
+    lines = plain_lines(str(text or "").split("\n"))
+    line = next((s.strip() for s in lines if s.strip()), "")
     return line if len(line) <= _MAX else line[: _MAX - 1] + "…"
 
 

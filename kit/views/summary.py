@@ -30,7 +30,7 @@ SummaryStatus = Literal["ok", "partial"]
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ShownVerdict:
     claim: str
     verdict: str  # as shown: "holds", "failed: <cause>" …
     measured: str
@@ -46,7 +46,7 @@ class Summary:
     failures: tuple[str, ...]  # one line each: "fresh host of full: the extra dockerd …"
     expected: tuple[str, ...]  # failures the run's parameters chose (listed, not partial)
     rows: tuple[tuple[str, str], ...]  # (what, this run's figure)
-    verdicts: tuple[Verdict, ...]
+    verdicts: tuple[ShownVerdict, ...]
     engine: str
     builder: str
     machine: str
@@ -63,7 +63,7 @@ class Summary:
             failures=tuple(data["failures"]),
             expected=tuple(data["expected"]),
             rows=tuple((str(k), str(v)) for k, v in data["rows"]),
-            verdicts=tuple(Verdict(**v) for v in data["verdicts"]),
+            verdicts=tuple(ShownVerdict(**v) for v in data["verdicts"]),
             engine=str(data["engine"]),
             builder=str(data["builder"]),
             machine=str(data["machine"]),
@@ -168,7 +168,9 @@ def summary(runs: Results | Sequence[Results], cache_pair: Sequence[str] | None 
         failures=tuple(str(f) for f in bad),
         expected=tuple(str(f) for f in failures if f.expected),
         rows=tuple(rows),
-        verdicts=tuple(Verdict(c.claim, c.label, c.measured) for c in _claims(runs, cache_pair)),
+        verdicts=tuple(
+            ShownVerdict(c.claim, c.label, c.measured) for c in _claims(runs, cache_pair)
+        ),
         engine=engine_line(first.run),
         builder=builders,
         machine=first.run.machine or first.run.host,
