@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,6 +44,19 @@ def _dockerd_major() -> int:
         return int(out.split("version", 1)[1].strip().split(".", 1)[0])
     except (OSError, IndexError, ValueError):
         return 0
+
+
+_MSG = re.compile(r'\bmsg="((?:[^"\\]|\\.)*)"')
+
+
+def last_word(tail: Sequence[str]) -> str:
+    """What a dockerd that stopped said last — the ``msg`` of a logrus line, or the line — so
+    a failure's one line says why ("… bind: invalid argument"), not only its exit code."""
+    for line in reversed(tail):
+        if line.strip():
+            found = _MSG.search(line)
+            return (found.group(1).replace('\\"', '"') if found else line).strip()[:200]
+    return ""
 
 
 class ExtraEngine:
@@ -147,10 +161,14 @@ class ExtraEngine:
         try:
             while time.monotonic() < deadline:
                 if proc.poll() is not None:
+                    tail = log_tail(self.log)
+                    why = last_word(tail)
                     raise EngineError(
-                        f"the extra dockerd exited with code {proc.returncode}",
+                        f"the extra dockerd exited with code {proc.returncode}"
+                        + (f": {why}" if why else ""),
                         file=self.log,
-                        log_tail=log_tail(self.log),
+                        log_tail=tail,
+                        cause=why or None,
                     )
                 if self.socket.exists() and self.answers():
                     return

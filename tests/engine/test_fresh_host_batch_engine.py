@@ -25,7 +25,7 @@ from prereq import need_registry, unavailable
 
 from kit import load_results
 from kit.engine import Engine
-from kit.host.procs import comm, mounts_under, processes_using
+from kit.host.procs import alive, comm, mounts_under, processes_using
 from kit.host.socketdir import socket_base
 from kit.model.results import Results
 from kit.runs.report import build_report
@@ -57,7 +57,9 @@ def _long(base: Path, name: str) -> Path:
 
 def _dockerds() -> set[int]:
     pids = (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
-    return {pid for pid in pids if comm(pid) == "dockerd"}
+    # A stopped dockerd whose parent (the batch) exited first stays a zombie until pid 1 reaps
+    # it, late here: it is gone, not left running.
+    return {pid for pid in pids if comm(pid) == "dockerd" and alive(pid)}
 
 
 def _short_dirs() -> set[str]:

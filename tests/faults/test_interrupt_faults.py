@@ -78,12 +78,18 @@ def _batch(matrix: Path, run_id: str, runs: Path, store: Path) -> subprocess.Pop
     )
 
 
-def measuring_notebook(folder: Path, app: Path) -> Path:
-    """A notebook measuring ``app`` into the batch's store; the matrix running it."""
+def measuring_notebook(folder: Path, app: Path, gate: Path | None = None) -> Path:
+    """A notebook measuring ``app`` into the batch's store (once ``gate``, if given, is gone);
+    the matrix running it."""
+    wait = (
+        f"import os, time\nwhile os.path.exists({str(gate)!r}):\n    time.sleep(0.1)\n"
+        if gate is not None
+        else ""
+    )
     make_notebook(
         folder / "measure.ipynb",
         "store = ''\n",
-        "import kit\n"
+        wait + "import kit\n"
         f"kit.run_experiment({str(app)!r}, profile='local', trials=1, warmups=0, floor=False,"
         " store=store, progress=False)\n",
     )

@@ -59,7 +59,11 @@ def test_two_batches_on_one_store(
 ) -> None:
     """Two batches (different run ids) measuring into one store at once both commit; a third
     on a run id already running stops at once, naming the lock's holder."""
-    matrix = measuring_notebook(tmp_path / "nb", app_dir("flt-base"))
+    # The cells wait at a gate until the batch on the same run id has been turned away: with
+    # its measurements reused from the store, the first could otherwise end before it starts.
+    gate = tmp_path / "gate"
+    gate.touch()
+    matrix = measuring_notebook(tmp_path / "nb", app_dir("flt-base"), gate)
     runs = tmp_path / "runs"
     first = _batch(matrix, "fault-first", runs, store)
     deadline = time.monotonic() + 120
@@ -68,8 +72,9 @@ def test_two_batches_on_one_store(
         time.sleep(0.1)
     second = _batch(matrix, "fault-second", runs, store)
     same = _batch(matrix, "fault-first", runs, store)
-    out = {}
-    for name, batch in (("same", same), ("first", first), ("second", second)):
+    out = {"same": (same.communicate(timeout=900)[0].decode(), same.returncode)}
+    gate.unlink()
+    for name, batch in (("first", first), ("second", second)):
         out[name] = (batch.communicate(timeout=900)[0].decode(), batch.returncode)
     assert out["first"][1] == 0, out["first"][0]
     assert out["second"][1] == 0, out["second"][0]

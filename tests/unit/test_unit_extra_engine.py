@@ -148,3 +148,18 @@ def test_the_main_engines_flags_plus_the_extras() -> None:
     assert "--pidfile=/tmp/kit-dockerd-abc/dockerd.pid" in command
     # its own daemon.json: the host's /etc/docker/daemon.json is not this engine's
     assert "--config-file=/tmp/kit-dockerd-abc/daemon.json" in command
+
+
+def test_a_dockerd_that_stopped_says_why_on_one_line() -> None:
+    from kit.host.extra_engine import last_word
+
+    tail = [
+        'time="2026-12-07T00:00:00Z" level=info msg="Starting up"',
+        "failed to start daemon: can't create unix socket /x/docker.sock: bind: invalid argument",
+        "",
+    ]
+    assert last_word(tail) == (
+        "failed to start daemon: can't create unix socket /x/docker.sock: bind: invalid argument"
+    )
+    assert last_word(['time="t" level=fatal msg="no \\"key\\" here"']) == 'no "key" here'
+    assert last_word([]) == ""
