@@ -74,7 +74,7 @@ test: lint typecheck bases
 	$(BIN)/python tests/notebooks/nbval_copies.py "$$nb" $(NOTEBOOKS) >/dev/null || exit 1; \
 	rm -f .coverage .coverage.*; status=0; \
 	TEST_NOTEBOOK_STORE="$$nb/store" $(BIN)/coverage run -m pytest "$$nb"/*.ipynb tests -q -rs \
-	    -c pyproject.toml --rootdir . --nbval-lax --nbval-current-env \
+	    -c pyproject.toml --rootdir . --durations=30 --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/notebooks/sanitize.cfg || status=$$?; \
 	$(BIN)/coverage combine -q && $(BIN)/coverage report || { [ $$status -ne 0 ] || status=1; }; \
 	if [ "$$(listing)" != "$$before" ]; then echo "make test changed results/" >&2; status=1; fi; \

@@ -25,6 +25,7 @@ from kit.model.store import Store
 from kit.runs.index import Page, PageStatus, write_index
 from kit.runs.notebooks import execute
 from kit.runs.pages import code_page, render_pages
+from kit.runs.portable import relative_parameter
 from kit.runs.state import STATE, batch_timings, breakdown, record_phase
 from kit.runs.summaries import missing, summaries
 
@@ -170,8 +171,10 @@ def render_overview(
     else:
         ids = {r.run.run_id for r in runs}
         run_id = f"{len(ids)} run(s), latest {runs[-1].run.run_id}" if runs else "no runs"
-    # Relative to the kernel's working directory (the notebook's folder): the page shows it.
-    params = {"store": os.path.relpath(store.resolve(), notebook.parent.resolve())}
+    # Relative to the kernel's working directory (the notebook's folder) where the store is in
+    # its repository or in ``out``; a store elsewhere stays absolute (the page shows its name
+    # only), not a ``../../../tmp/...`` that spells out this machine's folders.
+    params = {"store": relative_parameter(str(store.resolve()), notebook.parent, out)}
     error = None
     try:
         ipynb, _ = execute(notebook, out, params, timeout_s=600, progress=progress, html=False)
