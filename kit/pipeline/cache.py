@@ -29,7 +29,7 @@ from kit.engine.context import context_files
 from kit.errors import ExperimentConfigError
 from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult
-from kit.pipeline.variant import VariantOutcome
+from kit.pipeline.outcome import VariantOutcome
 from kit.spec import reads
 from kit.spec.app import App, Variant
 from kit.spec.experiment import DEFAULT_LIMITS

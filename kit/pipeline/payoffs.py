@@ -25,7 +25,7 @@ from kit.measure.payoffs.rebuild import measure_rebuild
 from kit.measure.start import time_to_ready
 from kit.model.failures import Failure, one_line
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
-from kit.pipeline.variant import VariantOutcome
+from kit.pipeline.outcome import VariantOutcome
 from kit.spec.app import App, Variant
 from kit.util.progress import phase, tqdm
 

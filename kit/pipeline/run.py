@@ -12,8 +12,8 @@ from kit.model.failures import Failure
 from kit.model.rows import FloorRow, ImageResult, RunInfo
 from kit.model.store import Store
 from kit.pipeline.options import Options
+from kit.pipeline.outcome import VariantOutcome
 from kit.pipeline.payoffs import Payoffs
-from kit.pipeline.variant import VariantOutcome
 from kit.spec.app import App, Variant
 from kit.util.locks import engine_in_use, engine_lock
 

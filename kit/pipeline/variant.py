@@ -1,6 +1,12 @@
-"""Measure one variant: build it cold and warm, size it, dissect its layers and stages, and time
-its starts. A failure at any step becomes a failed row holding what was measured before it;
-whatever the step created is removed on every exit path, Ctrl-C included. An engine that stops
+"""Measure one variant: build it cold and warm, size it, dissect its layers and stages, list its
+files, and time its starts — each a phase function, run in turn by :func:`measure_variant`.
+
+A phase takes what was measured so far (a :class:`VariantOutcome`) and returns it with more, or
+raises a :class:`~kit.errors.KitError`; the one failure wrapper (:func:`_attempt`) turns that
+into a failed row holding the columns measured before it, and no later phase runs. The start
+trials are the exception that proves the rule: a failed start comes back as a value, and its
+row fails with every table measured so far kept (the trials before it say what happened).
+Whatever a phase creates is removed on every exit path, Ctrl-C included. An engine that stops
 answering is no variant's failure: its EngineGoneError stops the run."""
 
 from __future__ import annotations
@@ -9,13 +15,13 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import EngineGoneError, KitError
 from kit.measure.anatomy.layercache import LayerCache
-from kit.measure.anatomy.layers import ImageAnatomy, analyze_image
+from kit.measure.anatomy.layers import analyze_image
 from kit.measure.build import build_cold_and_warm
 from kit.measure.contents import image_contents
 from kit.measure.size import measure_size
@@ -23,23 +29,157 @@ from kit.measure.stages import stage_sizes
 from kit.measure.start import run_trials
 from kit.measure.steps import summarize_build
 from kit.measure.surface import attack_surface
-from kit.model.rows import (
-    FileRow,
-    ImageResult,
-    LayerRow,
-    PackageRow,
-    RuleBytes,
-    TrialResult,
-    WastedRow,
+from kit.model.rows import FileRow, ImageResult, PackageRow
+from kit.model.rules import RULE_PREFIXES
+from kit.model.samples import StageSize
+from kit.pipeline.outcome import (
+    VariantOutcome,
+    anatomy_rows,
+    failed_fields,
+    failed_row,
+    image_row,
+    trial_rows,
 )
-from kit.model.rules import RULE_PREFIXES, SIZE_RULE_PATHS
-from kit.model.samples import StageSize, StartSample, Status
-from kit.spec.app import App, RejectedVariant, Variant
+from kit.spec.app import App, Variant
 from kit.util.progress import line_reporter, phase, tqdm
 from kit.util.stats import summarize
 
+__all__ = ["VariantOutcome", "failed_row", "measure_variant"]
+
 log = logging.getLogger("kit")
 Tracker = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every phase of one variant's measurement reads."""
+
+    engine: Engine
+    app: App
+    variant: Variant
+    profile: str
+    trials: int
+    warmups: int
+    run_id: str
+    anatomy: bool
+    layer_cache: LayerCache | None
+    contents: bool
+    bar: tqdm | None
+    builder: str
+
+    def phase(self, what: str) -> None:
+        phase(self.bar, f"{self.variant.name}: {what}")
+
+
+Phase = Callable[[Job, VariantOutcome], VariantOutcome]
+
+
+def _measured(so_far: VariantOutcome, **columns: Any) -> VariantOutcome:
+    return replace(so_far, row=replace(so_far.row, **columns))
+
+
+def _failed(job: Job, exc: KitError, row: ImageResult) -> ImageResult:
+    """``row`` (the columns measured so far) failed with ``exc``; an engine gone stops the run."""
+    exc.app = exc.app or job.app.name
+    exc.variant = exc.variant or job.variant.name
+    exc.file = exc.file or str(job.variant.dockerfile)
+    if isinstance(exc, EngineGoneError):
+        # Not this variant's failure: no later step can run either. The run stops here, and
+        # what the engine keeps of it is swept by the next run (kit.engine.leftovers).
+        raise exc
+    log.warning("%s", exc, extra=exc.context())
+    return replace(row, status="failed", **failed_fields(exc))
+
+
+def _attempt(job: Job, step: Phase, so_far: VariantOutcome) -> VariantOutcome:
+    """The one failure wrapper: a phase that raises leaves a failed row of what came before."""
+    try:
+        return step(job, so_far)
+    except KitError as exc:
+        return VariantOutcome(_failed(job, exc, so_far.row))
+
+
+def _build(job: Job, so_far: VariantOutcome) -> VariantOutcome:
+    """Cold and warm builds (the stage sizes while the cache still holds the stages), then the
+    warm image's size against its release base."""
+    stages: list[StageSize] = []
+
+    def measure_stages() -> None:
+        if job.anatomy and job.variant.stages > 1:
+            job.phase("stage sizes")
+            stages.extend(
+                stage_sizes(job.engine, job.app, job.variant, job.profile, builder=job.builder)
+            )
+
+    show = line_reporter(job.bar, f"{job.variant.name}: ") if job.bar is not None else None
+    cold, warm = build_cold_and_warm(
+        job.engine,
+        job.app,
+        job.variant,
+        job.profile,
+        on_line=show,
+        while_cached=measure_stages,
+        builder=job.builder,
+    )
+    size = measure_size(job.engine, warm.image_id, job.app.release_base(job.variant, job.profile))
+    built = _measured(
+        so_far,
+        image_id=warm.image_id,
+        tag=warm.tag,
+        size_bytes=size.size_bytes,
+        layers=size.layers,
+        history_steps=size.history_steps,
+        empty_steps=size.empty_steps,
+        base_image=size.base_image,
+        base_bytes=size.base_bytes,
+        build_cold_s=cold.seconds,
+        build_warm_s=warm.seconds,
+        **dataclasses.asdict(summarize_build(job.variant.file, cold.steps)),
+    )
+    return replace(built, stages=tuple(stages))
+
+
+def _surface(job: Job, so_far: VariantOutcome) -> VariantOutcome:
+    surface = attack_surface(job.engine, str(so_far.row.image_id))
+    return _measured(
+        so_far,
+        packages=surface.packages,
+        package_db=surface.package_db,
+        has_shell=surface.has_shell,
+        has_package_manager=surface.has_package_manager,
+        has_pip=surface.has_pip,
+        has_compiler=surface.has_compiler,
+    )
+
+
+def _anatomy(job: Job, so_far: VariantOutcome) -> VariantOutcome:
+    if not job.anatomy:
+        return so_far
+    job.phase("layer anatomy")
+    image = str(so_far.row.image_id)
+    found = analyze_image(job.engine, image, prefixes=RULE_PREFIXES, cache=job.layer_cache)
+    layers, wasted, rules = anatomy_rows(job.app.name, job.variant.name, found)
+    measured = _measured(
+        so_far,
+        compressed_bytes=found.compressed_bytes,
+        efficiency=found.efficiency,
+        wasted_bytes=found.wasted_bytes,
+        dive_wasted_bytes=found.dive_wasted_bytes,
+    )
+    return replace(measured, layers=tuple(layers), wasted=tuple(wasted), rule_bytes=tuple(rules))
+
+
+def _contents(job: Job, so_far: VariantOutcome) -> VariantOutcome:
+    if not job.contents:
+        return so_far
+    job.phase("files and packages")
+    found = image_contents(job.engine, str(so_far.row.image_id))
+    app, name = job.app.name, job.variant.name
+    return replace(
+        so_far,
+        files=tuple(FileRow(app, name, f.path, f.bytes, f.kind, f.target) for f in found.files),
+        packages=tuple(PackageRow(app, name, p.name, p.version, p.bytes) for p in found.packages),
+    )
 
 
 @contextmanager
@@ -53,99 +193,38 @@ def _containers(engine: Engine, run_id: str) -> Iterator[tuple[Tracker, Tracker]
             engine.containers.remove(container)
 
 
-def _row(
-    app: App, variant: Variant | RejectedVariant, status: Status, **fields: Any
-) -> ImageResult:
-    """An image row: the variant's identity plus whatever was measured (or the error)."""
-    return ImageResult(
-        app=app.name,
-        variant=variant.name,
-        description=variant.description if isinstance(variant, Variant) else "",
-        status=status,
-        dockerfile=str(variant.dockerfile.relative_to(app.directory)),
-        dockerfile_sha256=variant.sha256,
-        stages=variant.stages if isinstance(variant, Variant) else 0,
-        **fields,
-    )
-
-
-def failed_row(
-    app: App, variant: Variant | RejectedVariant, exc: KitError, **measured: Any
-) -> ImageResult:
-    return _row(
-        app,
-        variant,
-        "failed",
-        error=str(exc.message),
-        error_type=exc.kind,
-        log_tail="\n".join(exc.log_tail) or None,
-        **measured,
-    )
-
-
-def _trial_rows(app: App, variant: Variant, samples: list[StartSample]) -> list[TrialResult]:
-    return [
-        TrialResult(
-            app=app.name,
-            variant=variant.name,
-            status="failed" if s.error else "ok",
-            **dataclasses.asdict(s),
+def _starts(job: Job, so_far: VariantOutcome) -> VariantOutcome:
+    """The timed starts; a start that fails keeps the trials and tables measured so far."""
+    job.phase("start trials")
+    labels = {RUN_LABEL: job.run_id, "kit.app": job.app.name, "kit.variant": job.variant.name}
+    with _containers(job.engine, job.run_id) as (track, untrack):
+        samples, error = run_trials(
+            job.engine,
+            str(so_far.row.tag),
+            job.app.probe,
+            labels,
+            trials=job.trials,
+            warmups=job.warmups,
+            track=track,
+            untrack=untrack,
+            limits=job.app.limits,
         )
-        for s in samples
-    ]
-
-
-def anatomy_rows(
-    app: str, variant: str, anatomy: ImageAnatomy
-) -> tuple[list[LayerRow], list[WastedRow], list[RuleBytes]]:
-    """One image's layer anatomy as rows of the layers, wasted and rule_bytes tables."""
-    layers = [
-        LayerRow(app=app, variant=variant, **dataclasses.asdict(layer)) for layer in anatomy.layers
-    ]
-    wasted = [
-        WastedRow(app, variant, w.path, w.wasted_bytes, ", ".join(map(str, w.layers)))
-        for w in anatomy.top_wasted
-    ]
-    rules = [
-        RuleBytes(
-            app,
-            variant,
-            rule,
-            ", ".join(prefixes),
-            sum(anatomy.prefix_bytes.get(prefix, 0) for prefix in prefixes),
-        )
-        for rule, prefixes in SIZE_RULE_PATHS.items()
-        if prefixes
-    ]
-    return layers, wasted, rules
-
-
-@dataclass(frozen=True)
-class VariantOutcome:
-    """Everything measured for one variant; only ``row`` is certain to be there."""
-
-    row: ImageResult
-    trials: tuple[TrialResult, ...] = ()
-    layers: tuple[LayerRow, ...] = ()
-    wasted: tuple[WastedRow, ...] = ()
-    rule_bytes: tuple[RuleBytes, ...] = ()
-    stages: tuple[StageSize, ...] = ()
-    files: tuple[FileRow, ...] = ()
-    packages: tuple[PackageRow, ...] = ()
-
-
-def _contents(
-    engine: Engine, app: App, variant: Variant, image_id: str
-) -> tuple[tuple[FileRow, ...], tuple[PackageRow, ...]]:
-    found = image_contents(engine, image_id)
-    return (
-        tuple(
-            FileRow(app.name, variant.name, f.path, f.bytes, f.kind, f.target) for f in found.files
-        ),
-        tuple(
-            PackageRow(app.name, variant.name, p.name, p.version, p.bytes) for p in found.packages
-        ),
+    tried = replace(so_far, trials=trial_rows(job.app, job.variant, samples))
+    if error is not None:
+        return replace(tried, row=_failed(job, error, so_far.row))
+    stats = summarize([s.total_s for s in samples if not s.warmup and s.total_s is not None])
+    return _measured(
+        tried,
+        start_n=stats.n,
+        start_median_s=stats.median,
+        start_iqr_s=stats.iqr,
+        start_min_s=stats.low,
+        start_max_s=stats.high,
     )
+
+
+#: In order: each phase reads what the ones before it measured (the image, its tag).
+PHASES: tuple[Phase, ...] = (_build, _surface, _anatomy, _contents, _starts)
 
 
 def measure_variant(
@@ -163,137 +242,24 @@ def measure_variant(
     bar: tqdm | None = None,
     builder: str = "classic",
 ) -> VariantOutcome:
-    show = line_reporter(bar, f"{variant.name}: ") if bar is not None else None
-
-    stages: list[StageSize] = []
-
-    def measure_stages() -> None:
-        if anatomy and variant.stages > 1:
-            phase(bar, f"{variant.name}: stage sizes")
-            stages.extend(stage_sizes(engine, app, variant, profile, builder=builder))
-
-    try:
-        cold, warm = build_cold_and_warm(
-            engine,
-            app,
-            variant,
-            profile,
-            on_line=show,
-            while_cached=measure_stages,
-            builder=builder,
-        )
-    except EngineGoneError as exc:
-        # Not this variant's failure: no later step can run either. The run stops here, and
-        # what the engine keeps of it is swept by the next run (kit.engine.leftovers).
-        exc.app, exc.variant = app.name, variant.name
-        raise
-    except KitError as exc:
-        log.warning("%s", exc, extra=exc.context())
-        return VariantOutcome(failed_row(app, variant, exc))
-    try:
-        base = app.release_base(variant, profile)
-    except KitError as exc:
-        return VariantOutcome(failed_row(app, variant, exc))
-    size = measure_size(engine, warm.image_id, base)
-    built: dict[str, Any] = {
-        "image_id": warm.image_id,
-        "tag": warm.tag,
-        "size_bytes": size.size_bytes,
-        "layers": size.layers,
-        "history_steps": size.history_steps,
-        "empty_steps": size.empty_steps,
-        "base_image": size.base_image,
-        "base_bytes": size.base_bytes,
-        "build_cold_s": cold.seconds,
-        "build_warm_s": warm.seconds,
-        **dataclasses.asdict(summarize_build(variant.file, cold.steps)),
-    }
-
-    def failed(exc: KitError, **measured: Any) -> ImageResult:
-        exc.app, exc.variant, exc.file = app.name, variant.name, str(variant.dockerfile)
-        if isinstance(exc, EngineGoneError):
-            raise exc
-        log.warning("%s", exc, extra=exc.context())
-        return failed_row(app, variant, exc, **measured)
-
-    try:
-        surface = attack_surface(engine, warm.image_id)
-    except KitError as exc:
-        return VariantOutcome(failed(exc, **built))
-    built |= {
-        "packages": surface.packages,
-        "package_db": surface.package_db,
-        "has_shell": surface.has_shell,
-        "has_package_manager": surface.has_package_manager,
-        "has_pip": surface.has_pip,
-        "has_compiler": surface.has_compiler,
-    }
-    layer_rows: list[LayerRow] = []
-    wasted: list[WastedRow] = []
-    rule_bytes: list[RuleBytes] = []
-    if anatomy:
-        phase(bar, f"{variant.name}: layer anatomy")
-        try:
-            found = analyze_image(engine, warm.image_id, prefixes=RULE_PREFIXES, cache=layer_cache)
-        except KitError as exc:
-            return VariantOutcome(failed(exc, **built))
-        built |= {
-            "compressed_bytes": found.compressed_bytes,
-            "efficiency": found.efficiency,
-            "wasted_bytes": found.wasted_bytes,
-            "dive_wasted_bytes": found.dive_wasted_bytes,
-        }
-        layer_rows, wasted, rule_bytes = anatomy_rows(app.name, variant.name, found)
-    files: tuple[FileRow, ...] = ()
-    packages: tuple[PackageRow, ...] = ()
-    if contents:
-        phase(bar, f"{variant.name}: files and packages")
-        try:
-            files, packages = _contents(engine, app, variant, warm.image_id)
-        except KitError as exc:
-            return VariantOutcome(failed(exc, **built))
-    phase(bar, f"{variant.name}: start trials")
-    labels = {RUN_LABEL: run_id, "kit.app": app.name, "kit.variant": variant.name}
-    with _containers(engine, run_id) as (track, untrack):
-        samples, error = run_trials(
-            engine,
-            warm.tag,
-            app.probe,
-            labels,
-            trials=trials,
-            warmups=warmups,
-            track=track,
-            untrack=untrack,
-            limits=app.limits,
-        )
-    trial_rows = tuple(_trial_rows(app, variant, samples))
-
-    def outcome(row: ImageResult) -> VariantOutcome:
-        return VariantOutcome(
-            row,
-            trial_rows,
-            tuple(layer_rows),
-            tuple(wasted),
-            tuple(rule_bytes),
-            tuple(stages),
-            files,
-            packages,
-        )
-
-    if error is not None:
-        return outcome(failed(error, **built))
-    stats = summarize([s.total_s for s in samples if not s.warmup and s.total_s is not None])
-    row = _row(
+    """Every phase in turn, until one fails (then its failed row, see the module's doc)."""
+    job = Job(
+        engine,
         app,
         variant,
-        "ok",
-        error=None,
-        error_type=None,
-        start_n=stats.n,
-        start_median_s=stats.median,
-        start_iqr_s=stats.iqr,
-        start_min_s=stats.low,
-        start_max_s=stats.high,
-        **built,
+        profile,
+        trials,
+        warmups,
+        run_id,
+        anatomy,
+        layer_cache,
+        contents,
+        bar,
+        builder,
     )
-    return outcome(row)
+    outcome = VariantOutcome(image_row(app, variant, "ok", error=None, error_type=None))
+    for step in PHASES:
+        outcome = _attempt(job, step, outcome)
+        if outcome.row.status != "ok":
+            break
+    return outcome
