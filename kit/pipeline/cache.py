@@ -19,17 +19,14 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from kit.engine import Engine
 from kit.engine.context import context_files
 from kit.errors import ExperimentConfigError
-from kit.model.results import Results
-from kit.model.rows import FloorRow, ImageResult
-from kit.pipeline.outcome import VariantOutcome
+from kit.model.rows import ImageResult
 from kit.spec import reads
 from kit.spec.app import App, Variant
 from kit.spec.experiment import DEFAULT_LIMITS
@@ -143,43 +140,6 @@ def step_key(keys: Mapping[str, str], **inputs: Any) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def reused(hit: Results, variant: str) -> VariantOutcome:
-    """A stored variant's measurements, marked with the run that really measured them."""
-    row = next(r for r in hit.image_rows if r.variant == variant and r.status == "ok")
-    origin = row.cached_from or hit.run.run_id
-    # The floor is decided for the app as a whole, after every variant, so it is not carried.
-    row = replace(row, cached_from=origin, floor_bytes=None, x_floor=None, floor_note=None)
-
-    def mine(rows: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(r for r in rows if r.variant == variant)
-
-    return VariantOutcome(
-        row,
-        mine(hit.trial_rows),
-        mine(hit.layer_rows),
-        mine(hit.wasted_rows),
-        mine(hit.rule_bytes),
-        mine(hit.stage_rows),
-        mine(hit.file_rows),
-        mine(hit.package_rows),
-    )
-
-
-def reused_floor(hit: Results, rows: list[ImageResult]) -> tuple[list[ImageResult], list[FloorRow]]:
-    """The stored floor applied to this run's rows (x_floor recomputed from each size)."""
-    traced = next((r for r in hit.image_rows if r.floor_bytes), None)
-    if traced is None:
-        return rows, []
-    floor = int(traced.floor_bytes or 0)
-    measured = [
-        replace(
-            r,
-            floor_bytes=floor,
-            x_floor=r.size_bytes / floor if r.size_bytes else None,
-            floor_note=traced.floor_note,
-        )
-        if r.status == "ok"
-        else r
-        for r in rows
-    ]
-    return measured, list(hit.floor_rows)
+def step_images(rows: Sequence[ImageResult]) -> dict[str, str]:
+    """What an app-level step measured: it is reused only for these very images."""
+    return {r.variant: str(r.image_id) for r in rows if r.status == "ok"}

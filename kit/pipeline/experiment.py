@@ -17,22 +17,26 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kit.config import settings
 from kit.engine import Engine
 from kit.errors import KitError, UsageError
-from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.lint import lint_or_failure
 from kit.model.results import Results
 from kit.model.store import Store
-from kit.pipeline.cache import reused, reused_floor, step_key, variant_key
-from kit.pipeline.envelope import now, run_info
-from kit.pipeline.floor import with_floor
+from kit.pipeline.cache import step_images, step_key, variant_key
+from kit.pipeline.envelope import now
+from kit.pipeline.floor import reused_floor, with_floor
 from kit.pipeline.options import Options
-from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs, with_pushed_sizes
-from kit.pipeline.reuse import payoffs_complete, reusable, step_images
-from kit.pipeline.run import Run
-from kit.pipeline.variant import VariantOutcome, failed_row, measure_variant
-from kit.spec import builders, profiles
+from kit.pipeline.outcome import VariantOutcome, failed_row, reused
+from kit.pipeline.payoffs import (
+    Payoffs,
+    measure_payoffs,
+    payoffs_complete,
+    with_payoffs,
+    with_pushed_sizes,
+)
+from kit.pipeline.reuse import Measured
+from kit.pipeline.run import Run, start_run
+from kit.pipeline.variant import measure_variant
 from kit.spec.app import App, Variant, load_app
 from kit.util.progress import bar_options, tqdm
 
@@ -62,7 +66,7 @@ def run_experiment(
     with _connected(engine) as connected, connected.leftovers.journal():
         # The journal names what this run creates, for the next run to remove should the
         # engine die under this one (kit.engine.leftovers).
-        run = _start(app, connected, chosen, stored)
+        run = start_run(app, connected, chosen, stored)
         run.lint, unlinted = lint_or_failure(replace(app, variants=run.chosen))
         run.failures += [unlinted] if unlinted else []
         with (
@@ -78,7 +82,7 @@ def run_experiment(
                 _payoffs(run, bar)
         results = _results(run)
     if stored is not None:
-        stored.append(results, steps=run.steps)
+        stored.append(results, steps=run.reuse.steps)
     return results
 
 
@@ -104,52 +108,6 @@ def _load(app_dir: str | Path, options: Options) -> App:
     return app
 
 
-def _start(app: App, engine: Engine, options: Options, store: Store | None) -> Run:
-    """The profile resolved, the envelope made, the variants chosen."""
-    force = settings().force if options.force is None else options.force
-    if swept := engine.leftovers.sweep():
-        log.info(
-            "removed what dead kit processes left on the engine: %d container(s), %d image(s), "
-            "%d tag(s), %d mount(s) of dead BuildKit steps",
-            swept.containers,
-            swept.images,
-            swept.tags,
-            swept.mounts,
-        )
-    profile = profiles.resolve(options.profile, engine)
-    builder, note = builders.resolve(options.builder, engine)
-    if note:
-        log.warning("%s", note)
-    info = engine.info()
-    envelope = run_info(
-        info,
-        profile=profile,
-        requested=options.profile,
-        directory=app.directory,
-        parameters=options.as_json(force),
-        builder=builder,
-        requested_builder=options.builder,
-        builder_note=note,
-    )
-    chosen = tuple(
-        v.for_profile(profile)
-        for v in app.variants
-        if not options.variants or v.name in options.variants
-    )
-    layer_cache = None if store is None else LayerCache.beside(store.root, read=not force)
-    return Run(
-        app,
-        engine,
-        info,
-        options,
-        profile,
-        envelope,
-        chosen,
-        None if force else store,
-        layer_cache=layer_cache,
-    )
-
-
 def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
     """One variant: reused from the store when its inputs are unchanged, else measured."""
     try:
@@ -165,26 +123,32 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
     except KitError as exc:  # a FROM that cannot be worked out (``${IMG:?unset}``)
         log.warning("%s", exc, extra=exc.context())
         return VariantOutcome(failed_row(run.app, variant, exc))
-    found = reusable(run.reuse, run.engine, run.app.name, variant.name, key) if run.reuse else None
-    if found is not None:
-        log.info("%s: unchanged since run %s, reused", variant.name, found.run.run_id)
-        outcome = reused(found, variant.name)
-    else:
-        with run.lock():
-            outcome = measure_variant(
-                run.engine,
-                run.app,
-                variant,
-                run.profile,
-                trials=run.options.trials,
-                warmups=run.options.warmups,
-                run_id=run.envelope.run_id,
-                anatomy=run.options.anatomy,
-                layer_cache=run.layer_cache,
-                contents=run.options.contents,
-                bar=bar,
-                builder=run.envelope.builder,
-            )
+
+    def measure() -> VariantOutcome:
+        return measure_variant(
+            run.engine,
+            run.app,
+            variant,
+            run.profile,
+            trials=run.options.trials,
+            warmups=run.options.warmups,
+            run_id=run.envelope.run_id,
+            anatomy=run.options.anatomy,
+            layer_cache=run.layer_cache,
+            contents=run.options.contents,
+            bar=bar,
+            builder=run.envelope.builder,
+        )
+
+    outcome = run.reuse.reuse_or_measure(
+        Measured(
+            variant.name,
+            key,
+            measure,
+            lambda hit: reused(hit, variant.name),
+            scope="variant",
+        )
+    )
     row = replace(outcome.row, cache_key=key)
     if run.lint is not None and any(
         s.variant == variant.name and s.status == "ok" for s in run.lint.statuses
@@ -199,14 +163,17 @@ def _keys(run: Run) -> dict[str, str]:
 
 def _floor(run: Run) -> None:
     key = step_key(_keys(run), probe=repr(run.app.probe), images=step_images(run.rows))
-    hit = run.reuse.find_step(run.app.name, "floor", key) if run.reuse else None
-    if hit is not None:
-        run.rows, run.floor_rows = reused_floor(hit, run.rows)
-    else:
-        with run.lock():
-            run.rows, run.floor_rows = with_floor(run.engine, run.app, run.rows)
-    if any(r.floor_bytes for r in run.rows):
-        run.steps["floor"] = key  # an unknown floor is retried next time, not reused
+    rows = list(run.rows)
+    run.rows, run.floor_rows = run.reuse.reuse_or_measure(
+        Measured(
+            "floor",
+            key,
+            lambda: with_floor(run.engine, run.app, rows),
+            lambda hit: reused_floor(hit, rows),
+            # An unknown floor is retried next time, not reused.
+            keep=lambda found: any(r.floor_bytes for r in found[0]),
+        )
+    )
 
 
 def _payoffs(run: Run, bar: tqdm) -> None:
@@ -226,33 +193,42 @@ def _payoffs(run: Run, bar: tqdm) -> None:
     def complete(p: Payoffs | Results) -> bool:
         return payoffs_complete(p, asked, run.rows, fresh_host=options.fresh_host)
 
-    hit = run.reuse.find_step(run.app.name, "payoffs", key, complete) if run.reuse else None
-    if hit is not None:
-        run.payoffs = Payoffs(hit.distribution_rows, hit.rebuild_rows, hit.capacity_rows)
-    else:
-        with run.lock():
-            run.payoffs = measure_payoffs(
-                run.engine,
-                run.app,
-                run.profile,
-                run.rows,
-                run.chosen,
-                distribution=options.distribution,
-                rebuild=options.rebuild,
-                capacity=options.capacity,
-                registry_url=options.registry,
-                fresh_host=options.fresh_host,
-                bar=bar,
-                builder=run.envelope.builder,
-            )
-    # A failed part without rows (the fresh host's fill) would be reused without its failure.
-    failed = (
-        bool(run.payoffs.failures)
-        or any(x.status == "failed" for x in run.payoffs.distribution)
-        or any(x.status == "failed" for x in run.payoffs.rebuild)
+    def kept(p: Payoffs) -> bool:
+        # A failed part without rows (the fresh host's fill) would be reused without its
+        # failure; a registry that was down is retried next time.
+        failed = (
+            bool(p.failures)
+            or any(x.status == "failed" for x in p.distribution)
+            or any(x.status == "failed" for x in p.rebuild)
+        )
+        return not failed and complete(p)
+
+    def measure() -> Payoffs:
+        return measure_payoffs(
+            run.engine,
+            run.app,
+            run.profile,
+            run.rows,
+            run.chosen,
+            distribution=options.distribution,
+            rebuild=options.rebuild,
+            capacity=options.capacity,
+            registry_url=options.registry,
+            fresh_host=options.fresh_host,
+            bar=bar,
+            builder=run.envelope.builder,
+        )
+
+    run.payoffs = run.reuse.reuse_or_measure(
+        Measured(
+            "payoffs",
+            key,
+            measure,
+            lambda hit: Payoffs(hit.distribution_rows, hit.rebuild_rows, hit.capacity_rows),
+            usable=complete,
+            keep=kept,
+        )
     )
-    if not failed and complete(run.payoffs):
-        run.steps["payoffs"] = key  # a registry that was down is retried next time
     run.outcomes, run.rows = with_pushed_sizes(run.outcomes, run.rows, run.payoffs.pushed_sizes)
     run.rows = with_payoffs(run.rows, run.payoffs)
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from kit.engine import Engine
 from kit.errors import EngineGoneError, KitError
 from kit.measure.floor.trace import METHOD, Floor, measure_floor, x_floor
+from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult
 from kit.spec.app import App
 
@@ -44,3 +45,23 @@ def with_floor(
     ]
     files = [FloorRow(app.name, traced.variant, f.path, f.bytes) for f in found.files]
     return measured, files
+
+
+def reused_floor(hit: Results, rows: list[ImageResult]) -> tuple[list[ImageResult], list[FloorRow]]:
+    """The stored floor applied to this run's rows (x_floor recomputed from each size)."""
+    traced = next((r for r in hit.image_rows if r.floor_bytes), None)
+    if traced is None:
+        return rows, []
+    floor = int(traced.floor_bytes or 0)
+    measured = [
+        replace(
+            r,
+            floor_bytes=floor,
+            x_floor=r.size_bytes / floor if r.size_bytes else None,
+            floor_note=traced.floor_note,
+        )
+        if r.status == "ok"
+        else r
+        for r in rows
+    ]
+    return measured, list(hit.floor_rows)

@@ -4,11 +4,12 @@ every per-variant table), and the rows made from what the measuring modules retu
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kit.errors import KitError
 from kit.measure.anatomy.layers import ImageAnatomy
+from kit.model.results import Results
 from kit.model.rows import (
     FileRow,
     ImageResult,
@@ -103,3 +104,25 @@ def anatomy_rows(
         if prefixes
     ]
     return layers, wasted, rules
+
+
+def reused(hit: Results, variant: str) -> VariantOutcome:
+    """A stored variant's measurements, marked with the run that really measured them."""
+    row = next(r for r in hit.image_rows if r.variant == variant and r.status == "ok")
+    origin = row.cached_from or hit.run.run_id
+    # The floor is decided for the app as a whole, after every variant, so it is not carried.
+    row = replace(row, cached_from=origin, floor_bytes=None, x_floor=None, floor_note=None)
+
+    def mine(rows: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(r for r in rows if r.variant == variant)
+
+    return VariantOutcome(
+        row,
+        mine(hit.trial_rows),
+        mine(hit.layer_rows),
+        mine(hit.wasted_rows),
+        mine(hit.rule_bytes),
+        mine(hit.stage_rows),
+        mine(hit.file_rows),
+        mine(hit.package_rows),
+    )

@@ -24,6 +24,7 @@ from kit.measure.payoffs.fresh import Fill, measure_fresh_or_fail
 from kit.measure.payoffs.rebuild import measure_rebuild
 from kit.measure.start import time_to_ready
 from kit.model.failures import Failure, one_line
+from kit.model.results import Results
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
 from kit.pipeline.outcome import VariantOutcome
 from kit.spec.app import App, Variant
@@ -254,3 +255,24 @@ def with_payoffs(rows: Sequence[ImageResult], payoffs: Payoffs) -> list[ImageRes
             )
         )
     return out
+
+
+def payoffs_complete(
+    payoffs: Payoffs | Results,
+    asked: tuple[int, int, bool],
+    rows: Sequence[ImageResult],
+    *,
+    fresh_host: bool = False,
+) -> bool:
+    """Every part asked for (distribution, rebuild, capacity; the fresh-host scenario) has rows,
+    when any variant was built: an empty part is a failure, never a result to keep or reuse."""
+    found = (
+        (payoffs.distribution, payoffs.rebuild, payoffs.capacity)
+        if isinstance(payoffs, Payoffs)
+        else (payoffs.distribution_rows, payoffs.rebuild_rows, payoffs.capacity_rows)
+    )
+    built = any(r.status == "ok" and r.tag for r in rows)
+    fresh = [d for d in found[0] if d.scenario == "fresh-host"]
+    if built and fresh_host and not fresh:
+        return False
+    return not built or all(part for want, part in zip(asked, found, strict=True) if want)
