@@ -10,8 +10,10 @@ from typing import Any
 def measured(args: argparse.Namespace, app_dir: Any, **payoffs: Any) -> Any:
     """``run_experiment`` with the options ``measure`` and ``check`` share (``measure_options``),
     so both commands measure alike and reuse one cache."""
+    from kit import measurements
     from kit.pipeline.experiment import run_experiment
 
+    registered = {o.name: getattr(args, o.name) for o in measurements.options()}
     return run_experiment(
         app_dir,
         profile=args.profile,
@@ -23,6 +25,7 @@ def measured(args: argparse.Namespace, app_dir: Any, **payoffs: Any) -> Any:
         progress=not args.quiet,
         store=args.store,
         force=args.force or None,
+        **registered,
         **payoffs,
     )
 

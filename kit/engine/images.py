@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 import docker.errors
 
@@ -27,6 +27,15 @@ class Images:
             if exc.status_code == 404:
                 return None
             raise
+
+    def document(self, ref: str) -> dict[str, Any] | None:
+        """``docker image inspect`` of ``ref`` as the engine sends it (what a registered
+        measurement reads, :mod:`kit.measurements`); None when there is no such image."""
+        try:
+            found: dict[str, Any] = self._s.call(self._s.api.inspect_image, ref)
+        except docker.errors.ImageNotFound:
+            return None
+        return found
 
     def history(self, ref: str) -> tuple[HistoryStep, ...]:
         return tuple(HistoryStep.from_api(h) for h in self._s.call(self._s.api.history, ref))

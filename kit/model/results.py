@@ -33,7 +33,15 @@ from kit.model.rows import (
     WastedRow,
 )
 from kit.model.samples import LintFinding, LintStatus, StageSize
-from kit.model.tables import TABLES, table_spec, to_frame, write_atomic, write_parquet
+from kit.model.tables import (
+    TABLES,
+    Table,
+    TableRows,
+    table_spec,
+    to_frame,
+    write_atomic,
+    write_parquet,
+)
 
 
 @dataclass(frozen=True)
@@ -61,10 +69,25 @@ class Results:
     budgets: tuple[Budget, ...] = ()
     #: Failed steps no table has a row for (images per host, say); see :attr:`failures`.
     step_failures: tuple[Failure, ...] = ()
+    #: The tables of the registered measurements this run took (:mod:`kit.measurements`).
+    measured: tuple[TableRows, ...] = ()
+
+    def rows(self, name: str) -> tuple[Any, ...]:
+        """The rows of one table, by its name (a registered one's too)."""
+        spec = table_spec(name)
+        if spec.field is not None:
+            return tuple(getattr(self, spec.field))
+        return next((t.rows for t in self.measured if t.name == name), ())
+
+    def written(self) -> tuple[Table, ...]:
+        """The tables this run writes: every built-in one, and the registered ones it took
+        (so a run without them leaves the store and a saved folder as they were)."""
+        taken = {t.name for t in self.measured}
+        return tuple(t for t in TABLES if t.field is not None or t.name in taken)
 
     def table(self, name: str) -> pd.DataFrame:
         spec = table_spec(name)
-        return to_frame(getattr(self, spec.field), spec.row, self.run)
+        return to_frame(self.rows(name), spec.row, self.run)
 
     @property
     def images(self) -> pd.DataFrame:
@@ -122,7 +145,7 @@ class Results:
         """Write every table as ``<name>.parquet`` plus ``run.json``, each file atomically."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        for spec in TABLES:
+        for spec in self.written():
             write_parquet(out / f"{spec.name}.parquet", self.table(spec.name))
         body = json.dumps(self.meta(), indent=2)
         write_atomic(out / "run.json", lambda p: Path(p).write_text(body))

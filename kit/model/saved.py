@@ -12,7 +12,7 @@ from kit.errors import ResultsError
 from kit.model.results import Results, declared
 from kit.model.rows import RunInfo
 from kit.model.store import Store
-from kit.model.tables import RUN_FIELDS, TABLES, from_frame
+from kit.model.tables import RUN_FIELDS, TABLES, from_frame, results_fields
 
 
 def load_results(directory: str | Path) -> Results:
@@ -25,11 +25,11 @@ def load_results(directory: str | Path) -> Results:
         run = RunInfo(**{k: meta["run"][k] for k in RUN_FIELDS if k in meta["run"]})
         app, title = str(meta["app"]), str(meta["title"])
         claims, budgets, failures = declared(meta)
-        tables = {}
-        for spec in TABLES:
-            path = src / f"{spec.name}.parquet"
-            if spec.required or path.exists():
-                tables[spec.field] = from_frame(pd.read_parquet(path), spec.row)
+        tables = results_fields(
+            (spec, from_frame(pd.read_parquet(src / f"{spec.name}.parquet"), spec.row))
+            for spec in TABLES
+            if spec.required or (src / f"{spec.name}.parquet").exists()
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"cannot read results: {exc}", file=src) from exc
     return Results(

@@ -42,6 +42,7 @@ from kit.model.tables import (
     default,
     from_frame,
     normalise,
+    results_fields,
     table_spec,
     to_frame,
     write_atomic,
@@ -105,10 +106,10 @@ class Store:
 
     def _write(self, results: Results, part: str, meta: dict[str, Any], made: list[Path]) -> None:
         written: list[Path] = []
-        folders = [self.root / spec.name for spec in TABLES] + [self.root / "runs"]
+        folders = [self.root / spec.name for spec in results.written()] + [self.root / "runs"]
         made += [f for f in folders if not f.exists()]
         try:
-            for spec in TABLES:
+            for spec in results.written():
                 (self.root / spec.name).mkdir(exist_ok=True)
                 path = self.root / spec.name / f"{part}.parquet"
                 written.append(path)
@@ -214,10 +215,9 @@ class Store:
         """Every table of one run; None when one of its files is damaged (then moved aside)."""
         if stored.part in self._loaded:
             return self._loaded[stored.part]
-        tables = {
-            spec.field: from_frame(self._parts(spec, iter([stored.part])), spec.row)
-            for spec in TABLES
-        }
+        tables = results_fields(
+            (spec, from_frame(self._parts(spec, iter([stored.part])), spec.row)) for spec in TABLES
+        )
         if stored.part in self._damaged:
             return None
         loaded = Results(

@@ -1,6 +1,7 @@
 """The one boundary where typed rows become DataFrames and back, and the registry of the tables
 a run has: each table's name, the :class:`~kit.model.results.Results` field holding its rows, and
-its row class.
+its row class — the built-in ones, and those of the registered measurements
+(:mod:`kit.measurements`).
 
 Each row is written with the run's envelope (run id, kit and engine versions, storage driver,
 profile, UTC times) so that a table read on its own still says where it came from.
@@ -11,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from kit import measurements
 from kit.errors import ResultsError
 from kit.model.rows import (
     CapacityTableRow,
@@ -110,15 +112,24 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
 
 @dataclass(frozen=True)
 class Table:
-    """One table of a run: its row class, the Results field holding its rows, its file."""
+    """One table of a run: its row class, the Results field holding its rows (None: a
+    registered measurement's, held in ``Results.measured`` by name), its file."""
 
     name: str
-    field: str
+    field: str | None
     row: type[Any]
     required: bool = True  # older result directories lack the tables added since
 
 
-TABLES = (
+@dataclass(frozen=True)
+class TableRows:
+    """The rows of one registered measurement's table (:mod:`kit.measurements`)."""
+
+    name: str
+    rows: tuple[Any, ...]
+
+
+BUILT_IN = (
     Table("images", "image_rows", ImageResult),
     Table("trials", "trial_rows", TrialResult),
     Table("lint", "lint_rows", LintFinding, required=False),
@@ -134,6 +145,22 @@ TABLES = (
     Table("rebuild", "rebuild_rows", RebuildRow, required=False),
     Table("capacity", "capacity_rows", CapacityTableRow, required=False),
 )
+#: Every table: the built-in ones, then each registered measurement's (never required: runs
+#: from before it was registered, or that did not turn it on, have no such part).
+TABLES = BUILT_IN + tuple(Table(t.name, None, t.row, required=False) for t in measurements.tables())
+
+
+def results_fields(loaded: Iterable[tuple[Table, tuple[Any, ...]]]) -> dict[str, Any]:
+    """Rows read back, per table, as the keywords of ``Results``: a built-in table's field, the
+    registered ones together in ``measured``."""
+    fields: dict[str, Any] = {"measured": ()}
+    for spec, rows in loaded:
+        if spec.field is None:
+            # Only a table the run took: as Results held it before it was written.
+            fields["measured"] += (TableRows(spec.name, rows),) if rows else ()
+        else:
+            fields[spec.field] = rows
+    return fields
 
 
 def table_spec(name: str) -> Table:

@@ -46,6 +46,7 @@ MEASURING = (
     "spec",
     "engine",
     "model",
+    "measurements",
     "util",
     "config.py",
     "errors.py",

@@ -26,7 +26,7 @@ from kit.pipeline.cache import step_images, step_key, variant_key
 from kit.pipeline.envelope import now
 from kit.pipeline.floor import reused_floor, with_floor
 from kit.pipeline.options import Options
-from kit.pipeline.outcome import VariantOutcome, failed_row, reused
+from kit.pipeline.outcome import VariantOutcome, failed_row, merged, reused
 from kit.pipeline.payoffs import (
     Payoffs,
     measure_payoffs,
@@ -138,6 +138,7 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
             contents=run.options.contents,
             bar=bar,
             builder=run.envelope.builder,
+            measures=run.options.enabled(),
         )
 
     outcome = run.reuse.reuse_or_measure(
@@ -257,4 +258,5 @@ def _results(run: Run) -> Results:
         capacity_rows=run.payoffs.capacity,
         budgets=run.app.budgets,
         step_failures=(*run.failures, *run.payoffs.failures),
+        measured=merged(outcomes),
     )

@@ -7,8 +7,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from kit import measurements
 from kit.errors import UsageError
 from kit.spec import builders
+
+_REGISTERED = {o.name: o for o in measurements.options()}
+
+
+def _kind(option: measurements.Option) -> str:
+    return "true or false" if isinstance(option.default, bool) else "a number ≥ 0"
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,9 @@ class Options:
     ``force`` (None: ``KIT_FORCE``) measures again what the store could reuse. ``builder``:
     ``buildkit``, ``classic``, or ``auto`` (BuildKit where the engine supports it, else the
     classic builder with a note). ``build_timeout_s`` (None: the app's ``[build] timeout_s``)
-    is how long one build may take before it is cancelled and its variant fails.
+    is how long one build may take before it is cancelled and its variant fails. The options of
+    the registered measurements (:mod:`kit.measurements`, e.g. ``config``) are keywords of
+    :meth:`of` too, held in ``measures``.
     """
 
     profile: str = "auto"
@@ -42,6 +51,9 @@ class Options:
     fresh_host: bool = False
     force: bool | None = None
     build_timeout_s: float | None = None
+    #: The options of the registered measurements (:mod:`kit.measurements`) set to other than
+    #: their defaults, as (name, value) in name order: ``Options.of(config=True)``.
+    measures: tuple[tuple[str, bool | int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.trials < 1 or self.warmups < 0:
@@ -62,6 +74,13 @@ class Options:
                 "the fresh host pulls from the kit's own registry on 127.0.0.1: "
                 "drop registry (--registry) or fresh_host (--fresh-host)"
             )
+        for name, value in self.measures:
+            if name not in _REGISTERED:
+                raise UsageError(f"no registered measurement has an option {name!r}")
+            if isinstance(value, bool) is not isinstance(_REGISTERED[name].default, bool) or (
+                not isinstance(value, int) or value < 0
+            ):
+                raise UsageError(f"{name} takes {_kind(_REGISTERED[name])} (got {value!r})")
         if self.builder not in builders.CHOICES:
             raise UsageError(
                 f"unknown builder {self.builder!r}: choose one of {', '.join(builders.CHOICES)}"
@@ -70,7 +89,7 @@ class Options:
     @classmethod
     def of(cls, base: Options | None = None, **changes: Any) -> Options:
         """``base`` (default: the defaults) with ``changes``; an unknown name is an error."""
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = {f.name for f in dataclasses.fields(cls)} - {"measures"} | set(_REGISTERED)
         unknown = set(changes) - known
         if unknown:
             raise UsageError(
@@ -79,7 +98,24 @@ class Options:
             )
         if "variants" in changes:
             changes["variants"] = tuple(changes["variants"] or ())
-        return dataclasses.replace(base or cls(), **changes)
+        start = base or cls()
+        chosen = dict(start.measures)
+        for name in set(changes) & set(_REGISTERED):
+            chosen[name] = changes.pop(name)
+        measures = tuple(
+            (name, value)
+            for name, value in sorted(chosen.items())
+            if value != _REGISTERED[name].default
+        )
+        return dataclasses.replace(start, **changes, measures=measures)
+
+    def chosen(self, name: str) -> bool | int:
+        """A registered measurement's option: as set, else its default."""
+        return dict(self.measures).get(name, _REGISTERED[name].default)
+
+    def enabled(self) -> tuple[measurements.Measurement, ...]:
+        """The registered measurements this run takes."""
+        return tuple(m for m in measurements.registered() if m.enabled(dict(self.measures)))
 
     def keyed(self) -> dict[str, Any]:
         """The parameters a variant's measurements depend on (part of its cache key)."""
@@ -88,6 +124,8 @@ class Options:
             "warmups": self.warmups,
             "anatomy": self.anatomy,
             "contents": self.contents,
+            # Only those set: the keys of runs without them stay what they were.
+            **{k: v for k, v in self.measures if _REGISTERED[k].keyed},
         }
 
     def as_json(self, force: bool) -> str:
@@ -105,5 +143,6 @@ class Options:
                 "fresh_host": self.fresh_host,
                 "builder": self.builder,
                 "build_timeout_s": self.build_timeout_s,
+                **dict(self.measures),
             }
         )

@@ -21,6 +21,7 @@ from kit.model.rows import (
 )
 from kit.model.rules import SIZE_RULE_PATHS
 from kit.model.samples import StageSize, StartSample, Status
+from kit.model.tables import TableRows
 from kit.spec.app import App, RejectedVariant, Variant
 
 
@@ -36,6 +37,8 @@ class VariantOutcome:
     stages: tuple[StageSize, ...] = ()
     files: tuple[FileRow, ...] = ()
     packages: tuple[PackageRow, ...] = ()
+    #: The registered measurements' tables (:mod:`kit.measurements`), this variant's rows.
+    measured: tuple[TableRows, ...] = ()
 
 
 def image_row(
@@ -125,4 +128,14 @@ def reused(hit: Results, variant: str) -> VariantOutcome:
         mine(hit.stage_rows),
         mine(hit.file_rows),
         mine(hit.package_rows),
+        tuple(TableRows(t.name, mine(t.rows)) for t in hit.measured),
+    )
+
+
+def merged(outcomes: tuple[VariantOutcome, ...] | list[VariantOutcome]) -> tuple[TableRows, ...]:
+    """Every variant's rows of each registered table, one table each, in the order first seen."""
+    names = list(dict.fromkeys(t.name for o in outcomes for t in o.measured))
+    return tuple(
+        TableRows(n, tuple(r for o in outcomes for t in o.measured if t.name == n for r in t.rows))
+        for n in names
     )

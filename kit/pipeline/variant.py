@@ -1,5 +1,6 @@
 """Measure one variant: build it cold and warm, size it, dissect its layers and stages, list its
-files, and time its starts — each a phase function, run in turn by :func:`measure_variant`.
+files, take the registered measurements (:mod:`kit.measurements`) and time its starts — each a
+phase function, run in turn by :func:`measure_variant`.
 
 A phase takes what was measured so far (a :class:`VariantOutcome`) and returns it with more, or
 raises a :class:`~kit.errors.KitError`; the one failure wrapper (:func:`_attempt`) turns that
@@ -19,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kit.engine import RUN_LABEL, Engine
-from kit.errors import EngineGoneError, KitError
+from kit.errors import EngineGoneError, ImageGoneError, KitError
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.anatomy.layers import analyze_image
 from kit.measure.build import build_cold_and_warm
@@ -29,9 +30,11 @@ from kit.measure.stages import stage_sizes
 from kit.measure.start import run_trials
 from kit.measure.steps import summarize_build
 from kit.measure.surface import attack_surface
+from kit.measurements import Measurement
 from kit.model.rows import FileRow, ImageResult, PackageRow
 from kit.model.rules import RULE_PREFIXES
 from kit.model.samples import StageSize
+from kit.model.tables import TableRows
 from kit.pipeline.outcome import (
     VariantOutcome,
     anatomy_rows,
@@ -66,6 +69,7 @@ class Job:
     contents: bool
     bar: tqdm | None
     builder: str
+    measures: tuple[Measurement, ...] = ()
 
     def phase(self, what: str) -> None:
         phase(self.bar, f"{self.variant.name}: {what}")
@@ -182,6 +186,20 @@ def _contents(job: Job, so_far: VariantOutcome) -> VariantOutcome:
     )
 
 
+def _registered(job: Job, so_far: VariantOutcome) -> VariantOutcome:
+    """Each registered measurement this run takes (:mod:`kit.measurements`), from the image's
+    inspect document."""
+    if not job.measures:
+        return so_far
+    image = str(so_far.row.image_id)
+    inspected = job.engine.images.document(image)
+    if inspected is None:
+        raise ImageGoneError(f"image {image} vanished before it could be measured")
+    app, name = job.app.name, job.variant.name
+    tables = tuple(TableRows(m.table.name, m.measure(app, name, inspected)) for m in job.measures)
+    return replace(so_far, measured=so_far.measured + tables)
+
+
 @contextmanager
 def _containers(engine: Engine, run_id: str) -> Iterator[tuple[Tracker, Tracker]]:
     """Track the containers a run creates; remove any left over, however the run ends."""
@@ -224,7 +242,7 @@ def _starts(job: Job, so_far: VariantOutcome) -> VariantOutcome:
 
 
 #: In order: each phase reads what the ones before it measured (the image, its tag).
-PHASES: tuple[Phase, ...] = (_build, _surface, _anatomy, _contents, _starts)
+PHASES: tuple[Phase, ...] = (_build, _surface, _anatomy, _contents, _registered, _starts)
 
 
 def measure_variant(
@@ -241,6 +259,7 @@ def measure_variant(
     contents: bool = True,
     bar: tqdm | None = None,
     builder: str = "classic",
+    measures: tuple[Measurement, ...] = (),
 ) -> VariantOutcome:
     """Every phase in turn, until one fails (then its failed row, see the module's doc)."""
     job = Job(
@@ -256,6 +275,7 @@ def measure_variant(
         contents,
         bar,
         builder,
+        measures,
     )
     outcome = VariantOutcome(image_row(app, variant, "ok", error=None, error_type=None))
     for step in PHASES:

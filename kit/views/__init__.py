@@ -23,6 +23,7 @@ Topics are imported on first use, so a view of layers does not pay for the other
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -64,7 +65,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> ModuleType:
-    if name not in TOPICS:
+    # A registered measurement's view (kit.measurements) is a module here too, found by name.
+    if name not in TOPICS and importlib.util.find_spec(f"kit.views.{name}") is None:
         raise AttributeError(f"module 'kit.views' has no attribute {name!r}")
     return importlib.import_module(f"kit.views.{name}")
 

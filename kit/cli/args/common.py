@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from kit import measurements
 from kit.config import settings
 
 Subparsers = Any  # argparse's _SubParsersAction, which it does not export
@@ -86,3 +87,16 @@ def measure_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force", action="store_true", help="remeasure even variants the store could reuse"
     )
+    registered_options(p)
+
+
+def registered_options(p: argparse.ArgumentParser) -> None:
+    """A flag for each option of a registered measurement (:mod:`kit.measurements`)."""
+    for option in measurements.options():
+        if isinstance(option.default, bool):
+            action = "store_true" if not option.default else argparse.BooleanOptionalAction
+            p.add_argument(option.flag, action=action, help=option.help, dest=option.name)
+        else:
+            p.add_argument(
+                option.flag, type=int, default=option.default, metavar="N", help=option.help
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kit import measurements
 from kit.cli import results, store
 from kit.cli.args.common import Subparsers, command, json_option, store_option
 
@@ -13,7 +14,9 @@ def add(sub: Subparsers) -> None:
         "print a table of the result store as Markdown, CSV or JSON",
         "Print one table of the result store: images, trials, layers, wasted, lint, "
         "lint_status, rule_bytes, stages, floor, files, packages, distribution, rebuild, "
-        "capacity, or runs (one row per stored run).",
+        "capacity, "
+        + "".join(f"{t.name}, " for t in measurements.tables())  # the registered ones
+        + "or runs (one row per stored run).",
     )
     s.add_argument("table", help="the table's name (images, trials, …; runs: the runs)")
     s.add_argument("--app", help="only this app's rows (a name or an app directory)")
