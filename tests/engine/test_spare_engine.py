@@ -21,6 +21,7 @@ from pathlib import Path
 
 import docker.errors
 import pytest
+from engine_checks import container_exists
 from notebook_factory import make_notebook
 from prereq import need_root, unavailable
 
@@ -124,14 +125,6 @@ def _image(engine: Engine, ref: str) -> dict[str, object] | None:
     return found
 
 
-def _container_exists(engine: Engine, container: str) -> bool:
-    try:
-        engine.api.inspect_container(container)
-    except docker.errors.NotFound:
-        return False
-    return True
-
-
 def test_clean_removes_only_the_kits_tags_and_says_what(
     on_spare: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -177,7 +170,7 @@ def test_clean_removes_only_the_kits_tags_and_says_what(
     assert f"kept kitexp/clean:c-local (image {short[used]} kept: " in out
     assert f"removed container {kits[:12]} (run clean-test)" in out
     assert "removed 1 container(s), 1 image(s); untagged 1 tag(s)" in out
-    assert not _container_exists(engine, kits)
+    assert not container_exists(engine, kits)
     assert _image(engine, BUSYBOX) is not None, "--images never touches the bases"
     # What the build left (a step image under b) went with the images: nothing is left over.
     assert engine.images.ids() <= before
@@ -215,10 +208,10 @@ def test_clean_refuses_while_a_batch_uses_the_engine_unless_forced(
         err = capsys.readouterr().err
         assert "kit clean refuses: the engine is in use by" in err
         assert f"pid {batch.pid} " in err and "kit batch busy" in err
-        assert _container_exists(engine, kits), "refused, yet something was removed"
+        assert container_exists(engine, kits), "refused, yet something was removed"
         assert cli.main(["clean", "--force"]) == 0
         assert f"removed container {kits[:12]} (run clean-busy)" in capsys.readouterr().out
-        assert not _container_exists(engine, kits)
+        assert not container_exists(engine, kits)
     finally:
         block.unlink()
         code = batch.wait(timeout=120)
@@ -247,7 +240,7 @@ def test_clean_with_bases_keeps_a_users_image_built_on_them(
         after = _image(engine, "mine/app:2")
         assert after is not None and after["Id"] == image
         assert after["RepoTags"] == ["mine/app:2"]
-        assert _container_exists(engine, theirs)
+        assert container_exists(engine, theirs)
         assert _image(engine, BUSYBOX) is None
         assert "untagged kitbase/busybox:1 (image " in out
     finally:
