@@ -30,27 +30,11 @@ from kit.engine import RUN_LABEL, Engine
 from kit.errors import EngineError
 from kit.host import dockerd as daemon
 from kit.host.bases import by_ref, ensure_bases
+from kit.host.lifecycle import Dockerd, Place
+from kit.util.pids import alive
 
 pytestmark = pytest.mark.engine
 BUSYBOX = "kitbase/busybox:1"
-
-
-def _processes_under(root: Path) -> list[int]:
-    """Processes whose command line names ``root``: the throwaway dockerd and its containerd."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and str(root).encode() in (proc / "cmdline").read_bytes():
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
-def _unmount_under(root: Path) -> None:
-    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
-    for mount in sorted((m for m in mounts if m.startswith(str(root))), reverse=True):
-        subprocess.run(["umount", "-l", mount], check=False)
 
 
 @dataclass(frozen=True)
@@ -68,7 +52,7 @@ def spare(engine: Engine, busybox: str) -> Iterator[Spare]:
         unavailable("dockerd is not installed (make test installs docker.io)")
     # Short: containerd's socket under the exec root must fit a unix socket path.
     root = Path(tempfile.mkdtemp(prefix="kit-spare-", dir="/tmp"))
-    place = daemon.Place(
+    place = Place(
         socket=root / "docker.sock",
         pidfile=root / "dockerd.pid",
         data_root=root / "data",
@@ -89,10 +73,8 @@ def spare(engine: Engine, busybox: str) -> Iterator[Spare]:
         finally:
             with contextlib.suppress(Exception):
                 daemon.down()
-            for pid in _processes_under(root):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            _unmount_under(root)
+            # Whatever down left (a dockerd the test killed, its containerd, their mounts).
+            Dockerd(place, root / "state" / "dockerd.log", owns=(root,)).stop()
             shutil.rmtree(root, ignore_errors=True)
 
 
@@ -321,7 +303,7 @@ def test_engine_up_from_a_stopped_and_from_a_killed_engine(
     pid = int((spare.root / "state" / "dockerd.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while daemon._pid_alive(pid):
+    while alive(pid):
         assert time.monotonic() < deadline, "dockerd survived SIGKILL"
         time.sleep(0.1)
     assert daemon.PLACE.pidfile.exists(), "a killed dockerd leaves its pid file"
