@@ -30,6 +30,7 @@ from kit.engine.buildlog import PlainProgress, plain_progress_line
 from kit.engine.labels import LOG_TAIL_LINES
 from kit.engine.models import BuildRequest, BuildStream
 from kit.errors import EngineGoneError
+from kit.util.deadline import deadline
 
 CANCEL_S = 15.0
 ASK_S = 20.0
@@ -100,8 +101,9 @@ class BuildKitCli:
                 start_new_session=True,
             ) as proc:
                 # The reading loop blocks on the CLI's output, which a stuck step never ends:
-                # a timer cancels the build from another thread, and the output then ends.
-                timer = _deadline(proc, timeout_s, expired)
+                # a timer cancels the build from another thread as Ctrl-C does (:func:`_cancel`),
+                # and the output then ends.
+                timer = deadline(timeout_s, expired, lambda: _cancel(proc))
                 try:
                     assert proc.stdout is not None
                     # Bytes, split at newlines only: a text stream would also end a line at a
@@ -158,24 +160,6 @@ def _cancel(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-
-
-def _deadline(
-    proc: subprocess.Popen[bytes], timeout_s: float | None, expired: threading.Event
-) -> threading.Timer | None:
-    """A timer that, ``timeout_s`` from now, marks the build expired and cancels it as Ctrl-C
-    does (:func:`_cancel`), which ends the CLI's output."""
-    if timeout_s is None:
-        return None
-
-    def expire() -> None:
-        expired.set()
-        _cancel(proc)
-
-    timer = threading.Timer(timeout_s, expire)
-    timer.daemon = True
-    timer.start()
-    return timer
 
 
 def _ask(cmd: list[str], host: str) -> subprocess.CompletedProcess[str] | None:

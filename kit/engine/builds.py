@@ -22,6 +22,7 @@ from kit.engine.labels import LOG_TAIL_LINES, MANAGED
 from kit.engine.models import BuildRequest, BuildStream
 from kit.engine.session import Session, transport_errors
 from kit.errors import EngineGoneError
+from kit.util.deadline import deadline
 
 BUILD_CANCEL_S = 10.0
 _RUNNING_IN = re.compile(r"\s*---> Running in ([0-9a-f]{12,64})\s*$")
@@ -105,7 +106,9 @@ class Builds:
         running: str | None = None
         self._s.api.hooks["response"].append(keep)
         expired = threading.Event()
-        timer = _deadline(responses, timeout_s, expired)
+        # Closing the response would not wake the thread blocked reading it; a shutdown of its
+        # socket does (the read sees the end), and dockerd sees its client go.
+        timer = deadline(timeout_s, expired, lambda: _shut(responses))
         try:
             try:
                 events = self._s.call(
@@ -187,8 +190,8 @@ class Builds:
                 response.close()
         if running is None:
             return
-        deadline = time.monotonic() + BUILD_CANCEL_S
-        while time.monotonic() < deadline:
+        until = time.monotonic() + BUILD_CANCEL_S
+        while time.monotonic() < until:
             try:
                 self._s.api.inspect_container(running)
             except (docker.errors.NotFound, *transport_errors()):
@@ -196,25 +199,6 @@ class Builds:
             time.sleep(0.05)
         with contextlib.suppress(Exception):
             self._s.api.remove_container(running, force=True)
-
-
-def _deadline(
-    responses: list[requests.Response], timeout_s: float | None, expired: threading.Event
-) -> threading.Timer | None:
-    """A timer that, ``timeout_s`` from now, marks the build expired and shuts the build
-    stream's socket down. Closing the response would not wake the thread blocked reading it;
-    a shutdown does (the read sees the end), and dockerd sees its client go."""
-    if timeout_s is None:
-        return None
-
-    def expire() -> None:
-        expired.set()
-        _shut(responses)
-
-    timer = threading.Timer(timeout_s, expire)
-    timer.daemon = True
-    timer.start()
-    return timer
 
 
 def _shut(responses: list[requests.Response]) -> None:

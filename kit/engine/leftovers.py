@@ -39,6 +39,7 @@ from kit.config import state_dir
 from kit.engine.orphans import executor_mounts, release
 from kit.engine.session import Session
 from kit.errors import EngineGoneError
+from kit.util.pids import live_stat
 
 OWNER_LABEL = "kit.owner"
 PROC = Path("/proc")
@@ -57,13 +58,9 @@ def _boot_id(proc: Path = PROC) -> str:
 
 def _start_time(pid: int, proc: Path = PROC) -> str | None:
     """Field 22 of /proc/PID/stat (clock ticks since boot): with the pid, a process's identity."""
-    try:
-        stat = (proc / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rpartition(")")[2].split()
-    # fields[0] is field 3 (state); a zombie has finished, whatever it still holds.
-    if len(fields) < 20 or fields[0] in ("Z", "X"):
+    # A zombie has finished, whatever it still holds: no start time, so no owner.
+    fields = live_stat(pid, proc)
+    if fields is None or len(fields) < 20:
         return None
     return fields[19]
 

@@ -1,7 +1,8 @@
 """An extra dockerd beside the user's engine: its own data root, pid file and logs in one
 directory, its exec root and sockets in a short one of its own (:mod:`kit.host.socketdir`), the
 kit's usual flags plus any others (``--registry-mirror=…`` for the Hub stand-in), and nothing left
-behind when it stops — no process, no mount, no directory.
+behind when it stops — no process, no mount, no directory. Its life (start, wait, stop, what it
+leaves) is :class:`kit.host.lifecycle.Dockerd`'s; this module is where its files go.
 
 :func:`extra_engine` runs one for a ``with`` block and stops it on every exit path, Ctrl-C
 included. :class:`ExtraEngine` is the handle: ``start``/``stop`` for one that must outlive the
@@ -13,24 +14,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kit.engine import Engine
-from kit.errors import EngineError, KitError
-from kit.host.apt import apt_install, log_tail
-from kit.host.dockerd import DOCKERD_ARGS
-from kit.host.procs import alive, comm, mounts_under, processes_using
+from kit.errors import EngineError
+from kit.host.lifecycle import START_WAIT_S, STOP_WAIT_S, Dockerd, Place, ensure_dockerd
 from kit.host.socketdir import check_socket_path, make_socket_base, socket_dir_for
 
-START_WAIT_S = 60.0
-STOP_WAIT_S = 30.0
 #: The longest socket path dockerd 20.10 and containerd 1.6 make under the exec root (seen: the
 #: others are ``docker.sock``, ``metrics.sock``, ``containerd/containerd.sock``,
 #: ``containerd/containerd-debug.sock`` as long as this one, ``libnetwork/<12 hex>.sock``).
@@ -46,19 +40,6 @@ def _dockerd_major() -> int:
         return 0
 
 
-_MSG = re.compile(r'\bmsg="((?:[^"\\]|\\.)*)"')
-
-
-def last_word(tail: Sequence[str]) -> str:
-    """What a dockerd that stopped said last — the ``msg`` of a logrus line, or the line — so
-    a failure's one line says why ("… bind: invalid argument"), not only its exit code."""
-    for line in reversed(tail):
-        if line.strip():
-            found = _MSG.search(line)
-            return (found.group(1).replace('\\"', '"') if found else line).strip()[:200]
-    return ""
-
-
 class ExtraEngine:
     """One extra dockerd whose files live under ``root``, but for its exec root and sockets:
     those are under a short folder of their own, wherever ``root`` is."""
@@ -69,6 +50,18 @@ class ExtraEngine:
         self.socket_dir = socket_dir_for(root)
         self.exec_root = self.socket_dir / "exec"
         self.extra_args = tuple(extra_args)
+        self.daemon = Dockerd(
+            Place(
+                socket=self.exec_root / "docker.sock",
+                pidfile=self.root / "dockerd.pid",
+                data_root=self.root / "data",
+                exec_root=self.exec_root,
+            ),
+            self.root / "dockerd.log",
+            flags=self._flags(),
+            owns=self.places,
+            name="the extra dockerd",
+        )
 
     @property
     def places(self) -> tuple[Path, ...]:
@@ -94,11 +87,7 @@ class ExtraEngine:
 
     @property
     def pid(self) -> int | None:
-        try:
-            pid = int(self.pidfile.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        return pid if alive(pid) else None
+        return self.daemon.pid
 
     @classmethod
     def attach(cls, root: Path) -> ExtraEngine:
@@ -109,10 +98,8 @@ class ExtraEngine:
     def config_file(self) -> Path:
         return self.root / "daemon.json"
 
-    def command(self) -> list[str]:
+    def _flags(self) -> list[str]:
         return [
-            "dockerd",
-            *DOCKERD_ARGS,
             f"--data-root={self.root / 'data'}",
             f"--exec-root={self.exec_root}",
             f"--pidfile={self.pidfile}",
@@ -121,6 +108,9 @@ class ExtraEngine:
             f"--config-file={self.config_file}",
             *self.extra_args,
         ]
+
+    def command(self) -> list[str]:
+        return self.daemon.command()
 
     def _write_config(self) -> None:
         """dockerd before 23 takes its id from a key file, /etc/docker/key.json unless told:
@@ -142,101 +132,30 @@ class ExtraEngine:
                 hint="run as root, or point DOCKER_HOST at an engine started with "
                 "--registry-mirror yourself",
             )
-        if shutil.which("dockerd") is None:
-            apt_install("docker.io")
+        ensure_dockerd()  # before its config: that depends on the version installed
         make_socket_base()
         for place in self.places:
             place.mkdir(parents=True, exist_ok=True)
         self._write_config()
-        with self.log.open("ab") as out:
-            # Its own session: a Ctrl-C at the terminal reaches the kit, which stops it in order.
-            proc = subprocess.Popen(
-                self.command(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + wait_s
-        try:
-            while time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    tail = log_tail(self.log)
-                    why = last_word(tail)
-                    raise EngineError(
-                        f"the extra dockerd exited with code {proc.returncode}"
-                        + (f": {why}" if why else ""),
-                        file=self.log,
-                        log_tail=tail,
-                        cause=why or None,
-                    )
-                if self.socket.exists() and self.answers():
-                    return
-                time.sleep(0.3)
-            raise EngineError(
-                f"the extra dockerd did not answer within {wait_s:g} s",
-                file=self.log,
-                log_tail=log_tail(self.log),
-            )
-        except BaseException:
-            self.stop(remove=False)
-            raise
+        self.daemon.start(wait_s)
 
     def answers(self) -> bool:
-        try:
-            Engine.connect(timeout=5, base_url=self.docker_host).close()
-        except KitError:
-            return False
-        return True
+        return self.daemon.answers()
 
     def connect(self, timeout: int = 120) -> Engine:
-        return Engine.connect(timeout=timeout, base_url=self.docker_host)
+        return self.daemon.connect(timeout)
 
     def stop(self, wait_s: float = STOP_WAIT_S, *, remove: bool = True) -> None:
-        """Stop dockerd (SIGTERM, then SIGKILL), whatever it left running or mounted, and
-        (``remove``) delete ``root``. Safe to call twice, or on an engine that died."""
-        main = self.pid
-        if main is None:  # killed, or stopped before it wrote its pid file
-            main = next((p for p in self._processes() if comm(p) == "dockerd"), None)
-        if main is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(main, signal.SIGTERM)
-            deadline = time.monotonic() + wait_s
-            while time.monotonic() < deadline and alive(main):
-                time.sleep(0.2)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(main, os.WNOHANG)
-        # A dockerd that did not stop in time, or was killed, leaves its containerd and shims
-        # behind; each names a path of ours, so none of them is anyone else's.
-        for pid in self._processes():
-            if alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-        for point in self.mounts():
-            subprocess.run(["umount", "--lazy", point], capture_output=True)
-        left = self.mounts()
-        if left:
-            # Deleting files through a mount would reach what it shows: never guess.
-            raise EngineError(
-                f"{len(left)} mount(s) under {self.root} would not go away",
-                hint=f"unmount them (`umount {left[0]}` …), then remove {self.root}",
-            )
+        """Stop dockerd and whatever it left running or mounted, and (``remove``) delete its
+        directories. Safe to call twice, or on an engine that died."""
+        self.daemon.stop(wait_s)
         if remove:
             for place in self.places:
                 shutil.rmtree(place, ignore_errors=True)
 
     def mounts(self) -> list[str]:
         """Mount points in the engine's directories, deepest first."""
-        return sorted(
-            (m for place in self.places for m in mounts_under(place)),
-            key=lambda p: p.count("/"),
-            reverse=True,
-        )
-
-    def _processes(self) -> list[int]:
-        return sorted({pid for place in self.places for pid in processes_using(place)})
+        return self.daemon.mounts()
 
 
 @contextlib.contextmanager

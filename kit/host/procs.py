@@ -9,14 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-
-def alive(pid: int) -> bool:
-    """Running, and not a zombie waiting to be reaped (a zombie still answers ``kill(pid, 0)``)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
+from kit.util.pids import alive
 
 
 def mounts_under(root: Path) -> list[str]:
@@ -67,10 +60,3 @@ def end_processes_using(root: Path, wait_s: float = 5.0) -> int:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return len(pids)
-
-
-def comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-import docker.errors
 import pytest
+from engine_checks import container_exists
 from notebook_factory import kernels_of, make_notebook
 from prereq import unavailable
 
@@ -37,14 +37,6 @@ time.sleep(300)
 
 def _notebook(path: Path, parameters: str) -> None:
     make_notebook(path, parameters, BODY)
-
-
-def _exists(engine: Engine, container: str) -> bool:
-    try:
-        engine.containers.inspect(container)
-    except docker.errors.NotFound:
-        return False
-    return True
 
 
 def test_ctrl_c_removes_the_containers_of_the_batch_only(
@@ -91,10 +83,10 @@ def test_ctrl_c_removes_the_containers_of_the_batch_only(
     finally:
         if batch.poll() is None:
             os.killpg(batch.pid, signal.SIGKILL)
-        survivors = [c for c in bystanders if _exists(engine, c)]
+        survivors = [c for c in bystanders if container_exists(engine, c)]
         for container in bystanders:
             engine.containers.remove(container)
-    assert not _exists(engine, made), "the interrupted batch left its container"
+    assert not container_exists(engine, made), "the interrupted batch left its container"
     assert survivors == bystanders, "the batch removed a container that was not its own"
     state = (tmp_path / "runs" / run_id / "batch.json").read_text()
     assert '"status": "interrupted"' in state
@@ -153,7 +145,7 @@ def _after_ctrl_c(engine: Engine, tmp_path: Path, run_id: str, made: list[str]) 
         time.sleep(0.5)
     assert kernels_of(run_id) == [], "a kernel outlived its batch"
     for container in made:
-        assert not _exists(engine, container), "the interrupted batch left its container"
+        assert not container_exists(engine, container), "the interrupted batch left its container"
     cells = json.loads((tmp_path / "r" / run_id / "batch.json").read_text())["cells"]
     assert {c["status"] for c in cells.values()} == {"interrupted"}
 

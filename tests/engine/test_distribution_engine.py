@@ -8,7 +8,6 @@ removed by the suite's autouse fixture; the registry, its storage and its temp d
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 import threading
 import time
@@ -25,6 +24,7 @@ from kit.measure.payoffs.capacity import measure_capacity
 from kit.measure.payoffs.distribution import measure_distribution
 from kit.measure.payoffs.rebuild import measure_rebuild
 from kit.spec.app import load_app
+from kit.util.pids import alive
 
 pytestmark = pytest.mark.engine
 REPO = "kitexp/eng-dist"
@@ -52,15 +52,6 @@ def build_image(engine: Engine, busybox: str, tmp_path: Path) -> Callable[[str, 
         return stream.image_id
 
     return build
-
-
-def _pid_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    # Our own child may linger as a zombie only if nobody waited; stop() waits.
-    return False
 
 
 def test_push_and_pull_cold_and_warm(
@@ -125,7 +116,7 @@ def test_registry_killed_mid_push_fails_the_trial(
     registry.empty = empty_then_watch  # type: ignore[method-assign]
     samples = measure_distribution(engine, [("big", f"{REPO}:big")], trials=2, registry=registry)
     assert killed.is_set(), "the push ended before the registry could be killed"
-    assert pid is not None and _pid_gone(pid)
+    assert pid is not None and not alive(pid)
     cold = [s for s in samples if s.mode == "cold"]
     assert len(cold) == 1, "the first failure ends the image's trials"
     failed = cold[0]
@@ -152,7 +143,7 @@ def test_every_exit_path_stops_and_wipes() -> None:
         pid, storage = running.pid, running.storage
         assert running.answers() and storage is not None and storage.is_dir()
         raise KeyboardInterrupt
-    assert pid is not None and _pid_gone(pid)
+    assert pid is not None and not alive(pid)
     assert storage is not None and not storage.parent.exists()
 
 

@@ -25,10 +25,11 @@ from prereq import need_registry, unavailable
 
 from kit import load_results
 from kit.engine import Engine
-from kit.host.procs import alive, comm, mounts_under, processes_using
+from kit.host.procs import mounts_under, processes_using
 from kit.host.socketdir import socket_base
 from kit.model.results import Results
 from kit.runs.report import build_report
+from kit.util.pids import running
 
 pytestmark = pytest.mark.engine
 REPO = Path(__file__).resolve().parents[2]
@@ -59,7 +60,7 @@ def _dockerds() -> set[int]:
     pids = (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
     # A stopped dockerd whose parent (the batch) exited first stays a zombie until pid 1 reaps
     # it, late here: it is gone, not left running.
-    return {pid for pid in pids if comm(pid) == "dockerd" and alive(pid)}
+    return {pid for pid in pids if running(pid, "dockerd")}
 
 
 def _short_dirs() -> set[str]:

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import docker.errors
 import pytest
+from engine_checks import container_exists
 
 from kit import cli
 from kit.engine import Engine
@@ -41,14 +42,6 @@ def _interrupt_first_trial(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> l
     return seen
 
 
-def _gone(engine: Engine, container: str) -> bool:
-    try:
-        engine.containers.inspect(container)
-    except docker.errors.NotFound:
-        return True
-    return False
-
-
 def test_ctrl_c_during_a_start_trial(
     engine: Engine,
     measure: Callable[..., Results],
@@ -59,7 +52,7 @@ def test_ctrl_c_during_a_start_trial(
     with pytest.raises(KeyboardInterrupt):
         measure("eng-interrupt", variants=("sleeper",))
     assert len(seen) == 1, "the interrupt should come in the first (warm-up) trial"
-    assert _gone(engine, seen[0]), "the interrupted trial's container is still there"
+    assert not container_exists(engine, seen[0]), "the interrupted trial's container is still there"
     assert engine.containers.kit_containers() == []
 
 
@@ -72,7 +65,7 @@ def test_ctrl_c_during_a_start_trial_through_the_cli(
     argv = ["measure", app, "--profile", "local", "--variant", "sleeper", "--quiet"]
     assert cli.main([*argv, "--trials", "2", "--out", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err
-    assert len(seen) == 1 and _gone(engine, seen[0])
+    assert len(seen) == 1 and not container_exists(engine, seen[0])
     assert engine.containers.kit_containers() == []
     assert not out.exists()
 

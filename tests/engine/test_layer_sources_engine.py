@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from prereq import need_dive, need_image, unavailable
+from engine_checks import dive_report
+from prereq import need_image, unavailable
 
 from kit.engine import Engine
 from kit.errors import KitError, RegistryError
@@ -65,22 +63,6 @@ def storage(engine: Engine) -> EngineStorage:
         unavailable(f"the engine's layer storage cannot be read here: {exc}")
 
 
-def _dive(ref: str, tmp_path: Path) -> dict[str, float]:
-    # A file of its own per image: dive writes over an existing one without truncating it.
-    report = tmp_path / f"dive-{hashlib.sha256(ref.encode()).hexdigest()[:12]}.json"
-    done = subprocess.run(
-        [need_dive(), ref, "--json", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=tmp_path,
-        env={**os.environ, "CI": "true"},
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    image: dict[str, float] = json.loads(report.read_text())["image"]
-    return image
-
-
 def test_storage_and_save_stream_give_the_same_tables_on_every_bundled_image(
     engine: Engine, storage: EngineStorage, bundled_images: list[str], tmp_path: Path
 ) -> None:
@@ -98,7 +80,7 @@ def test_storage_and_save_stream_give_the_same_tables_on_every_bundled_image(
         assert (again.source, again.layers_read) == ("cache", 0)
         assert plain(again) == plain(stored), ref
         if ref in bundled_images:
-            dive = _dive(ref, tmp_path)
+            dive = dive_report(ref, tmp_path)
             assert abs(stored.efficiency - dive["efficiencyScore"]) < 0.001, ref
             assert stored.dive_wasted_bytes == dive["inefficientBytes"], ref
     # Read once, ever: a cold analysis of the biggest image, with nothing cached, agrees too.

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prereq import need_dive, need_image
+from engine_checks import dive_report
+from prereq import need_image
 
 from kit.engine import Engine
 from kit.errors import LayerError
@@ -80,17 +78,7 @@ def test_efficiency_agrees_with_dive(
     if ref == "churn":
         ref = request.getfixturevalue("churn")
     need_image(engine, ref)
-    report = tmp_path / "dive.json"
-    done = subprocess.run(
-        [need_dive(), ref, "--json", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-        env={**os.environ, "CI": "true"},
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    image = json.loads(report.read_text())["image"]
+    image = dive_report(ref, tmp_path)
     anatomy = analyze_image(engine, ref, compress=False)
     assert abs(anatomy.efficiency - image["efficiencyScore"]) < 0.001
     # Same walk, same sums: dive's own wasted figure comes out to the byte.

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import docker.errors
 import pytest
+from engine_checks import container_exists
 from notebook_factory import make_notebook
 from prereq import need_root, unavailable
 
@@ -29,27 +30,11 @@ from kit.engine import RUN_LABEL, Engine
 from kit.errors import EngineError
 from kit.host import dockerd as daemon
 from kit.host.bases import by_ref, ensure_bases
+from kit.host.lifecycle import Dockerd, Place
+from kit.util.pids import alive
 
 pytestmark = pytest.mark.engine
 BUSYBOX = "kitbase/busybox:1"
-
-
-def _processes_under(root: Path) -> list[int]:
-    """Processes whose command line names ``root``: the throwaway dockerd and its containerd."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and str(root).encode() in (proc / "cmdline").read_bytes():
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
-def _unmount_under(root: Path) -> None:
-    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
-    for mount in sorted((m for m in mounts if m.startswith(str(root))), reverse=True):
-        subprocess.run(["umount", "-l", mount], check=False)
 
 
 @dataclass(frozen=True)
@@ -67,7 +52,7 @@ def spare(engine: Engine, busybox: str) -> Iterator[Spare]:
         unavailable("dockerd is not installed (make test installs docker.io)")
     # Short: containerd's socket under the exec root must fit a unix socket path.
     root = Path(tempfile.mkdtemp(prefix="kit-spare-", dir="/tmp"))
-    place = daemon.Place(
+    place = Place(
         socket=root / "docker.sock",
         pidfile=root / "dockerd.pid",
         data_root=root / "data",
@@ -88,10 +73,8 @@ def spare(engine: Engine, busybox: str) -> Iterator[Spare]:
         finally:
             with contextlib.suppress(Exception):
                 daemon.down()
-            for pid in _processes_under(root):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            _unmount_under(root)
+            # Whatever down left (a dockerd the test killed, its containerd, their mounts).
+            Dockerd(place, root / "state" / "dockerd.log", owns=(root,)).stop()
             shutil.rmtree(root, ignore_errors=True)
 
 
@@ -122,14 +105,6 @@ def _image(engine: Engine, ref: str) -> dict[str, object] | None:
     except docker.errors.ImageNotFound:
         return None
     return found
-
-
-def _container_exists(engine: Engine, container: str) -> bool:
-    try:
-        engine.api.inspect_container(container)
-    except docker.errors.NotFound:
-        return False
-    return True
 
 
 def test_clean_removes_only_the_kits_tags_and_says_what(
@@ -177,7 +152,7 @@ def test_clean_removes_only_the_kits_tags_and_says_what(
     assert f"kept kitexp/clean:c-local (image {short[used]} kept: " in out
     assert f"removed container {kits[:12]} (run clean-test)" in out
     assert "removed 1 container(s), 1 image(s); untagged 1 tag(s)" in out
-    assert not _container_exists(engine, kits)
+    assert not container_exists(engine, kits)
     assert _image(engine, BUSYBOX) is not None, "--images never touches the bases"
     # What the build left (a step image under b) went with the images: nothing is left over.
     assert engine.images.ids() <= before
@@ -215,10 +190,10 @@ def test_clean_refuses_while_a_batch_uses_the_engine_unless_forced(
         err = capsys.readouterr().err
         assert "kit clean refuses: the engine is in use by" in err
         assert f"pid {batch.pid} " in err and "kit batch busy" in err
-        assert _container_exists(engine, kits), "refused, yet something was removed"
+        assert container_exists(engine, kits), "refused, yet something was removed"
         assert cli.main(["clean", "--force"]) == 0
         assert f"removed container {kits[:12]} (run clean-busy)" in capsys.readouterr().out
-        assert not _container_exists(engine, kits)
+        assert not container_exists(engine, kits)
     finally:
         block.unlink()
         code = batch.wait(timeout=120)
@@ -247,7 +222,7 @@ def test_clean_with_bases_keeps_a_users_image_built_on_them(
         after = _image(engine, "mine/app:2")
         assert after is not None and after["Id"] == image
         assert after["RepoTags"] == ["mine/app:2"]
-        assert _container_exists(engine, theirs)
+        assert container_exists(engine, theirs)
         assert _image(engine, BUSYBOX) is None
         assert "untagged kitbase/busybox:1 (image " in out
     finally:
@@ -328,7 +303,7 @@ def test_engine_up_from_a_stopped_and_from_a_killed_engine(
     pid = int((spare.root / "state" / "dockerd.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while daemon._pid_alive(pid):
+    while alive(pid):
         assert time.monotonic() < deadline, "dockerd survived SIGKILL"
         time.sleep(0.1)
     assert daemon.PLACE.pidfile.exists(), "a killed dockerd leaves its pid file"

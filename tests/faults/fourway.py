@@ -28,15 +28,9 @@ from kit.errors import KitError
 from kit.model.results import Results
 from kit.model.rows import ImageResult
 from kit.model.store import Store
+from kit.util.pids import live_stat
 
 SETTLE_S = 10.0  # a process the kit ended may take a moment to be reaped
-
-
-def _state(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return None
 
 
 def descendants(root: int) -> set[int]:
@@ -44,12 +38,8 @@ def descendants(root: int) -> set[int]:
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rpartition(")")[2].split()
-            if fields and fields[0] not in ("Z", "X"):
+            fields = live_stat(int(entry.name))
+            if fields is not None:
                 parents[int(entry.name)] = int(fields[1])
     found: set[int] = set()
     frontier = {root}

@@ -19,9 +19,10 @@ from throwaway_engine import ThrowawayEngine, throwaway_engine
 from kit.engine import RUN_LABEL, Engine
 from kit.engine.buildlog import step_output
 from kit.errors import EngineGoneError
-from kit.host.dockerd import clear_stale_pidfile
+from kit.host.lifecycle import clear_stale_pidfile
 from kit.measure import build as build_module
 from kit.measure.payoffs import distribution
+from kit.util.pids import state
 
 BUSYBOX = "kitbase/busybox:1"
 #: What the slow step of ``flt-slow`` echoes when it starts.
@@ -164,26 +165,12 @@ def test_a_crashed_dockerd_is_restarted_over_its_stale_pid_files(
     fourway = _spare_fourway(spare, store)
     pid = spare.pid
     spare.kill()
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    assert stat.rpartition(")")[2].split()[0] == "Z", "the killed dockerd should be a zombie"
+    assert state(pid) == "Z", "the killed dockerd should be a zombie"
     os.kill(pid, 0)  # what the old check asked: it says "alive"
     assert spare.pidfile.read_text().strip() == str(pid)
     # Without clearing, dockerd refuses to start.
     refused = subprocess.run(
-        [
-            "dockerd",
-            "--data-root",
-            str(spare.data),
-            "--exec-root",
-            str(spare.exec_root),
-            "--pidfile",
-            str(spare.pidfile),
-            "-H",
-            spare.url,
-            "--bridge=none",
-            "--iptables=false",
-            "--ip-masq=false",
-        ],
+        spare.daemon.command(),
         capture_output=True,
         text=True,
         timeout=60,

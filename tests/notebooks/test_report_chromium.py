@@ -64,7 +64,7 @@ window.addEventListener("load", () => {
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        from kit.host.dockerd import apt_install
+        from kit.host.apt import apt_install
 
         try:
             apt_install("chromium")

@@ -5,7 +5,6 @@ engine's errors explained by their line (engine messages recorded on this machin
 
 from __future__ import annotations
 
-import os
 import textwrap
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from kit.errors import BuilderUnavailableError, UsageError
 from kit.spec import builders
 from kit.spec.dockerfile import Dockerfile
 from kit.spec.features import Feature, buildkit_only, explain
+from kit.util.pids import alive
 
 HOST = "unix:///run/test.sock"
 
@@ -129,18 +129,9 @@ def test_ctrl_c_stops_the_cli_and_its_children(tmp_path: Path) -> None:
         found.build(BuildRequest("/ctx", "D", "t", {}, {}), on_line=interrupt)
     child = int(pids.read_text())
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(child):
+    while time.monotonic() < deadline and alive(child):
         time.sleep(0.05)
-    assert not _alive(child), "the CLI's child outlived the cancel"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat.split(") ", 1)[1][0] != "Z"
+    assert not alive(child), "the CLI's child outlived the cancel"
 
 
 def test_classic_builder_refusals_name_each_line() -> None:

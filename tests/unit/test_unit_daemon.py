@@ -15,6 +15,8 @@ import pytest
 
 from kit.errors import EngineError
 from kit.host import dockerd as daemon
+from kit.host import lifecycle
+from kit.util.pids import alive, state
 
 
 @pytest.fixture()
@@ -22,10 +24,10 @@ def no_process_spawning(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path
     def forbidden(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError(f"the unit suite must not start processes: {args!r}")
 
-    monkeypatch.setattr(daemon.subprocess, "Popen", forbidden)
-    monkeypatch.setattr(daemon.subprocess, "run", forbidden)
-    monkeypatch.setattr(daemon, "apt_install", forbidden)
-    monkeypatch.setattr(daemon.os, "kill", forbidden)
+    monkeypatch.setattr(lifecycle.subprocess, "Popen", forbidden)
+    monkeypatch.setattr(lifecycle.subprocess, "run", forbidden)
+    monkeypatch.setattr(lifecycle, "apt_install", forbidden)
+    monkeypatch.setattr(lifecycle.os, "kill", forbidden)
     state = tmp_path / "state"
     monkeypatch.setenv("KIT_STATE_DIR", str(state))
     return state
@@ -93,10 +95,10 @@ def test_a_zombie_is_not_alive() -> None:
     """kill(pid, 0) succeeds on a zombie; /proc says it is one (a child not yet reaped)."""
     child = subprocess.Popen(["true"])
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+    while state(child.pid) != "Z":
         assert time.monotonic() < deadline
         time.sleep(0.01)
     os.kill(child.pid, 0)  # no error: the zombie is still there
-    assert daemon._pid_alive(child.pid) is False
-    assert daemon._pid_alive(os.getpid()) is True
+    assert alive(child.pid) is False
+    assert alive(os.getpid()) is True
     child.wait()

@@ -14,8 +14,8 @@ import pytest
 from kit.errors import EngineError
 from kit.host import extra_engine as extra_module
 from kit.host import socketdir
-from kit.host.dockerd import DOCKERD_ARGS
 from kit.host.extra_engine import LONGEST_SOCKET, ExtraEngine, extra_engine
+from kit.host.lifecycle import DOCKERD_ARGS
 from kit.host.socketdir import check_socket_path
 
 #: ``sizeof(sun_path)`` in Linux's unix(7), the terminating NUL included.
@@ -151,7 +151,7 @@ def test_the_main_engines_flags_plus_the_extras() -> None:
 
 
 def test_a_dockerd_that_stopped_says_why_on_one_line() -> None:
-    from kit.host.extra_engine import last_word
+    from kit.host.lifecycle import last_word
 
     tail = [
         'time="2026-12-07T00:00:00Z" level=info msg="Starting up"',

@@ -15,6 +15,7 @@ from kit.model.rules import SIZE_RULE_PATHS, SIZE_RULES
 from kit.model.samples import LintFinding, LintStatus
 from kit.model.tables import blank_run, to_frame
 from kit.spec.app import App, load_app
+from kit.util.pids import alive
 
 # Versions pinned and tags explicit, so that only the rule each file is about fires.
 APT_PIN = "curl=7.88.1-10+deb12u5"
@@ -74,15 +75,6 @@ def fake_hadolint(path: Path, body: str) -> Path:
     )
     path.chmod(0o755)
     return path
-
-
-def alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie waiting for whoever adopted it to reap it."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[0] != "Z"
 
 
 @pytest.fixture(scope="module")

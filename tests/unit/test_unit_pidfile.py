@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from kit.host import dockerd as daemon
+from kit.host import lifecycle
+from kit.util import pids
 
 
 def fake_proc(root: Path, pid: int, comm: str, state: str) -> None:
@@ -33,11 +35,11 @@ def fake_proc(root: Path, pid: int, comm: str, state: str) -> None:
 )
 def test_running_reads_state_and_name(tmp_path: Path, comm: str, state: str, alive: bool) -> None:
     fake_proc(tmp_path, 4242, comm, state)
-    assert daemon.running(4242, "dockerd", tmp_path) is alive
+    assert pids.running(4242, "dockerd", tmp_path) is alive
 
 
 def test_a_gone_process_is_not_running(tmp_path: Path) -> None:
-    assert daemon.running(4242, "dockerd", tmp_path) is False
+    assert pids.running(4242, "dockerd", tmp_path) is False
 
 
 @pytest.mark.parametrize(
@@ -57,7 +59,7 @@ def test_clear_stale_pidfile(
     fake_proc(proc, 4242, comm, state)
     pidfile = tmp_path / "docker.pid"
     pidfile.write_text(content)
-    assert daemon.clear_stale_pidfile(pidfile, "dockerd", proc) is removed
+    assert lifecycle.clear_stale_pidfile(pidfile, "dockerd", proc) is removed
     assert pidfile.exists() is not removed
 
 
@@ -71,16 +73,16 @@ def test_engine_up_after_a_crash_starts_dockerd(
     proc = tmp_path / "proc"
     fake_proc(proc, pid, "dockerd", "Z")
     system = tmp_path / "docker.pid"
-    place = daemon.Place(pidfile=system, exec_root=tmp_path / "exec")
+    place = lifecycle.Place(pidfile=system, exec_root=tmp_path / "exec")
     containerd = place.containerd_pidfile
     containerd.parent.mkdir(parents=True)
     system.write_text(f"{pid}\n")
     containerd.write_text(f"{pid}\n")
-    monkeypatch.setattr(daemon, "PROC", proc)
+    monkeypatch.setattr(pids, "PROC", proc)
     monkeypatch.setattr(daemon, "PLACE", place)
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("DOCKER_HOST", raising=False)
-    monkeypatch.setattr(daemon.shutil, "which", lambda _name: "/usr/sbin/dockerd")
+    monkeypatch.setattr(lifecycle.shutil, "which", lambda _name: "/usr/sbin/dockerd")
     monkeypatch.setattr(daemon.os, "geteuid", lambda: 0)
     started: list[list[str]] = []
 
@@ -104,7 +106,7 @@ def test_engine_up_after_a_crash_starts_dockerd(
             pass
 
     answers = iter([None, Answering()])
-    monkeypatch.setattr(daemon.subprocess, "Popen", Started)
+    monkeypatch.setattr(lifecycle.subprocess, "Popen", Started)
     monkeypatch.setattr(daemon, "_answers", lambda: next(answers))
     status = daemon.up(wait_s=5)
     assert started and started[0][0] == "dockerd"
