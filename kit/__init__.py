@@ -22,22 +22,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kit import views
     from kit.errors import KitError
+    from kit.inputs.app import App, Variant, load_app
     from kit.model.results import Results
     from kit.model.saved import load_results
     from kit.model.store import Store
     from kit.pipeline.experiment import run_experiment
     from kit.pipeline.options import Options
     from kit.runs.report import render_report
-    from kit.spec.app import App, Variant, load_app
 
 _HOME = {
-    "App": "kit.spec.app",
+    "App": "kit.inputs.app",
     "KitError": "kit.errors",
     "Options": "kit.pipeline.options",
     "Results": "kit.model.results",
     "Store": "kit.model.store",
-    "Variant": "kit.spec.app",
-    "load_app": "kit.spec.app",
+    "Variant": "kit.inputs.app",
+    "load_app": "kit.inputs.app",
     "load_results": "kit.model.saved",
     "render_report": "kit.runs.report",
     "run_experiment": "kit.pipeline.experiment",

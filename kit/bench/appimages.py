@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from kit.engine import Engine
 from kit.errors import KitError
+from kit.inputs.app import load_app
 from kit.measure.build import build, image_tag
-from kit.measure.payoffs.capacity import common_prefix
-from kit.spec.app import load_app
+from kit.measure.capacity import common_prefix
 
 
 def app_images(app_dir: str, profile: str) -> tuple[list[str], list[str]]:

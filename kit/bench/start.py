@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import ImageGoneError, ToolError
+from kit.inputs.experiment import DEFAULT_LIMITS, Probe
 from kit.measure.start import run_trial
 from kit.pipeline.envelope import new_run_id
-from kit.spec.experiment import DEFAULT_LIMITS, Probe
 from kit.util.stats import summarize
 
 

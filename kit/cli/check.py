@@ -80,8 +80,8 @@ def _print(app: str, checks: Sequence[BudgetCheck], failed: Sequence[BudgetCheck
 def check(args: argparse.Namespace) -> int:
     from kit.cli.experiment import measured
     from kit.cli.junit import junit_xml, write_junit
+    from kit.inputs.app import load_app
     from kit.pipeline.envelope import resolve_ref
-    from kit.spec.app import load_app
     from kit.views.budgets import checks as judge
 
     app = load_app(args.app_dir)

@@ -19,7 +19,7 @@ from kit.engine.models import BuildStream
 from kit.errors import BasesError
 from kit.host import rootfs, tags
 from kit.host.rootfs import LOCAL_CA_DIR, SUITE
-from kit.spec.dockerfile import Dockerfile
+from kit.inputs.dockerfile import Dockerfile
 from kit.util.locks import engine_lock
 
 ROOTFS_RECIPE = f"debootstrap --variant=minbase {SUITE}; apt caches removed; v3"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from kit.host.bases import BASES
 from kit.host.official import mapping
-from kit.spec.app import App, Variant
+from kit.inputs.app import App, Variant
 
 _OWN_REPO = "kitbase/"
 

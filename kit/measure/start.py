@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 from kit.engine import Engine
 from kit.errors import StartError
+from kit.inputs.experiment import DEFAULT_LIMITS, Limits, Probe
 from kit.measure.probes import wait_ready
 from kit.measure.reach import PORT, choose
 from kit.model.samples import StartSample
-from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
 
 def run_trial(

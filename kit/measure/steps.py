@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit.engine import BuildStep
-from kit.measure.payoffs.rebuild import rebuilt_steps
-from kit.spec.dockerfile import Dockerfile
+from kit.inputs.dockerfile import Dockerfile
+from kit.measure.rebuild import rebuilt_steps
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ class RebuildResult:
 
 @dataclass(frozen=True)
 class CapacityRow:
-    """One variant's images per host (see :mod:`kit.measure.payoffs.capacity`)."""
+    """One variant's images per host (see :mod:`kit.measure.capacity`)."""
 
     app: str
     variant: str

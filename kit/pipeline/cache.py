@@ -2,7 +2,7 @@
 
 A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the part of
 the build context the variant's build can read (its ``COPY``/``ADD`` and ``RUN --mount`` bind
-sources, :mod:`kit.spec.reads`; all of it for ``COPY . .``) as the engine receives it
+sources, :mod:`kit.inputs.reads`; all of it for ``COPY . .``) as the engine receives it
 (``.dockerignore`` applied the way docker-py applies it), the
 ids of the images the parsed Dockerfile names (FROM bases under the build args, ``COPY --from``
 images), the build args, the builder, the probe, the measurement parameters, the kit's version and a
@@ -26,10 +26,10 @@ from typing import Any
 from kit.engine import Engine
 from kit.engine.context import context_files
 from kit.errors import ExperimentConfigError
+from kit.inputs import reads
+from kit.inputs.app import App, Variant
+from kit.inputs.experiment import DEFAULT_LIMITS
 from kit.model.rows import ImageResult
-from kit.spec import reads
-from kit.spec.app import App, Variant
-from kit.spec.experiment import DEFAULT_LIMITS
 
 #: Bump when the meaning of a cached row changes without the kit's code changing.
 CACHE_FORMAT = 1
@@ -43,7 +43,7 @@ MEASURING = (
     "pipeline",
     "measure",
     "host",
-    "spec",
+    "inputs",
     "engine",
     "model",
     "measurements",
@@ -72,7 +72,7 @@ def code_digest(root: Path = KIT_ROOT) -> str:
 
 def context_digest(directory: Path, dockerfile: str, wanted: tuple[str, ...] = reads.WHOLE) -> str:
     """Digest of the paths, modes and contents of the build context as the engine would get it;
-    of the part ``wanted`` (:func:`kit.spec.reads.patterns`) only, when given."""
+    of the part ``wanted`` (:func:`kit.inputs.reads.patterns`) only, when given."""
     digest = hashlib.sha256()
     try:
         paths = reads.select(directory, context_files(directory, dockerfile), wanted)

@@ -19,6 +19,7 @@ from typing import Any
 
 from kit.engine import Engine
 from kit.errors import KitError, UsageError
+from kit.inputs.app import App, Variant, load_app
 from kit.measure.lint import lint_or_failure
 from kit.model.results import Results
 from kit.model.store import Store
@@ -37,7 +38,6 @@ from kit.pipeline.payoffs import (
 from kit.pipeline.reuse import Measured
 from kit.pipeline.run import Run, start_run
 from kit.pipeline.variant import measure_variant
-from kit.spec.app import App, Variant, load_app
 from kit.util.progress import bar_options, tqdm
 
 log = logging.getLogger("kit")

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from kit.engine import Engine
 from kit.errors import EngineGoneError, KitError
+from kit.inputs.app import App
 from kit.measure.floor.trace import METHOD, Floor, measure_floor, x_floor
 from kit.model.results import Results
 from kit.model.rows import FloorRow, ImageResult
-from kit.spec.app import App
 
 
 def with_floor(

@@ -9,7 +9,7 @@ from typing import Any
 
 from kit import measurements
 from kit.errors import UsageError
-from kit.spec import builders
+from kit.inputs import builders
 
 _REGISTERED = {o.name: o for o in measurements.options()}
 

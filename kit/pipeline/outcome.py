@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kit.errors import KitError
+from kit.inputs.app import App, RejectedVariant, Variant
 from kit.measure.anatomy.layers import ImageAnatomy
 from kit.model.results import Results
 from kit.model.rows import (
@@ -22,7 +23,6 @@ from kit.model.rows import (
 from kit.model.rules import SIZE_RULE_PATHS
 from kit.model.samples import StageSize, StartSample, Status
 from kit.model.tables import TableRows
-from kit.spec.app import App, RejectedVariant, Variant
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,16 @@ from kit.engine import Engine
 from kit.errors import EngineGoneError, KitError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry, local_registry
-from kit.measure.payoffs.capacity import DEFAULT_CAPACITY, measure_capacity
-from kit.measure.payoffs.distribution import measure_distribution, skipped_sample
-from kit.measure.payoffs.fresh import Fill, measure_fresh_or_fail
-from kit.measure.payoffs.rebuild import measure_rebuild
+from kit.inputs.app import App, Variant
+from kit.measure.capacity import DEFAULT_CAPACITY, measure_capacity
+from kit.measure.rebuild import measure_rebuild
 from kit.measure.start import time_to_ready
+from kit.measure.transfer.fresh_host import Fill, measure_fresh_or_fail
+from kit.measure.transfer.push_pull import measure_distribution, skipped_sample
 from kit.model.failures import Failure, one_line
 from kit.model.results import Results
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
 from kit.pipeline.outcome import VariantOutcome
-from kit.spec.app import App, Variant
 from kit.util.progress import phase, tqdm
 
 log = logging.getLogger("kit")

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from kit.config import settings
 from kit.engine import Engine, EngineInfo
+from kit.inputs import builders, profiles
+from kit.inputs.app import App, Variant
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.lint import LintReport
 from kit.model.failures import Failure
@@ -19,8 +21,6 @@ from kit.pipeline.options import Options
 from kit.pipeline.outcome import VariantOutcome
 from kit.pipeline.payoffs import Payoffs
 from kit.pipeline.reuse import Reuse
-from kit.spec import builders, profiles
-from kit.spec.app import App, Variant
 from kit.util.locks import engine_in_use, engine_lock
 
 log = logging.getLogger("kit")

@@ -21,6 +21,7 @@ from typing import Any
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import EngineGoneError, ImageGoneError, KitError
+from kit.inputs.app import App, Variant
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.anatomy.layers import analyze_image
 from kit.measure.build import build_cold_and_warm
@@ -43,7 +44,6 @@ from kit.pipeline.outcome import (
     image_row,
     trial_rows,
 )
-from kit.spec.app import App, Variant
 from kit.util.progress import line_reporter, phase, tqdm
 from kit.util.stats import summarize
 

@@ -16,12 +16,12 @@ from prereq import unavailable
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import KitError, StartError
+from kit.inputs.app import load_app
 from kit.measure.build import build_cold_and_warm
 from kit.measure.start import run_trial
 from kit.model.results import Results
 from kit.model.rows import ImageResult
 from kit.pipeline.experiment import run_experiment
-from kit.spec.app import load_app
 
 HERE = Path(__file__).resolve().parent
 APPS = HERE / "apps"

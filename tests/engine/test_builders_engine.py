@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 from kit.engine import Engine
 from kit.errors import BaseImageError, BuilderSyntaxError
+from kit.inputs.app import load_app
 from kit.measure.build import build, build_cold_and_warm
 from kit.measure.stages import stage_sizes
 from kit.model.results import Results
 from kit.model.samples import StageSize
-from kit.spec.app import load_app
 
 Measure = Callable[..., Results]
 APP = "eng-builders"

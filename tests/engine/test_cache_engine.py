@@ -12,12 +12,12 @@ import pytest
 
 from kit.engine import Engine
 from kit.engine.context import context_files
+from kit.inputs import reads
+from kit.inputs.dockerfile import Dockerfile
 from kit.model.results import Results
 from kit.model.store import Store
 from kit.pipeline import cache, floor
 from kit.pipeline.experiment import run_experiment
-from kit.spec import reads
-from kit.spec.dockerfile import Dockerfile
 
 
 @pytest.fixture()

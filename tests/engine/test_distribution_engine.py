@@ -20,10 +20,10 @@ from prereq import need_registry
 
 from kit.engine import Engine
 from kit.host.registry import Registry, local_registry
-from kit.measure.payoffs.capacity import measure_capacity
-from kit.measure.payoffs.distribution import measure_distribution
-from kit.measure.payoffs.rebuild import measure_rebuild
-from kit.spec.app import load_app
+from kit.inputs.app import load_app
+from kit.measure.capacity import measure_capacity
+from kit.measure.rebuild import measure_rebuild
+from kit.measure.transfer.push_pull import measure_distribution
 from kit.util.pids import alive
 
 pytestmark = pytest.mark.engine

@@ -24,10 +24,10 @@ from kit.errors import (
     InvalidVariantError,
     ProbeTimeoutError,
 )
+from kit.inputs.app import load_app
 from kit.model.results import Results
 from kit.model.saved import load_results
 from kit.pipeline.experiment import run_experiment
-from kit.spec.app import load_app
 
 Measure = Callable[..., Results]
 

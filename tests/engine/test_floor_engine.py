@@ -12,11 +12,11 @@ from prereq import need_image, need_root
 
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import ContainerExitError
+from kit.inputs.app import load_app
+from kit.inputs.experiment import Probe
 from kit.measure.floor.fatrace import Procs
 from kit.measure.floor.trace import Floor, measure_floor, x_floor
 from kit.measure.surface import AttackSurface, attack_surface
-from kit.spec.app import load_app
-from kit.spec.experiment import Probe
 
 pytestmark = pytest.mark.engine
 

@@ -28,9 +28,9 @@ from kit.host.extra_engine import extra_engine as real_extra_engine
 from kit.host.manifest import MANIFEST_TYPES
 from kit.host.procs import mounts_under, processes_using
 from kit.host.registry import Registry, local_registry, slug
-from kit.measure.payoffs import fresh
+from kit.inputs.app import load_app
+from kit.measure.transfer import fresh_host as fresh
 from kit.pipeline import payoffs as payoffs_module
-from kit.spec.app import load_app
 
 pytestmark = pytest.mark.engine
 APP = "eng-fresh"

@@ -24,8 +24,8 @@ from kit.errors import KitError
 from kit.host import hub
 from kit.host.extra_engine import ExtraEngine, extra_engine
 from kit.host.procs import mounts_under, processes_using
+from kit.inputs import profiles
 from kit.pipeline.experiment import run_experiment
-from kit.spec import profiles
 
 SERVED = ("node:18-slim",)
 

@@ -21,9 +21,9 @@ from engine_checks import container_exists
 
 from kit import cli
 from kit.engine import Engine
+from kit.inputs.app import load_app
 from kit.measure.build import build
 from kit.model.results import Results
-from kit.spec.app import load_app
 
 MARKER = "KIT-INTERRUPT-MARKER"  # a line the `steps` variant's build prints mid-way
 SETTLE_S = 30.0

@@ -17,9 +17,9 @@ import pytest
 
 from kit.engine import MANAGED, RUN_LABEL, Engine
 from kit.engine.leftovers import OWNER_LABEL
+from kit.inputs.app import load_app
 from kit.measure.start import run_trial
 from kit.model.results import Results
-from kit.spec.app import load_app
 
 Measure = Callable[..., Results]
 MiB = 1024 * 1024

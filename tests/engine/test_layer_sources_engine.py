@@ -15,6 +15,7 @@ from prereq import need_image, unavailable
 from kit.engine import Engine
 from kit.errors import KitError, RegistryError
 from kit.host.registry import local_registry
+from kit.inputs.app import load_app
 from kit.measure.anatomy import layers as anatomy_layers
 from kit.measure.anatomy.combine import ImageAnatomy
 from kit.measure.anatomy.gzipsize import EXACT_BLOCKS, GZIP_BLOCK
@@ -23,7 +24,6 @@ from kit.measure.anatomy.layers import analyze_image
 from kit.measure.anatomy.storage import EngineStorage, StorageUnavailable
 from kit.measure.build import build, image_tag
 from kit.pipeline.experiment import run_experiment
-from kit.spec.app import load_app
 
 pytestmark = pytest.mark.engine
 

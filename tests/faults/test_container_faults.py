@@ -80,7 +80,7 @@ PEAK = """
 import resource, sys
 from kit.engine import RUN_LABEL, Engine
 from kit.measure.start import run_trial
-from kit.spec.app import load_app
+from kit.inputs.app import load_app
 engine = Engine.connect()
 app = load_app(sys.argv[1])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -21,7 +21,7 @@ from kit.engine.buildlog import step_output
 from kit.errors import EngineGoneError
 from kit.host.lifecycle import clear_stale_pidfile
 from kit.measure import build as build_module
-from kit.measure.payoffs import distribution
+from kit.measure.transfer import push_pull as distribution
 from kit.util.pids import state
 
 BUSYBOX = "kitbase/busybox:1"

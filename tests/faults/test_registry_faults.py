@@ -12,7 +12,7 @@ from conftest import measure_on
 from fourway import FailedPart, FourWay
 
 from kit.engine import Engine
-from kit.measure.payoffs import distribution
+from kit.measure.transfer import push_pull as distribution
 from kit.model.results import Results
 
 

@@ -1,4 +1,4 @@
-"""kit.measure.payoffs.capacity: the arithmetic of images per host, the union of layer chains."""
+"""kit.measure.capacity: the arithmetic of images per host, the union of layer chains."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from test_distribution import RegistryFakeAPI
 
 from kit.engine import Engine, HistoryStep, ImageInfo
 from kit.errors import KitError
-from kit.measure.payoffs.capacity import (
+from kit.measure.capacity import (
     capacity_rows,
     fits,
     history_prefix_sizes,

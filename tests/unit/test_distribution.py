@@ -1,4 +1,4 @@
-"""kit.measure.payoffs.distribution and the engine's push/pull over recorded registry JSON: byte
+"""kit.measure.transfer.push_pull and the engine's push/pull over recorded registry JSON: byte
 accounting, event parsing, error translation, sibling choice, failure rows."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
 from kit.errors import EngineGoneError, RegistryError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry
-from kit.measure.payoffs import distribution as dist
+from kit.measure.transfer import push_pull as dist
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
 CONFIG = 2390

@@ -1,4 +1,4 @@
-"""kit.measure.payoffs.rebuild without an engine: which file is edited, how, and the step count."""
+"""kit.measure.rebuild without an engine: which file is edited, how, and the step count."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from kit.engine import BuildStep
 from kit.engine.buildlog import ClassicSteps, PlainProgress
 from kit.errors import KitError
-from kit.measure.payoffs.rebuild import append_comment, comment_line, pick_source, rebuilt_steps
-from kit.spec.dockerfile import Dockerfile
+from kit.inputs.dockerfile import Dockerfile
+from kit.measure.rebuild import append_comment, comment_line, pick_source, rebuilt_steps
 
 LOGS = Path(__file__).parent / "fixtures" / "buildlogs"
 # Recorded with measure_rebuild on tests/engine/apps/eng-rebuild (copy-first) under each builder:

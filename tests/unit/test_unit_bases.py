@@ -239,7 +239,7 @@ def test_a_copied_script_is_part_of_the_recipe(
 
 def test_every_copied_file_is_declared(dockerfiles: Path) -> None:
     """A COPY of a file the recipe does not hash would let the base go stale silently."""
-    from kit.spec.dockerfile import Dockerfile
+    from kit.inputs.dockerfile import Dockerfile
 
     for spec in BASES:
         if spec.dockerfile is None:
@@ -317,7 +317,7 @@ def test_by_ref_unknown() -> None:
 
 
 def test_bases_are_in_dependency_order(dockerfiles: Path) -> None:
-    from kit.spec.dockerfile import Dockerfile
+    from kit.inputs.dockerfile import Dockerfile
 
     seen: set[str] = set()
     for spec in BASES:

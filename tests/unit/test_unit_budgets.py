@@ -12,9 +12,9 @@ from results_factory import failed_row, image_row, results
 
 from kit.cli.junit import junit_xml
 from kit.errors import ExperimentConfigError
+from kit.inputs.app import load_app
 from kit.model.budgets import Budget, effective
 from kit.model.claims import DeclaredClaim
-from kit.spec.app import load_app
 from kit.views import budgets as views
 
 TOML = """title = "t"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kit.errors import ExperimentConfigError, UsageError
+from kit.inputs.app import load_app
+from kit.inputs.experiment import DEFAULT_BUILD_TIMEOUT_S
 from kit.pipeline.options import Options
-from kit.spec.app import load_app
-from kit.spec.experiment import DEFAULT_BUILD_TIMEOUT_S
 
 
 def write_app(root: Path, toml: str) -> Path:

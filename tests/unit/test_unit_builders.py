@@ -14,9 +14,9 @@ import pytest
 from kit.engine import BuildRequest
 from kit.engine.buildkit import BuildKitCli, find_cli
 from kit.errors import BuilderUnavailableError, UsageError
-from kit.spec import builders
-from kit.spec.dockerfile import Dockerfile
-from kit.spec.features import Feature, buildkit_only, explain
+from kit.inputs import builders
+from kit.inputs.dockerfile import Dockerfile
+from kit.inputs.features import Feature, buildkit_only, explain
 from kit.util.pids import alive
 
 HOST = "unix:///run/test.sock"

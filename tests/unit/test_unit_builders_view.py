@@ -10,11 +10,11 @@ from results_factory import image_row, run_info
 
 from kit.engine import BuildStep
 from kit.engine.buildlog import ClassicSteps, PlainProgress
+from kit.inputs.dockerfile import Dockerfile
+from kit.inputs.features import buildkit_only
 from kit.measure.steps import stages_built, summarize_build
 from kit.model.results import Results
 from kit.model.rows import RebuildRow, RuleBytes
-from kit.spec.dockerfile import Dockerfile
-from kit.spec.features import buildkit_only
 from kit.views import builders
 
 matplotlib.use("Agg")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from kit.engine import ImageInfo
+from kit.inputs.app import load_app
 from kit.pipeline import cache
 from kit.pipeline.cache import code_digest, context_digest, step_key, variant_key
-from kit.spec.app import load_app
 
 
 class Bases:
@@ -164,7 +164,7 @@ def test_code_digest_follows_every_measuring_module(kit_copy: Path) -> None:
         "measure/anatomy/gzipsize.py",
         "pipeline/variant.py",
         "engine/containers.py",
-        "spec/dockerfile.py",
+        "inputs/dockerfile.py",
         "util/stats.py",
         "model/rows.py",
         "config.py",

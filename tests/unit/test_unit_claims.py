@@ -1,4 +1,4 @@
-"""kit.spec.claims: declared claims parsed from experiment.toml tables and judged on values."""
+"""kit.inputs.claims: declared claims parsed from experiment.toml tables and judged on values."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from kit.errors import ExperimentConfigError
+from kit.inputs.claims import parse_claims
 from kit.model.claims import DeclaredClaim
-from kit.spec.claims import parse_claims
 from kit.views.verdicts import evaluate
 
 TOML = Path("experiment.toml")

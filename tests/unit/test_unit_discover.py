@@ -1,4 +1,4 @@
-"""kit.spec.app: app directories in the experiment format, and every way they can be wrong."""
+"""kit.inputs.app: app directories in the experiment format, and every way they can be wrong."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kit.errors import ExperimentConfigError, InvalidVariantError
-from kit.spec.app import load_app
-from kit.spec.dockerfile import Dockerfile
-from kit.spec.experiment import Probe
+from kit.inputs.app import load_app
+from kit.inputs.dockerfile import Dockerfile
+from kit.inputs.experiment import Probe
 
 SINGLE = 'FROM kitbase/busybox:1\nCMD ["true"]\n'
 MULTI = (

@@ -11,9 +11,9 @@ import pytest
 from dockerfile_parse import DockerfileParser
 
 from kit.errors import BuildError, ExperimentConfigError
-from kit.spec.app import load_app
-from kit.spec.dockerfile import Dockerfile, DockerfileSyntaxError
-from kit.spec.dockerlex import expand
+from kit.inputs.app import load_app
+from kit.inputs.dockerfile import Dockerfile, DockerfileSyntaxError
+from kit.inputs.dockerlex import expand
 
 TRICKY = """\
 # syntax=docker/dockerfile:1.4

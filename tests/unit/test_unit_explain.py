@@ -23,10 +23,10 @@ from kit.engine.buildkit import find_cli
 from kit.engine.buildlog import Lines, PlainProgress
 from kit.engine.causes import cause_of, exit_code
 from kit.errors import BaseImageError, BuildError, BuilderSyntaxError, KitError
+from kit.inputs.app import App, Variant, load_app
 from kit.measure.advice import image_hint
 from kit.measure.build import build
 from kit.measure.preflight import preflight
-from kit.spec.app import App, Variant, load_app
 
 FAILURES = Path(__file__).parent / "fixtures" / "failures"
 NPM_ENGINE = (

@@ -13,6 +13,7 @@ from fake_api import BUSYBOX, FakeAPIClient
 from prereq import need_root
 
 from kit.engine import Engine
+from kit.inputs.experiment import Probe
 from kit.measure.floor import trace as floor
 from kit.measure.floor.elf import ImageFs, loader_closure, read_deps
 from kit.measure.floor.fatrace import (
@@ -24,7 +25,6 @@ from kit.measure.floor.fatrace import (
 )
 from kit.measure.floor.trace import Floor, image_path, layer_roots, x_floor
 from kit.measure.surface import count_apk, count_dpkg
-from kit.spec.experiment import Probe
 
 OVL = "/var/lib/docker/overlay2"
 # GraphDriver.Data of kitbase/busybox:1 and of a container created from it, as inspected here.

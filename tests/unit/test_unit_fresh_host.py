@@ -16,8 +16,8 @@ from test_unit_distribution_narration import CAPACITY, MB, SIZES, node, verdicts
 
 from kit.cli.main import parser
 from kit.errors import EngineGoneError, UsageError
-from kit.measure.payoffs import fresh as fresh_module
-from kit.measure.payoffs.fresh import disk_bytes
+from kit.measure.transfer import fresh_host as fresh_module
+from kit.measure.transfer.fresh_host import disk_bytes
 from kit.model.results import Results
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult
 from kit.model.tables import blank_run, from_frame, normalise, to_frame

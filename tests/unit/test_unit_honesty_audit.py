@@ -23,9 +23,9 @@ from kit.engine import DiskUsage
 from kit.engine.models import ImageUsage
 from kit.errors import EngineGoneError, ImageGoneError
 from kit.measure.lint import lint_or_failure
-from kit.measure.payoffs import fresh
-from kit.measure.payoffs.fresh import FreshHost, fill_or_why
 from kit.measure.stages import stage_sizes
+from kit.measure.transfer import fresh_host as fresh
+from kit.measure.transfer.fresh_host import FreshHost, fill_or_why
 from kit.model.failures import Failure
 from kit.model.results import Results
 from kit.model.rows import RebuildRow

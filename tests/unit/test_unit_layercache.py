@@ -30,7 +30,7 @@ from kit.measure.anatomy.combine import ImageAnatomy
 from kit.measure.anatomy.gzipsize import METHOD
 from kit.measure.anatomy.layercache import FORMAT, LayerCache
 from kit.measure.anatomy.layers import analyze_save, analyze_stream
-from kit.measure.anatomy.scan import LayerScan
+from kit.measure.anatomy.layertar import LayerTar
 from kit.measure.anatomy.storage import EngineStorage, StorageUnavailable
 
 BASE = [
@@ -54,10 +54,8 @@ def diff_id(layer: bytes) -> str:
     return f"sha256:{hashlib.sha256(layer).hexdigest()}"
 
 
-def scan_of(entries: dict[str, tuple[str, int]], compressed: int | None = 123) -> LayerScan:
-    return LayerScan(
-        "x", entries, 2048, sum(s for k, s in entries.values() if k == "f"), compressed
-    )
+def scan_of(entries: dict[str, tuple[str, int]], compressed: int | None = 123) -> LayerTar:
+    return LayerTar("x", entries, 2048, sum(s for k, s in entries.values() if k == "f"), compressed)
 
 
 # -- the cache ---------------------------------------------------------------------------------
@@ -161,7 +159,7 @@ def test_a_forced_run_writes_but_does_not_read(tmp_path: Path) -> None:
 def test_writers_at_once_leave_whole_files_and_no_temporaries(tmp_path: Path) -> None:
     digest = "sha256:" + "7" * 64
     scan = scan_of({f"p{n}": ("f", n) for n in range(3000)})
-    seen: list[LayerScan | None] = []
+    seen: list[LayerTar | None] = []
 
     def write() -> None:
         for _ in range(15):

@@ -1,4 +1,4 @@
-"""Links out of the build context (kit.spec.links) and the engine's address taken from its
+"""Links out of the build context (kit.inputs.links) and the engine's address taken from its
 client (kit.engine.client.address_of): no engine needed."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 import docker
 
 from kit.engine.client import Engine, address_of
-from kit.spec.dockerfile import Dockerfile
-from kit.spec.links import dangling
+from kit.inputs.dockerfile import Dockerfile
+from kit.inputs.links import dangling
 
 
 def _context(tmp_path: Path) -> Path:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from kit.errors import KitError, LintUnavailableError
+from kit.inputs.app import App, load_app
 from kit.measure.lint import LintReport, find_hadolint, lint_app, lint_or_failure
 from kit.model.rules import SIZE_RULE_PATHS, SIZE_RULES
 from kit.model.samples import LintFinding, LintStatus
 from kit.model.tables import blank_run, to_frame
-from kit.spec.app import App, load_app
 from kit.util.pids import alive
 
 # Versions pinned and tags explicit, so that only the rule each file is about fires.

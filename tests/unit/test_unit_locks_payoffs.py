@@ -11,10 +11,10 @@ import pytest
 from results_factory import failed_row, image_row
 
 from kit.errors import LockedError
+from kit.inputs.app import App
+from kit.inputs.experiment import Probe
 from kit.model.rows import DistributionRow, RebuildRow
 from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
-from kit.spec.app import App
-from kit.spec.experiment import Probe
 from kit.util.locks import engine_idle, engine_in_use, engine_lock, engine_users
 
 

@@ -1,4 +1,4 @@
-"""kit.spec.profiles: which images a Dockerfile's stages start from, and profile resolution."""
+"""kit.inputs.profiles: which images a Dockerfile's stages start from, and profile resolution."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from fake_api import BASE_URL, FakeAPIClient
 
 from kit.engine import Engine
 from kit.errors import ExperimentConfigError
-from kit.spec import profiles
-from kit.spec.dockerfile import Dockerfile
-from kit.spec.profiles import resolve
+from kit.inputs import profiles
+from kit.inputs.dockerfile import Dockerfile
+from kit.inputs.profiles import resolve
 
 
 def stages(text: str, args: dict[str, str]) -> list[tuple[str | None, str]]:

@@ -1,4 +1,4 @@
-"""kit.spec.reads: what a variant's build can read of its context, from its parsed Dockerfile."""
+"""kit.inputs.reads: what a variant's build can read of its context, from its parsed Dockerfile."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.spec import reads
-from kit.spec.dockerfile import Dockerfile
+from kit.inputs import reads
+from kit.inputs.dockerfile import Dockerfile
 
 
 def wanted(text: str) -> tuple[str, ...]:

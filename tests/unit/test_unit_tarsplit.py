@@ -21,8 +21,8 @@ from zlib_ng import gzip_ng, zlib_ng
 
 from kit.errors import LayerError
 from kit.measure.anatomy.gzipsize import GZIP_BLOCK, SCALED_UNIT, GzipSizer
+from kit.measure.anatomy.layertar import read_tar
 from kit.measure.anatomy.reader import ForwardReader
-from kit.measure.anatomy.scan import scan_tar
 from kit.measure.anatomy.storage import EngineStorage
 
 RICH = tar_of(
@@ -40,7 +40,7 @@ RICH = tar_of(
 
 def _by_tarfile(layer: bytes) -> tuple[dict[str, tuple[str, int]], int, int]:
     reader = ForwardReader(iter([layer]))
-    entries, content = scan_tar(reader, "t", "layer")
+    entries, content = read_tar(reader, "t", "layer")
     reader.drain()
     return entries, reader.tell(), content
 

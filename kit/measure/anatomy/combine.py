@@ -24,8 +24,8 @@ from types import MappingProxyType
 from typing import Any
 
 from kit.errors import LayerError
+from kit.measure.anatomy.layertar import FILE, LayerTar
 from kit.measure.anatomy.overlay import WHITEOUT, Overlay, stack_layer
-from kit.measure.anatomy.scan import FILE, LayerScan
 from kit.model.samples import LayerStats
 
 # Classic builder: "|<n> ARG=v … /bin/sh -c cmd"; BuildKit: "RUN /bin/sh -c cmd # buildkit".
@@ -75,7 +75,7 @@ def short_command(created_by: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _prefix_bytes(scans: Iterable[LayerScan], prefixes: tuple[str, ...]) -> dict[str, int]:
+def _prefix_bytes(scans: Iterable[LayerTar], prefixes: tuple[str, ...]) -> dict[str, int]:
     totals = dict.fromkeys(prefixes, 0)
     for scan in scans:
         for path, (kind, size) in scan.entries.items():
@@ -91,7 +91,7 @@ def combine(
     ref: str,
     config: Mapping[str, Any],
     config_bytes: int,
-    scans: Sequence[LayerScan],
+    scans: Sequence[LayerTar],
     *,
     top: int = 10,
     prefixes: tuple[str, ...] = (),

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.measure.anatomy.gzipsize import METHOD
-from kit.measure.anatomy.scan import KINDS, LayerScan
+from kit.measure.anatomy.layertar import KINDS, LayerTar
 
 FORMAT = 1
 BLOB = "the gzip blob's own size"  # the method of a layer that came compressed
@@ -75,7 +75,7 @@ class LayerCache:
             return None
         return self.dir / kind / hexa[:2] / (hexa + (".json.gz" if kind == "layers" else ""))
 
-    def get(self, diff_id: str, *, compressed: bool) -> LayerScan | None:
+    def get(self, diff_id: str, *, compressed: bool) -> LayerTar | None:
         """The layer's scan; None when unknown, or when ``compressed`` and its gzip size is
         missing or was computed another way."""
         path = self._path("layers", diff_id)
@@ -97,7 +97,7 @@ class LayerCache:
         _touch(path)
         return scan
 
-    def put(self, diff_id: str, scan: LayerScan) -> None:
+    def put(self, diff_id: str, scan: LayerTar) -> None:
         path = self._path("layers", diff_id)
         if path is None:
             return
@@ -197,14 +197,14 @@ def _touch(path: Path) -> None:
         os.utime(path)
 
 
-def _scan(doc: dict[str, Any], diff_id: str) -> LayerScan:
+def _scan(doc: dict[str, Any], diff_id: str) -> LayerTar:
     if doc["format"] != FORMAT or doc["diff_id"] != diff_id:
         raise ValueError("another format or another layer")
     paths, kinds, sizes = doc["paths"], doc["kinds"], doc["sizes"]
     if not len(paths) == len(kinds) == len(sizes) or set(kinds) - set(KINDS):
         raise ValueError("entries do not add up")
     compressed = doc["compressed_bytes"]
-    return LayerScan(
+    return LayerTar(
         diff_id,
         dict(zip(paths, zip(kinds, map(int, sizes), strict=True), strict=True)),
         int(doc["tar_bytes"]),

@@ -28,8 +28,8 @@ from kit.engine import Engine
 from kit.errors import LayerError
 from kit.measure.anatomy.combine import ImageAnatomy, WastedPath, combine, short_command
 from kit.measure.anatomy.layercache import LayerCache
+from kit.measure.anatomy.layertar import LayerTar
 from kit.measure.anatomy.savestream import KnownLayerMissed, read_save_stream
-from kit.measure.anatomy.scan import LayerScan
 from kit.measure.anatomy.storage import EngineStorage, StorageUnavailable
 
 __all__ = [
@@ -82,7 +82,7 @@ def analyze_image(
     if info is None:
         raise LayerError(f"image {ref} not found", hint="build it first, or check the tag")
     diff_ids = list(info.layers)
-    known: dict[str, LayerScan] = {}
+    known: dict[str, LayerTar] = {}
     config = cache.config(info.id) if cache is not None else None
     if cache is not None:
         for diff_id in dict.fromkeys(diff_ids):
@@ -121,11 +121,11 @@ def _read_storage(
     storage: EngineStorage,
     ref: str,
     diff_ids: Sequence[str],
-    known: dict[str, LayerScan],
+    known: dict[str, LayerTar],
     compress: bool,
     pool: Executor | None,
-) -> dict[str, LayerScan]:
-    read: dict[str, LayerScan] = {}
+) -> dict[str, LayerTar]:
+    read: dict[str, LayerTar] = {}
     for index, diff_id in enumerate(diff_ids):
         if diff_id not in known and diff_id not in read:
             read[diff_id] = storage.scan(ref, diff_ids, index, compress=compress, pool=pool)
@@ -133,7 +133,7 @@ def _read_storage(
 
 
 def _remember(
-    cache: LayerCache | None, image_id: str | None, config: bytes, read: dict[str, LayerScan]
+    cache: LayerCache | None, image_id: str | None, config: bytes, read: dict[str, LayerTar]
 ) -> None:
     if cache is None:
         return
@@ -146,7 +146,7 @@ def _remember(
 def _combined(
     ref: str,
     raw: bytes,
-    scans: Sequence[LayerScan],
+    scans: Sequence[LayerTar],
     top: int,
     prefixes: tuple[str, ...],
     source: str,
@@ -181,7 +181,7 @@ def analyze_save(
     top: int = 10,
     prefixes: tuple[str, ...] = (),
     cache: LayerCache | None = None,
-    known: dict[str, LayerScan] | None = None,
+    known: dict[str, LayerTar] | None = None,
 ) -> ImageAnatomy:
     """The anatomy from a ``docker save`` stream (``open_stream`` gives a fresh one each call).
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from kit.measure.anatomy.scan import DIR, LayerScan
+from kit.measure.anatomy.layertar import DIR, LayerTar
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -103,7 +103,7 @@ def _hidden(path: str) -> bool:
 
 
 def stack_layer(
-    overlay: Overlay, scan: LayerScan, index: int, paths: dict[str, list[Any]]
+    overlay: Overlay, scan: LayerTar, index: int, paths: dict[str, list[Any]]
 ) -> tuple[int, int, int]:
     """Score one layer's leaves dive's way, then stack it; return (added, modified, deleted)."""
     before = overlay.files

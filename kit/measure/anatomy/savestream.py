@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.errors import KitError, LayerError
+from kit.measure.anatomy.layertar import LayerTar, clean_path, members, named_damage, read_layer
 from kit.measure.anatomy.reader import ForwardReader
-from kit.measure.anatomy.scan import LayerScan, clean_path, members, named_damage, scan_layer
 
 _PEEK = 512
 _JSON_LIMIT = 64 << 20
@@ -29,7 +29,7 @@ _JSON_LIMIT = 64 << 20
 class SavedImage:
     layout: str  # "classic" | "oci"
     #: In ``RootFS`` order; None for a layer the caller already knew and that was only hashed.
-    layers: tuple[LayerScan | None, ...]
+    layers: tuple[LayerTar | None, ...]
     config: dict[str, Any]
     config_bytes: int
     config_raw: bytes = b""  # the config exactly as the stream holds it
@@ -81,7 +81,7 @@ def _read(
     known: dict[str, int],
 ) -> SavedImage:
     stream = ForwardReader(_guarded(source, ref))
-    scans: dict[str, LayerScan | str] = {}  # a str: the digest of a known layer, only hashed
+    scans: dict[str, LayerTar | str] = {}  # a str: the digest of a known layer, only hashed
     docs: dict[str, tuple[Any, bytes]] = {}
     odd: dict[str, bytes] = {}
     links: dict[str, str] = {}
@@ -107,7 +107,7 @@ def _read(
         elif kind == "tar" and info.size in sizes:
             scans[name] = _digest(body)
         elif kind in ("tar", "gzip"):
-            scans[name] = scan_layer(
+            scans[name] = read_layer(
                 body, kind, ref, name, compress=compress, pool=pool, size=info.size
             )
         else:
@@ -134,7 +134,7 @@ def _guarded(source: Iterator[bytes], ref: str) -> Iterator[bytes]:
 
 def _assemble(
     ref: str,
-    scans: dict[str, LayerScan | str],
+    scans: dict[str, LayerTar | str],
     docs: dict[str, tuple[Any, bytes]],
     odd: dict[str, bytes],
     links: dict[str, str],
@@ -151,7 +151,7 @@ def _assemble(
     if not isinstance(config, dict):
         raise LayerError(f"{ref}: the image config {config_name!r} is missing from the stream")
     diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
-    layers: list[LayerScan | None] = []
+    layers: list[LayerTar | None] = []
     for index, layer_name in enumerate(entry.get("Layers") or []):
         target = _follow(str(layer_name), links)
         found = scans.get(target)

@@ -30,7 +30,7 @@ from kit.engine import Engine
 from kit.errors import LayerError
 from kit.measure.anatomy.blocks import FileSpan
 from kit.measure.anatomy.gzipsize import GzipSizer
-from kit.measure.anatomy.scan import LayerScan, clean_path
+from kit.measure.anatomy.layertar import LayerTar, clean_path
 from kit.measure.anatomy.tarsplit import ENTRY, SEGMENT, TarSplitError, entry_name, lines, walk
 
 #: What a damaged tar-split or layer folder raises while it is read.
@@ -136,7 +136,7 @@ class EngineStorage:
         *,
         compress: bool,
         pool: Executor | None,
-    ) -> LayerScan:
+    ) -> LayerTar:
         """One layer of the image, read from its tar-split and its folder."""
         diff_id = diff_ids[index]
         tarsplit, folder = self._layer(diff_ids, index)

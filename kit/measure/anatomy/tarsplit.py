@@ -10,7 +10,7 @@ the save stream's own strict tarfile reading (hard links are few). That is what 
 engine's storage the fast source: tarfile's pure-Python header parsing was half the time of
 reading a 1.3 GB base.
 
-The tables must equal those of :func:`~kit.measure.anatomy.scan.scan_tar` over the same tar (the
+The tables must equal those of :func:`~kit.measure.anatomy.layertar.read_tar` over the same tar (the
 save stream's way); unit tests hold the two against each other, ``tests/engine`` does on every
 bundled image.
 """
@@ -27,18 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from kit.measure.anatomy.gzipsize import GzipSizer
-from kit.measure.anatomy.reader import ForwardReader
-from kit.measure.anatomy.scan import (
+from kit.measure.anatomy.layertar import (
     DIR,
     FILE,
     HARDLINK,
     OTHER,
     SYMLINK,
     BadHeaderError,
-    LayerScan,
+    LayerTar,
     clean_path,
     open_tar,
 )
+from kit.measure.anatomy.reader import ForwardReader
 
 SEGMENT, ENTRY = 2, 1  # tar-split's line types: raw bytes; a file's name and size
 _BLOCK = 512
@@ -75,7 +75,7 @@ def entry_name(entry: dict[str, Any]) -> str:
     return str(entry.get("name") or "")
 
 
-def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member: str) -> LayerScan:
+def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member: str) -> LayerTar:
     """Layer ``member``'s entries (path → kind, size) and its tar and content bytes; each file's
     bytes go to ``sizer`` as a span of the file in ``folder``, read by its workers (the gzip
     size is the caller's to take from it: the scan leaves it None).
@@ -121,7 +121,7 @@ def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member
         entries[path] = (kind, size)
     if segment.strip(b"\0"):
         raise TarSplitError("data after the last entry that is not the end-of-archive marker")
-    return LayerScan(member, entries, tar_bytes, content, None)
+    return LayerTar(member, entries, tar_bytes, content, None)
 
 
 def _header(segment: bytes, name: str) -> bytes:

@@ -45,6 +45,7 @@ from typing import Any
 from kit.engine import RUN_LABEL, Engine
 from kit.errors import EngineError, ImageGoneError
 from kit.host.apt import apt_install
+from kit.inputs.experiment import DEFAULT_LIMITS, Limits, Probe
 from kit.measure.floor.elf import ImageFs, loader_closure
 from kit.measure.floor.fatrace import (
     Fatrace,
@@ -53,7 +54,6 @@ from kit.measure.floor.fatrace import (
     parse_fatrace_line,
 )
 from kit.measure.start import run_trial
-from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
 SBIN = os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin"))
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from kit.engine import BuildStep, Engine
 from kit.errors import EngineGoneError, ExperimentConfigError, KitError
+from kit.inputs.app import App, Variant
+from kit.inputs.dockerfile import Dockerfile
 from kit.measure.build import build, image_tag
 from kit.measure.preflight import preflight
 from kit.model.samples import RebuildResult
-from kit.spec.app import App, Variant
-from kit.spec.dockerfile import Dockerfile
 
 #: Tried in order when the caller names no file: the entry points of the bundled app kinds.
 DEFAULT_SOURCES = ("server.js", "app.py", "main.py", "index.js")

@@ -20,7 +20,7 @@ import posixpath
 from collections.abc import Iterable
 from pathlib import Path
 
-from kit.spec.dockerfile import Dockerfile
+from kit.inputs.dockerfile import Dockerfile
 
 #: The whole context: what a ``COPY . .`` reads, and the answer when the Dockerfile cannot tell.
 WHOLE = ("",)

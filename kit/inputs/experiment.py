@@ -1,7 +1,7 @@
 """The ``experiment.toml`` format: an app's title, readiness probe, the limits of its containers,
 its builds' time limit (``[build]``), build args per profile, one table per variant
 (description, args, per-profile Dockerfile overrides, budgets), budgets (``[budgets]``,
-:mod:`kit.model.budgets`) and declared claims (:mod:`kit.spec.claims`). Every problem is an
+:mod:`kit.model.budgets`) and declared claims (:mod:`kit.inputs.claims`). Every problem is an
 :class:`~kit.errors.ExperimentConfigError` naming the file and what is wrong."""
 
 from __future__ import annotations

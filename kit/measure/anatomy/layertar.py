@@ -28,7 +28,7 @@ BROKEN = (tarfile.TarError, EOFError, zlib.error, OSError, ValueError)
 
 
 @dataclass(frozen=True)
-class LayerScan:
+class LayerTar:
     """One layer as its tar says it: ``entries`` maps each normalised path to (kind, size)."""
 
     name: str
@@ -100,7 +100,7 @@ def named_damage(ref: str, what: str) -> Iterator[None]:
         ) from exc
 
 
-def scan_tar(
+def read_tar(
     reader: ForwardReader, ref: str, member: str
 ) -> tuple[dict[str, tuple[str, int]], int]:
     entries: dict[str, tuple[str, int]] = {}
@@ -135,7 +135,7 @@ def _gunzipped(member: ForwardReader) -> Iterator[bytes]:
         yield unzip.decompress(data, 1 << 20)
 
 
-def scan_layer(
+def read_layer(
     body: ForwardReader,
     kind: str,
     ref: str,
@@ -144,18 +144,18 @@ def scan_layer(
     compress: bool,
     pool: Executor | None,
     size: int | None = None,
-) -> LayerScan:
+) -> LayerTar:
     """Read one layer (``kind`` "tar" or "gzip") to its end: entries, sizes, gzip size.
 
     ``size``: the member's size when known (a gzip blob's compressed size is its own)."""
     if size == 0:
-        return LayerScan(name, {}, 0, 0, GzipSizer().close() if compress else None)
+        return LayerTar(name, {}, 0, 0, GzipSizer().close() if compress else None)
     sizer = GzipSizer(pool) if compress and kind == "tar" else None
     if sizer is not None:
         body.tap = sizer.feed
     with named_damage(ref, f"layer {name}"):
         reader = ForwardReader(_gunzipped(body)) if kind == "gzip" else body
-        entries, content = scan_tar(reader, ref, name)
+        entries, content = read_tar(reader, ref, name)
         junk = reader.drain()
         tar_bytes = reader.tell()
     if junk:
@@ -164,4 +164,4 @@ def scan_layer(
         compressed: int | None = size if size is not None else body.tell()
     else:
         compressed = sizer.close() if sizer is not None else None
-    return LayerScan(name, entries, tar_bytes, content, compressed, from_blob=kind == "gzip")
+    return LayerTar(name, entries, tar_bytes, content, compressed, from_blob=kind == "gzip")

@@ -35,7 +35,7 @@ from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
 from kit.errors import EngineGoneError, KitError, RegistryError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry, slug
-from kit.measure.payoffs.capacity import common_prefix
+from kit.measure.capacity import common_prefix
 from kit.model.samples import DistributionSample, Mode
 
 TAG = "kit"

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kit.spec.dockerfile import Dockerfile, Instruction
+from kit.inputs.dockerfile import Dockerfile, Instruction
 
 #: The flags the classic builder accepts, per instruction (the others are BuildKit's).
 CLASSIC_FLAGS = {

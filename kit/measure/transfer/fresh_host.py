@@ -33,10 +33,10 @@ from kit.engine import Engine, ImageInfo
 from kit.errors import EngineError, EngineGoneError, KitError, RegistryError, StartError
 from kit.host.extra_engine import extra_engine
 from kit.host.registry import Registry, slug
-from kit.measure.payoffs.distribution import TAG, pulled_bytes, push_untimed
+from kit.inputs.experiment import DEFAULT_LIMITS, Limits, Probe
 from kit.measure.start import time_to_ready
+from kit.measure.transfer.push_pull import TAG, pulled_bytes, push_untimed
 from kit.model.samples import DistributionSample
-from kit.spec.experiment import DEFAULT_LIMITS, Limits, Probe
 
 SCENARIO = "fresh-host"
 #: Labels of the containers started on the fresh host (it is thrown away with them anyway).

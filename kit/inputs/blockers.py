@@ -2,7 +2,7 @@
 at once, each with its line — not one per run, as the builder would (it stops at the first).
 
 What blocks depends on the builder and on what the engine can fetch: the classic builder cannot
-build BuildKit's syntax (:func:`kit.spec.features.buildkit_only`); BuildKit's built-in frontend
+build BuildKit's syntax (:func:`kit.inputs.features.buildkit_only`); BuildKit's built-in frontend
 on an engine older than 23.0 (Docker 20.10's, seen on this machine) knows no heredocs and few
 flags, unless a ``# syntax=`` line brings another frontend — an image that, offline, must
 already be on the engine, as must every ``FROM`` base and ``COPY --from`` image.
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kit.spec.dockerfile import Dockerfile
-from kit.spec.features import buildkit_only
+from kit.inputs.dockerfile import Dockerfile
+from kit.inputs.features import buildkit_only
 
 #: The flags Docker 20.10's built-in Dockerfile frontend accepts (checked on this engine: each
 #: other flag of these instructions is "dockerfile parse error line N: Unknown flag: link").
@@ -61,7 +61,7 @@ def blockers(
     engine_major: int | None,
 ) -> list[Blocker]:
     """What blocks the build, in line order. ``images`` are the (line, image) the build fetches
-    (:meth:`kit.spec.app.App.images`); ``present`` tells whether an image is on the engine,
+    (:meth:`kit.inputs.app.App.images`); ``present`` tells whether an image is on the engine,
     when nothing can be pulled (offline); None: images can be pulled. ``engine_major`` is the
     engine's major version (None: unknown, its frontend taken to read everything)."""
     found: list[Blocker] = []

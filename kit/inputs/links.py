@@ -17,7 +17,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.spec.dockerfile import Dockerfile
+from kit.inputs.dockerfile import Dockerfile
 
 _HOPS = 255  # as many links as the engine follows before it calls it a loop
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kit.engine.models import FailedStep
-from kit.spec.dockerfile import Dockerfile, Instruction, Stage
+from kit.inputs.dockerfile import Dockerfile, Instruction, Stage
 
 #: Instructions BuildKit's ``[stage i/n]`` counts after the stage's FROM.
 _BUILDKIT_STEPS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})

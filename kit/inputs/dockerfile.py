@@ -4,8 +4,8 @@ line numbers and flags) and the sources its ``COPY``/``ADD`` instructions read.
 Everything the kit needs to know about a Dockerfile is read from this model — the bases of a
 build under given build args, the cache key's inputs, the stage a lint finding is in, the stages
 whose sizes are measured, how many steps a rebuild re-ran, and which instructions need BuildKit
-(:mod:`kit.spec.features`). The lexical rules (and why they are the kit's own) are in
-:mod:`kit.spec.dockerlex`.
+(:mod:`kit.inputs.features`). The lexical rules (and why they are the kit's own) are in
+:mod:`kit.inputs.dockerlex`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from kit.spec.dockerlex import (
+from kit.inputs.dockerlex import (
     DockerfileSyntaxError,
     Heredoc,
     LogicalLine,

@@ -1,8 +1,8 @@
 """Read an app directory in the experiment format into typed specs.
 
 ``dockerfiles/<app>/`` is the build context; each ``Dockerfile.<variant>`` is one variant, read
-and parsed once (:mod:`kit.spec.dockerfile`); an optional ``experiment.toml``
-(:mod:`kit.spec.experiment`) names the probe, descriptions and build args per profile.
+and parsed once (:mod:`kit.inputs.dockerfile`); an optional ``experiment.toml``
+(:mod:`kit.inputs.experiment`) names the probe, descriptions and build args per profile.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from types import MappingProxyType
 
 from kit.config import dockerfiles_dir
 from kit.errors import BuildError, ExperimentConfigError, InvalidVariantError
+from kit.inputs import experiment
+from kit.inputs.claims import parse_claims
+from kit.inputs.dockerfile import Dockerfile, DockerfileSyntaxError
+from kit.inputs.experiment import DEFAULT_BUILD_TIMEOUT_S, DEFAULT_LIMITS, Limits, Probe
 from kit.model.budgets import Budget
 from kit.model.claims import DeclaredClaim
-from kit.spec import experiment
-from kit.spec.claims import parse_claims
-from kit.spec.dockerfile import Dockerfile, DockerfileSyntaxError
-from kit.spec.experiment import DEFAULT_BUILD_TIMEOUT_S, DEFAULT_LIMITS, Limits, Probe
 
 VARIANT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
