@@ -28,13 +28,8 @@ from kit.pipeline.envelope import now
 from kit.pipeline.floor import reused_floor, with_floor
 from kit.pipeline.options import Options
 from kit.pipeline.outcome import VariantOutcome, failed_row, merged, reused
-from kit.pipeline.payoffs import (
-    Payoffs,
-    measure_payoffs,
-    payoffs_complete,
-    with_payoffs,
-    with_pushed_sizes,
-)
+from kit.pipeline.payoffrows import payoffs_complete, with_payoffs, with_pushed_sizes
+from kit.pipeline.payoffs import Payoffs, measure_payoffs
 from kit.pipeline.reuse import Measured
 from kit.pipeline.run import Run, start_run
 from kit.pipeline.variant import measure_variant
