@@ -9,7 +9,8 @@ The public API is this handful of names; notebooks use nothing else::
     kit.views.images.plot_sizes(results)
 
 ``kit.views`` has one topic per notebook (``images``, ``layers``, ``floor``, ``distribution``,
-``overview``), each with ``table``, ``narrate``, ``claims``, ``facts`` and ``plot_*``.
+``overview``, ``builders``), each with ``table``, ``narrate``, ``claims``, ``facts`` and
+``plot_*``, and a few more (``contents``, ``budgets``, ``summary``, ``config``).
 Names are imported on first use, so ``kit engine up`` or a layer analysis do not pay for pandas
 and matplotlib.
 """

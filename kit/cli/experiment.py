@@ -8,18 +8,19 @@ from typing import Any
 
 
 def measured(args: argparse.Namespace, app_dir: Any, **payoffs: Any) -> Any:
-    """``run_experiment`` with the options ``measure`` and ``check`` share (``measure_options``),
-    so both commands measure alike and reuse one cache."""
+    """``run_experiment`` with the options ``measure`` and ``check`` share (``measure_options``)
+    and the registered measurements' flags the command offers, so both commands measure alike
+    and reuse one cache."""
     from kit import measurements
     from kit.pipeline.experiment import run_experiment
 
-    registered = {o.name: getattr(args, o.name) for o in measurements.options()}
+    registered = {
+        o.name: getattr(args, o.name) for o in measurements.options() if hasattr(args, o.name)
+    }
     return run_experiment(
         app_dir,
         profile=args.profile,
         builder=args.builder,
-        trials=args.trials,
-        warmups=args.warmups,
         build_timeout_s=args.build_timeout,
         variants=tuple(args.variant or ()),
         progress=not args.quiet,
@@ -31,15 +32,7 @@ def measured(args: argparse.Namespace, app_dir: Any, **payoffs: Any) -> Any:
 
 
 def measure(args: argparse.Namespace) -> int:
-    results = measured(
-        args,
-        args.app_dir,
-        distribution=args.distribution,
-        rebuild=args.rebuild,
-        capacity=args.capacity,
-        registry=args.registry,
-        fresh_host=args.fresh_host,
-    )
+    results = measured(args, args.app_dir, registry=args.registry)
     if args.out:
         results.save(args.out)
     if args.json:

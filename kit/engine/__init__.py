@@ -6,7 +6,9 @@
 SDK) with ``buildlog`` (a build log's steps), and
 ``context`` (the build context as the engine receives it). Every part returns the typed models
 of ``models``; ``labels`` names what the kit puts on the objects it creates; ``session`` is the
-one wrapper every call goes through.
+one wrapper every call goes through; ``causes`` reads a failed step's cause; ``leftovers``
+(the journal and sweep of what a dead process left on an engine) and ``orphans`` (what a dead
+engine's BuildKit steps left on the host) clean up after a death.
 """
 
 from kit.engine.client import Engine

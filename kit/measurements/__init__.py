@@ -1,8 +1,12 @@
 """Registered measurements: each one module of this package, holding one :class:`Measurement`
 named ``MEASUREMENT`` — its option(s), the part of the cache key they make, its ``measure`` step
-and the table(s) it writes. Everything else is derived from the registry: the ``kit measure``
-flags, the keywords of :func:`kit.run_experiment` (so a notebook's parameters), the variants'
-cache keys, the store's tables and what :class:`~kit.model.results.Results` holds.
+and the table(s) it writes. The built-in ones (``starts``, ``anatomy``, ``contents``, ``floor``,
+``distribution``, ``rebuild``, ``capacity``) register their options here too; their steps are
+phases of the pipeline (``step`` says which), so they have no image step of their own.
+Everything else is derived from the registry: the ``kit measure`` flags, the keywords of
+:func:`kit.run_experiment` (so a notebook's parameters), the cache keys of the variants and of
+the payoffs, the store's tables of the image-step ones (``config``) and what
+:class:`~kit.model.results.Results` holds of them.
 
 A registered measurement reads what the pipeline hands it — for now the built image's inspect
 document (``docker image inspect``) — and returns rows: pure data in, frozen rows out, so this
@@ -17,7 +21,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 #: What a step of "an image" gets: the app, the variant and ``docker image inspect`` of its image.
 ImageStep = Callable[[str, str, Mapping[str, Any]], tuple[Any, ...]]
@@ -30,9 +34,15 @@ class Option:
     name: str
     default: bool | int
     help: str
-    #: Part of each variant's cache key (when not at its default, so that adding an option
-    #: leaves the keys of every run that does not use it as they were).
-    keyed: bool = True
+    #: How it enters the cache key of its measurement's step: ``"set"`` only when not at its
+    #: default (so that adding an option leaves the keys of every run that does not use it as
+    #: they were), ``"always"`` (the built-in ones that were keyed from the start: their stored
+    #: keys stay valid), ``"no"`` (its step has a key of its own).
+    keyed: Literal["always", "set", "no"] = "set"
+    #: The least value an ``int`` option takes (trials: at least one).
+    minimum: int = 0
+    #: The ``kit`` commands that offer its flag (``check`` measures no payoffs).
+    commands: tuple[str, ...] = ("measure", "check")
 
     @property
     def flag(self) -> str:
@@ -50,12 +60,15 @@ class Table:
 
 @dataclass(frozen=True)
 class Measurement:
-    """One measurement of each variant's image, taken when its option is on."""
+    """One measurement, taken when its option is on: of each variant's image (``table`` and
+    ``measure`` given), or a built-in phase of the pipeline (``step``: ``"variant"``,
+    ``"floor"`` or ``"payoffs"``, the step whose cache key its options enter)."""
 
     name: str
     options: tuple[Option, ...]
-    table: Table
-    measure: ImageStep
+    table: Table | None = None
+    measure: ImageStep | None = None
+    step: Literal["variant", "floor", "payoffs"] = "variant"
 
     def enabled(self, chosen: Mapping[str, object]) -> bool:
         """On when any of its options is set to other than its default."""
@@ -77,5 +90,12 @@ def options() -> tuple[Option, ...]:
     return tuple(o for m in registered() for o in m.options)
 
 
+def of_image() -> tuple[Measurement, ...]:
+    """The measurements with an image step of their own (``config``): the pipeline runs their
+    ``measure``, the store and ``Results`` hold their table."""
+    return tuple(m for m in registered() if m.measure is not None)
+
+
 def tables() -> tuple[Table, ...]:
-    return tuple(m.table for m in registered())
+    """The tables of the image-step measurements (the built-in ones are ``kit.model.tables``)."""
+    return tuple(m.table for m in of_image() if m.table is not None)

@@ -28,13 +28,8 @@ from kit.pipeline.envelope import now
 from kit.pipeline.floor import reused_floor, with_floor
 from kit.pipeline.options import Options
 from kit.pipeline.outcome import VariantOutcome, failed_row, merged, reused
-from kit.pipeline.payoffs import (
-    Payoffs,
-    measure_payoffs,
-    payoffs_complete,
-    with_payoffs,
-    with_pushed_sizes,
-)
+from kit.pipeline.payoffrows import payoffs_complete, with_payoffs, with_pushed_sizes
+from kit.pipeline.payoffs import Payoffs, measure_payoffs
 from kit.pipeline.reuse import Measured
 from kit.pipeline.run import Run, start_run
 from kit.pipeline.variant import measure_variant
@@ -78,7 +73,7 @@ def run_experiment(
             run.rows = [o.row for o in run.outcomes]
             if chosen.floor:
                 _floor(run)
-            if chosen.distribution or chosen.rebuild or chosen.capacity:
+            if any(chosen.of_step("payoffs").values()):
                 _payoffs(run, bar)
         results = _results(run)
     if stored is not None:
@@ -130,12 +125,9 @@ def _variant(run: Run, variant: Variant, bar: tqdm) -> VariantOutcome:
             run.app,
             variant,
             run.profile,
-            trials=run.options.trials,
-            warmups=run.options.warmups,
+            **run.options.of_step("variant"),  # trials, warmups, anatomy, contents
             run_id=run.envelope.run_id,
-            anatomy=run.options.anatomy,
             layer_cache=run.layer_cache,
-            contents=run.options.contents,
             bar=bar,
             builder=run.envelope.builder,
             measures=run.options.enabled(),
@@ -182,12 +174,11 @@ def _payoffs(run: Run, bar: tqdm) -> None:
     key = step_key(
         _keys(run),
         registry=options.registry,
-        distribution=options.distribution,
-        rebuild=options.rebuild,
-        capacity=options.capacity,
         images=step_images(run.rows),
+        # distribution, rebuild, capacity; fresh_host only when asked (kit.measurements).
+        **options.keyed("payoffs"),
         # Only when asked: the keys of runs without it stay what they were.
-        **({"fresh_host": True, "probe": repr(run.app.probe)} if options.fresh_host else {}),
+        **({"probe": repr(run.app.probe)} if options.fresh_host else {}),
     )
     asked = (options.distribution, options.rebuild, options.capacity)
 
@@ -211,11 +202,8 @@ def _payoffs(run: Run, bar: tqdm) -> None:
             run.profile,
             run.rows,
             run.chosen,
-            distribution=options.distribution,
-            rebuild=options.rebuild,
-            capacity=options.capacity,
+            **options.of_step("payoffs"),  # distribution, fresh_host, rebuild, capacity
             registry_url=options.registry,
-            fresh_host=options.fresh_host,
             bar=bar,
             builder=run.envelope.builder,
         )

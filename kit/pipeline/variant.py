@@ -196,7 +196,11 @@ def _registered(job: Job, so_far: VariantOutcome) -> VariantOutcome:
     if inspected is None:
         raise ImageGoneError(f"image {image} vanished before it could be measured")
     app, name = job.app.name, job.variant.name
-    tables = tuple(TableRows(m.table.name, m.measure(app, name, inspected)) for m in job.measures)
+    tables = tuple(
+        TableRows(m.table.name, m.measure(app, name, inspected))
+        for m in job.measures
+        if m.table is not None and m.measure is not None  # the image-step ones (Options.enabled)
+    )
     return replace(so_far, measured=so_far.measured + tables)
 
 

@@ -11,6 +11,7 @@ one topic per notebook, each with the same names.
 ``budgets``        the app's declared budgets judged on each variant (``kit check``)
 ``builders``       one app under BuildKit and the classic builder, side by side (05)
 ``summary``        a run's headline: complete or partial, key numbers, every verdict (all)
+``config``         each image's runtime config, the registered ``config`` measurement
 =================  ===================================================================
 
 Each topic has ``table``, ``narrate`` (Markdown, rendered in Jupyter), ``claims`` (a table of

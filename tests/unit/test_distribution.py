@@ -17,6 +17,7 @@ from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
 from kit.errors import EngineGoneError, RegistryError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry
+from kit.measure.transfer import pull
 from kit.measure.transfer import push_pull as dist
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
@@ -93,10 +94,10 @@ def test_push_bytes_from_events_agree_with_storage(engine: Engine) -> None:
 def test_pull_bytes_count_only_downloaded_layers(engine: Engine) -> None:
     log = engine.transfers.pull("127.0.0.1:5000/app", "kit")
     assert log.digest is not None and log.digest.startswith("sha256:")
-    assert dist.pulled_bytes(manifest(), log, had_config=False) == CONFIG + APP_LAYER
-    assert dist.pulled_bytes(manifest(), log, had_config=True) == APP_LAYER
+    assert pull.pulled_bytes(manifest(), log, had_config=False) == CONFIG + APP_LAYER
+    assert pull.pulled_bytes(manifest(), log, had_config=True) == APP_LAYER
     nothing = TransferLog({}, None)
-    assert dist.pulled_bytes(manifest(), nothing, had_config=True) == 0
+    assert pull.pulled_bytes(manifest(), nothing, had_config=True) == 0
 
 
 def test_transfer_log_status_semantics() -> None:

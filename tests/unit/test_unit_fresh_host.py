@@ -22,7 +22,8 @@ from kit.model.results import Results
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult
 from kit.model.tables import blank_run, from_frame, normalise, to_frame
 from kit.pipeline.options import Options
-from kit.pipeline.payoffs import Payoffs, with_payoffs
+from kit.pipeline.payoffrows import with_payoffs
+from kit.pipeline.payoffs import Payoffs
 from kit.views.distribution import fresh as fresh_views
 from kit.views.distribution import plot_fresh_host, projection, table
 from kit.views.distribution.fresh import BASE_DEPLOY_CLAIM, DEPLOY_CLAIM, FRESH_PULL_CLAIM

@@ -14,7 +14,8 @@ from kit.errors import LockedError
 from kit.inputs.app import App
 from kit.inputs.experiment import Probe
 from kit.model.rows import DistributionRow, RebuildRow
-from kit.pipeline.payoffs import Payoffs, measure_payoffs, with_payoffs
+from kit.pipeline.payoffrows import with_payoffs
+from kit.pipeline.payoffs import Payoffs, measure_payoffs
 from kit.util.locks import engine_idle, engine_in_use, engine_lock, engine_users
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kit.model.rows import ImageResult, LayerRow
-from kit.pipeline.payoffs import with_pushed_sizes
+from kit.pipeline.payoffrows import with_pushed_sizes
 from kit.pipeline.variant import VariantOutcome
 
 A, B, C = ("sha256:" + c * 64 for c in "abc")

@@ -78,8 +78,6 @@ def measure_options(p: argparse.ArgumentParser) -> None:
         help="cancel a build after S seconds, its variant failed "
         "(default: the app's [build] timeout_s, else 1800)",
     )
-    p.add_argument("--trials", type=int, default=5, help="timed starts per variant")
-    p.add_argument("--warmups", type=int, default=1, help="discarded starts before the trials")
     p.add_argument(
         "--variant", action="append", help="only this variant (repeatable; default: all)"
     )
@@ -87,15 +85,23 @@ def measure_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force", action="store_true", help="remeasure even variants the store could reuse"
     )
-    registered_options(p)
 
 
-def registered_options(p: argparse.ArgumentParser) -> None:
-    """A flag for each option of a registered measurement (:mod:`kit.measurements`)."""
+def registered_options(p: argparse.ArgumentParser, command: str) -> None:
+    """A flag for each option of a registered measurement (:mod:`kit.measurements`) that
+    ``command`` offers: ``--trials N``, ``--config``, ``--no-anatomy`` (on by default)."""
     for option in measurements.options():
+        if command not in option.commands:
+            continue
         if isinstance(option.default, bool):
             action = "store_true" if not option.default else argparse.BooleanOptionalAction
-            p.add_argument(option.flag, action=action, help=option.help, dest=option.name)
+            p.add_argument(
+                option.flag,
+                action=action,
+                default=option.default,
+                help=option.help,
+                dest=option.name,
+            )
         else:
             p.add_argument(
                 option.flag, type=int, default=option.default, metavar="N", help=option.help

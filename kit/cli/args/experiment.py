@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit.cli import check, experiment
-from kit.cli.args.common import Subparsers, command, json_option, measure_options, quiet_option
+from kit.cli.args.common import (
+    Subparsers,
+    command,
+    json_option,
+    measure_options,
+    quiet_option,
+    registered_options,
+)
 
 CHECK_EPILOG = """\
 exit codes: 0 every budget holds; 1 a budget is exceeded or could not be measured (a failed
@@ -17,20 +24,8 @@ budget is wrong (KitError), or no budget is declared.
 def add(sub: Subparsers) -> None:
     m = command(sub, "measure", "build, size and start every variant of an app")
     measure_options(m)
-    m.add_argument(
-        "--distribution", type=int, default=0, metavar="N", help="push/pull trials (0: none)"
-    )
+    registered_options(m, "measure")
     m.add_argument("--registry", metavar="URL", help="push to this registry, not a local one")
-    m.add_argument(
-        "--fresh-host",
-        action="store_true",
-        help="with --distribution N: also pull each variant onto an empty extra engine and start "
-        "it to ready (deploy time); with --capacity, fill that host with every variant (root)",
-    )
-    m.add_argument(
-        "--rebuild", type=int, default=0, metavar="N", help="rebuild-after-edit trials (0: none)"
-    )
-    m.add_argument("--capacity", action="store_true", help="images per host (10 GB)")
     m.add_argument("--out", type=Path, help="also save this run's tables in this directory")
     json_option(m, "the images rows and the claims")
     quiet_option(m)
@@ -45,6 +40,7 @@ def add(sub: Subparsers) -> None:
     )
     c.epilog = CHECK_EPILOG
     measure_options(c)
+    registered_options(c, "check")
     c.add_argument(
         "--junit-xml",
         type=Path,

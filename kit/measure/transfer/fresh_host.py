@@ -23,8 +23,7 @@ The extra engine is stopped and its directories removed however this ends (Ctrl-
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,8 @@ from kit.host.extra_engine import extra_engine
 from kit.host.registry import Registry, slug
 from kit.inputs.experiment import DEFAULT_LIMITS, Limits, Probe
 from kit.measure.start import time_to_ready
-from kit.measure.transfer.push_pull import TAG, pulled_bytes, push_untimed
+from kit.measure.transfer.pull import TAG, RegistryImage, timed_pull
+from kit.measure.transfer.push_pull import push_untimed
 from kit.model.samples import DistributionSample
 
 SCENARIO = "fresh-host"
@@ -104,34 +104,21 @@ class _Pull:
     """One variant as the fresh host pulls it from the registry."""
 
     def __init__(self, registry: Registry, variant: str, image: ImageInfo) -> None:
-        self.registry = registry
+        self.handle = RegistryImage(registry, variant, image.id)
         self.variant = variant
-        self.image_id = image.id
-        self.path = slug(variant)
-        self.remote = f"{registry.host}/{self.path}"
-
-    def _alive(self, _event: Mapping[str, Any]) -> None:
-        if not self.registry.running():
-            raise RegistryError(f"the registry at {self.registry.url} stopped during the pull")
 
     def pull(self, host: Engine) -> tuple[float, int]:
-        """Pull onto ``host`` (timed); the seconds and the bytes downloaded."""
-        manifest = self.registry.manifest(self.path, TAG)
-        started = time.perf_counter()
-        log = host.transfers.pull(self.remote, TAG, on_event=self._alive)
-        seconds = time.perf_counter() - started
-        back = host.images.inspect(f"{self.remote}:{TAG}")
-        if back is None or back.id != self.image_id:
-            raise RegistryError(
-                f"the fresh host's pull of {self.remote}:{TAG} did not give {self.image_id}"
-            )
-        return seconds, pulled_bytes(manifest, log, had_config=False)
+        """Pull onto ``host`` (timed; an empty host had no config); the seconds and the bytes
+        downloaded."""
+        manifest = self.handle.registry.manifest(self.handle.path, TAG)
+        pulled = timed_pull(host, self.handle, manifest, had_config=False, host="the fresh host's")
+        return pulled.seconds, pulled.bytes
 
     def trial(self, host: Engine, trial: int, probe: Probe, limits: Limits) -> DistributionSample:
         empty_host(host)
         pull_s, moved = self.pull(host)
         labels = {**LABELS, "kit.variant": self.variant}
-        ready_s = time_to_ready(host, f"{self.remote}:{TAG}", probe, labels, limits)
+        ready_s = time_to_ready(host, self.handle.ref, probe, labels, limits)
         return DistributionSample(
             self.variant,
             trial,

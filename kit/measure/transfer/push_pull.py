@@ -31,14 +31,14 @@ from typing import Any
 
 from kit.engine import Engine, ImageInfo, TransferLog
 from kit.engine.leftovers import note
-from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
+from kit.engine.transfers import PUSH_SKIPPED
 from kit.errors import EngineGoneError, KitError, RegistryError
 from kit.host.manifest import Manifest
-from kit.host.registry import Registry, slug
+from kit.host.registry import Registry
 from kit.measure.capacity import common_prefix
+from kit.measure.transfer.pull import TAG, RegistryImage, short, timed_pull
 from kit.model.samples import DistributionSample, Mode
 
-TAG = "kit"
 #: Told each pushed image's diff ids and the manifest the registry stored (its real sizes).
 PushHook = Callable[[Sequence[str], Manifest], None]
 #: Starts the pulled image (its reference) and returns the seconds until it was ready.
@@ -52,10 +52,6 @@ def skipped_sample(variant: str, reason: str, mode: Mode = "cold") -> Distributi
 
 def failed_sample(variant: str, trial: int, mode: Mode, error: str) -> DistributionSample:
     return DistributionSample(variant, trial, mode, None, None, None, None, "failed", error)
-
-
-def short(digest: str) -> str:
-    return digest.removeprefix("sha256:")[:12]  # as push and pull progress print a layer
 
 
 def pushed_bytes_from_storage(manifest: Manifest, before: frozenset[str]) -> int:
@@ -78,14 +74,6 @@ def pushed_bytes_from_events(manifest: Manifest, diff_ids: Sequence[str], log: T
         if log.moved(short(diff_id), PUSH_SKIPPED)
     )
     return manifest.config.size + moved
-
-
-def pulled_bytes(manifest: Manifest, log: TransferLog, *, had_config: bool) -> int:
-    """Bytes of the layers the engine downloaded, plus the config unless it still had it."""
-    moved = sum(
-        layer.size for layer in manifest.layers if log.moved(short(layer.digest), PULL_SKIPPED)
-    )
-    return moved + (0 if had_config else manifest.config.size)
 
 
 def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
@@ -121,13 +109,12 @@ class _Trial:
         self.image_id = image.id
         self.tags = image.repo_tags
         self.diff_ids = image.layers
-        self.path = slug(variant)
-        self.remote = f"{registry.host}/{self.path}"
+        self.handle = RegistryImage(registry, variant, image.id)
+        self.path = self.handle.path
+        self.remote = self.handle.remote
 
-    def _alive(self, _event: Mapping[str, Any]) -> None:
-        # The engine retries a dead registry for about a minute; the kit knows sooner.
-        if not self.registry.running():
-            raise RegistryError(f"the registry at {self.registry.url} stopped during the transfer")
+    def _alive(self, event: Mapping[str, Any]) -> None:
+        self.handle.alive(event)
 
     def push_only(self) -> None:
         """Push untimed (the warm case's sibling), then drop the registry reference again."""
@@ -154,13 +141,10 @@ class _Trial:
             )
             self._remove_image()
             had_config = self.engine.images.inspect(self.image_id) is not None
-            started = time.perf_counter()
-            pulled = self.engine.transfers.pull(self.remote, TAG, on_event=self._alive)
-            pull_s = time.perf_counter() - started
-            back = self.engine.images.inspect(f"{self.remote}:{TAG}")
-            if back is None or back.id != self.image_id:
-                raise RegistryError(f"the pull of {self.remote}:{TAG} did not give {self.image_id}")
-            pull_bytes = pulled_bytes(manifest, pulled, had_config=had_config)
+            pulled = timed_pull(
+                self.engine, self.handle, manifest, had_config=had_config, on_event=self._alive
+            )
+            pull_s, pull_bytes = pulled.seconds, pulled.bytes
             deploy_s = None
             if self.ready is not None and mode == "cold":
                 # The deploy onto this host: the pulled image started, ready by the app's probe.

@@ -1,6 +1,7 @@
 """The payoffs of one run: push and pull through a registry, pull and deploy onto a fresh host,
-rebuild after a source edit, images per host (notebook 04). ``samples`` holds the per-variant
-samples and fits the views share."""
+rebuild after a source edit, images per host (notebook 04): ``text`` and ``figures``, with
+``fresh`` (the fresh-host scenario) and ``hosts`` (images per host); ``samples`` holds the
+per-variant samples and fits the views share."""
 
 from kit.views.distribution.figures import (
     plot_fresh_host,
