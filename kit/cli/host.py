@@ -14,8 +14,15 @@ def engine(args: argparse.Namespace) -> int:
 
     if args.seed and not (args.hub and args.action == "up"):
         raise UsageError("--seed goes with `kit engine up --hub`")
+    engine_choice = getattr(args, "engine", "default")
+    if args.store is not None and engine_choice == "default":
+        raise UsageError("--store goes with --engine 26 or 28")
     if args.hub:
+        if engine_choice != "default":
+            raise UsageError("--hub and --engine are separate engines: give one of them")
         return _hub(args.action, args.seed)
+    if engine_choice != "default":
+        return _extra(args.action, engine_choice, args.store or "overlay2")
     if args.action == "up":
         status = daemon.up()
         who = (
@@ -36,6 +43,37 @@ def engine(args: argparse.Namespace) -> int:
         info = Engine.connect().info()
         print(f"engine {info.version} (API {info.api_version}), {info.storage_driver}, {info.host}")
         _hub("status", None)
+    return 0
+
+
+def _extra(action: str, name: str, store: str) -> int:
+    from kit.engine import Engine
+    from kit.host import engines
+
+    choice = engines.Choice(name, store)
+    if action == "down":
+        print(
+            f"stopped engine {name} ({store}) and removed its files"
+            if engines.down(choice)
+            else f"no engine {name} ({store}) started by kit is running"
+        )
+        return 0
+    up = engines.up(choice) if action == "up" else engines.running(choice)
+    if up is None:
+        print(
+            f"engine {name} ({store}) is not up (`kit engine up --engine {name} --store {store}`)"
+        )
+        return 0
+    engine = Engine.connect(timeout=30, base_url=up.docker_host)
+    info = engine.info()
+    engine.close()
+    print(
+        f"engine {info.version} (API {info.api_version}), {info.storage_driver}: "
+        f"{choice.release.what}, pid {up.pid}, files in {up.root}"
+    )
+    for key, value in up.environ().items():
+        print(f"  export {key}={value}")
+    print(f"  (`kit engine down --engine {name} --store {store}` stops it and removes its files)")
     return 0
 
 

@@ -51,6 +51,15 @@ class BuildKitCli:
     version: str
     host: str
     note: str
+    #: ``docker buildx version``'s version ("0.29.1+ds1"), when it builds through buildx.
+    buildx_version: str = ""
+
+    @property
+    def version_label(self) -> str:
+        """What a run records as its builder's version."""
+        if self.buildx:
+            return f"buildx {self.buildx_version or '?'} (docker CLI {self.version})"
+        return f"docker CLI {self.version} (BuildKit built in)"
 
     @property
     def available(self) -> bool:
@@ -194,6 +203,13 @@ def _release(version: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def buildx_version(said: str) -> str:
+    """The version in ``docker buildx version``'s line ("github.com/docker/buildx v0.29.1 a1b2…"
+    upstream, "github.com/docker/buildx 0.29.1+ds1 0.29.1+ds1-4" from Debian)."""
+    words = said.split()
+    return words[1].removeprefix("v") if len(words) > 1 else ""
+
+
 def find_cli(host: str, server_version: str, clis: list[str] | None = None) -> BuildKitCli:
     """The CLI to drive BuildKit with on the engine at ``host`` (a buildx one first), or an
     unavailable one whose note says what each candidate lacked."""
@@ -208,7 +224,8 @@ def find_cli(host: str, server_version: str, clis: list[str] | None = None) -> B
         version = asked.stdout.strip().splitlines()[0] if asked and asked.stdout.strip() else ""
         buildx = _ask([cli, "buildx", "version"], host)
         if buildx is not None and buildx.returncode == 0:
-            return BuildKitCli(cli, True, version, host, f"{cli} {version} with buildx")
+            note = f"{cli} {version} with buildx"
+            return BuildKitCli(cli, True, version, host, note, buildx_version(buildx.stdout))
         release = _release(version)
         if release is not None and release[0] < BUILDX_REQUIRED_FROM:
             legacy = legacy or BuildKitCli(

@@ -17,8 +17,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from kit.engine import Engine
 from kit.errors import EngineError
@@ -31,10 +32,13 @@ from kit.host.socketdir import check_socket_path, make_socket_base, socket_dir_f
 LONGEST_SOCKET = "containerd/containerd.sock.ttrpc"
 
 
-def _dockerd_major() -> int:
-    """The installed dockerd's major version ("Docker version 20.10.24+dfsg1, build …")."""
+def _dockerd_major(binary: Path | None = None) -> int:
+    """That dockerd's major version ("Docker version 20.10.24+dfsg1, build …"; default: the
+    installed one)."""
     try:
-        out = subprocess.run(["dockerd", "--version"], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [str(binary or "dockerd"), "--version"], capture_output=True, text=True
+        ).stdout
         return int(out.split("version", 1)[1].strip().split(".", 1)[0])
     except (OSError, IndexError, ValueError):
         return 0
@@ -42,10 +46,25 @@ def _dockerd_major() -> int:
 
 class ExtraEngine:
     """One extra dockerd whose files live under ``root``, but for its exec root and sockets:
-    those are under a short folder of their own, wherever ``root`` is."""
+    those are under a short folder of their own, wherever ``root`` is.
 
-    def __init__(self, root: Path, extra_args: Sequence[str] = ()) -> None:
+    ``binary`` is the dockerd to run (default: the system's), ``env`` what its environment adds
+    (an engine unpacked from Debian's packages finds its containerd through PATH), ``config``
+    what its daemon.json holds beyond the kit's own keys (``features``: the containerd image
+    store)."""
+
+    def __init__(
+        self,
+        root: Path,
+        extra_args: Sequence[str] = (),
+        *,
+        binary: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> None:
         self.root = root
+        self.binary = binary
+        self.config = dict(config or {})
         # Not under root, whose path may be any length: a short folder found again from root.
         self.socket_dir = socket_dir_for(root)
         self.exec_root = self.socket_dir / "exec"
@@ -61,6 +80,8 @@ class ExtraEngine:
             flags=self._flags(),
             owns=self.places,
             name="the extra dockerd",
+            binary=binary,
+            env=env,
         )
 
     @property
@@ -116,8 +137,8 @@ class ExtraEngine:
         """dockerd before 23 takes its id from a key file, /etc/docker/key.json unless told:
         engines side by side would share an id (the kit tells engines apart by it). Later ones
         keep the id in the data root, and reject that setting."""
-        config: dict[str, str] = {}
-        if _dockerd_major() < 23:
+        config: dict[str, Any] = dict(self.config)
+        if _dockerd_major(self.binary) < 23:
             config["deprecated-key-path"] = str(self.root / "key.json")
         self.config_file.write_text(json.dumps(config))
 
@@ -132,7 +153,8 @@ class ExtraEngine:
                 hint="run as root, or point DOCKER_HOST at an engine started with "
                 "--registry-mirror yourself",
             )
-        ensure_dockerd()  # before its config: that depends on the version installed
+        if self.binary is None:
+            ensure_dockerd()  # before its config: that depends on the version installed
         make_socket_base()
         for place in self.places:
             place.mkdir(parents=True, exist_ok=True)

@@ -113,7 +113,8 @@ class Dockerd:
     which dockerd writes itself; one written for it would make dockerd refuse to start).
     ``owns`` are directories only this dockerd uses (default: the place's roots): what runs
     naming them or is mounted under them is its, and :meth:`stop` ends and unmounts it.
-    ``name`` is what its errors call it.
+    ``name`` is what its errors call it; ``binary`` the dockerd to run (default: the one on
+    PATH, installed from Debian's ``docker.io`` when missing).
     """
 
     def __init__(
@@ -126,6 +127,7 @@ class Dockerd:
         record: Path | None = None,
         owns: Sequence[Path] | None = None,
         name: str = "dockerd",
+        binary: Path | None = None,
     ) -> None:
         self.place = place
         self.log = log
@@ -134,10 +136,11 @@ class Dockerd:
         self.record = record or place.pidfile
         self.owns = tuple(place.roots() if owns is None else owns)
         self.name = name
+        self.binary = binary
         self._proc: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
-        return ["dockerd", *DOCKERD_ARGS, *self.flags]
+        return [str(self.binary or "dockerd"), *DOCKERD_ARGS, *self.flags]
 
     @property
     def pid(self) -> int | None:
@@ -158,7 +161,8 @@ class Dockerd:
     def start(self, wait_s: float = START_WAIT_S, ready: Callable[[], bool] | None = None) -> int:
         """Start dockerd and wait until ``ready`` (default: it answers on its socket); its pid.
         On failure nothing of it is left running, and the error says what dockerd said last."""
-        ensure_dockerd()
+        if self.binary is None:
+            ensure_dockerd()
         # A killed dockerd leaves its pid file, and the next one refuses to start while it
         # names a live process; its containerd's pid file too, and the next dockerd then waits
         # for a containerd that never answers. Right after the crash both pids are zombies.

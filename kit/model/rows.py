@@ -49,6 +49,9 @@ class RunInfo:
     requested_builder: str | None = None  # auto | buildkit | classic
     builder_note: str | None = None  # why auto did not use BuildKit, when it did not
     machine: str | None = None  # what ran the kit: cores, memory, OS, kernel (schema 6)
+    # The builder's own version: "buildx 0.29.1 (docker CLI 28.5.2)", "docker CLI 20.10.24
+    # (BuildKit built in)"; None for the classic builder (the engine's version says it).
+    builder_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def run_info(
     builder: str = "classic",
     requested_builder: str | None = None,
     builder_note: str | None = None,
+    builder_version: str | None = None,
 ) -> RunInfo:
     """A new run's envelope (``finished_utc`` is set when it ends)."""
     return RunInfo(
@@ -109,5 +110,6 @@ def run_info(
         builder=builder,
         requested_builder=requested_builder,
         builder_note=builder_note,
+        builder_version=builder_version,
         machine=machine(),
     )

@@ -89,6 +89,7 @@ def start_run(app: App, engine: Engine, options: Options, store: Store | None) -
         builder=builder,
         requested_builder=options.builder,
         builder_note=note,
+        builder_version=engine.buildkit().version_label if builder == "buildkit" else None,
     )
     chosen = tuple(
         v.for_profile(profile)

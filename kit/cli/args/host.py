@@ -22,6 +22,21 @@ def add(sub: Subparsers) -> None:
         "down: stop it and remove its files)",
     )
     e.add_argument(
+        "--engine",
+        choices=["default", "26", "28"],
+        default="default",
+        help="up/down/status: 26 (Debian 13's docker.io) or 28 (Debian unstable's, the newest) "
+        "from Debian's packages into the kit's state dir, beside the default engine (up prints "
+        "the DOCKER_HOST to use); default: the engine that answers, or the system's dockerd",
+    )
+    e.add_argument(
+        "--store",
+        choices=["overlay2", "containerd"],
+        default=None,
+        help="with --engine 26/28: the classic overlay2 store (default) or the containerd image "
+        "store (features.containerd-snapshotter)",
+    )
+    e.add_argument(
         "--seed",
         action="append",
         metavar="NAME",

@@ -99,7 +99,14 @@ def _untraceable(engine: Engine, graph: Mapping[str, str]) -> str | None:
         return "tracing file access needs root (fanotify)"
     info = engine.info()
     if info.storage_driver != "overlay2":
-        return f"storage driver {info.storage_driver!r}, not overlay2"
+        # The trace maps host paths back to image files through overlay2's layer folders; the
+        # containerd store's snapshots are not mapped yet. Say so, never a floor of 0 bytes.
+        store = "the containerd image store" if info.containerd_store else "that storage driver"
+        return (
+            f"engine {info.version} (API {info.api_version}) uses storage driver "
+            f"{info.storage_driver!r} ({store}); the floor is traced on overlay2 only: measure "
+            "it on an overlay2 engine (e.g. `kit engine up --engine 28 --store overlay2`)"
+        )
     host = info.host.split("://", 1)[-1].split(":")[0]
     # The SDK names a unix socket http+docker://localhost, and an ssh:// engine http+docker://ssh.
     if host not in ("localhost", "127.0.0.1", "::1"):
