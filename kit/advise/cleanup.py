@@ -13,7 +13,7 @@ from kit.advise.edit import (
     replace_instruction,
     shell_runs,
 )
-from kit.advise.shellcmd import APT_INSTALL, CLEANUP, NPM_INSTALL, PIP_INSTALL, cached
+from kit.advise.shellcmd import APT_INSTALL, APT_UPDATE, CLEANUP, NPM_INSTALL, PIP_INSTALL, cached
 from kit.advise.technique import Candidate, Context, Technique, register
 from kit.inputs.dockerfile import Dockerfile
 
@@ -31,8 +31,11 @@ class SameRunCleanup(Technique):
             parts = commands(x)
             joined = " && ".join(parts)
             add = []
+            # The lists are made by the update: removed anywhere but its own RUN, they stay in
+            # its layer; removed before an install of a RUN without the update, it fails.
             if (
-                any(APT_INSTALL.match(p) for p in parts)
+                any(APT_UPDATE.match(p) for p in parts)
+                and any(APT_INSTALL.match(p) for p in parts)
                 and "/var/lib/apt/lists" not in joined
                 and not cached(x, "/var/lib/apt/lists")
             ):

@@ -65,7 +65,8 @@ def _named(df: Dockerfile) -> set[str]:
 
 @register
 class DockerIgnore(Technique):
-    name = "dockerignore"
+    # Not "dockerignore": its variant's Dockerfile.dockerignore would read as an ignore file.
+    name = "ignore-file"
     family = ".dockerignore"
     does = "keeps tests, docs, VCS and local caches out of COPY . ."
     rank = 60

@@ -60,9 +60,11 @@ class MultiStage(Technique):
             if venvs:
                 copies = [f"COPY --from=build {v} {v}" for v in venvs] + copies
             else:
-                site = f"/usr/local/lib/python{m.group(1)}/site-packages"
+                # pip's installs as root: site-packages (the official images' python) or
+                # dist-packages (Debian's) under this folder, their scripts in /usr/local/bin.
+                lib = f"/usr/local/lib/python{m.group(1)}"
                 copies = [
-                    f"COPY --from=build {site} {site}",
+                    f"COPY --from=build {lib} {lib}",
                     "COPY --from=build /usr/local/bin /usr/local/bin",
                     *copies,
                 ]

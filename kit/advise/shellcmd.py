@@ -8,6 +8,7 @@ import re
 from kit.inputs.dockerfile import Instruction
 
 APT_INSTALL = re.compile(r"^(?:DEBIAN_FRONTEND=\S+\s+)?apt(?:-get)?\s+(?:-\S+\s+)*install\b")
+APT_UPDATE = re.compile(r"^apt(?:-get)?\s+(?:-\S+\s+)*update\b")
 NPM_INSTALL = re.compile(r"^npm\s+(?:install|i|ci)(?:\s+-{1,2}\S+)*\s*$")
 PIP_INSTALL = re.compile(r"^(?:python3?(?:\.\d+)?\s+-m\s+)?pip3?\s+install\b")
 #: A command that only removes files or caches: what a later cleanup RUN holds.
