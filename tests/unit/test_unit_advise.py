@@ -11,6 +11,8 @@ import pytest
 from kit.advise.technique import Candidate, Context, techniques
 from kit.inputs.app import load_app
 from kit.inputs.dockerfile import Dockerfile
+from kit.measure.answer import Answer
+from kit.model.rows import ImageResult
 
 NODE = """\
 # syntax=docker/dockerfile:1
@@ -231,3 +233,60 @@ def test_discovery_skips_per_dockerfile_ignore_files(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile.a").write_text("FROM scratch\n")
     (tmp_path / "Dockerfile.a.dockerignore").write_text("tests\n")
     assert [v.name for v in load_app(tmp_path).variants] == ["a"]
+
+
+class _FakeScratch:
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+
+    def write(self, name: str, text: str, ignore: str | None) -> None:
+        self.texts[name] = text
+
+
+class _FakeAdvisor:
+    """Measures nothing: a combination on a slim base 'answers' 500, any other 200; sizes are
+    the text's length, so the test is about which techniques are kept, not about bytes."""
+
+    def __init__(self) -> None:
+        self.scratch = _FakeScratch()
+        self.measured: list[str] = []
+
+    def measure(self, names: list[str]) -> dict[str, object]:
+        from kit.advise.advise import Checked
+
+        name = names[0]
+        self.measured.append(name)
+        text = self.scratch.texts[name]
+        status = 500 if "-slim" in text else 200
+        return {
+            name: Checked(
+                _row(name, 10_000_000 - len(text) * 100_000), Answer("http", True, status)
+            )
+        }
+
+
+def _row(variant: str, size: int) -> ImageResult:
+    return ImageResult(
+        "a", variant, "", "ok", None, None, "Dockerfile", None, 1, tag="t", size_bytes=size
+    )
+
+
+def test_a_breaking_combination_drops_techniques_one_at_a_time(node_app: Path) -> None:
+    from kit.advise.advise import Checked, _advised
+
+    chosen = [t for t in techniques() if t.name in ("chain-runs", "light-base")]
+    original = Checked(_row("original", 10_000_000), Answer("http", True, 200))
+    advisor = _FakeAdvisor()
+    found = _advised(advisor, chosen, NODE, Path("Dockerfile"), Context(node_app), original)  # type: ignore[arg-type]
+    assert advisor.measured == ["advised", "advised1"]
+    assert found.dropped == ("light-base",)
+    assert found.combined == ("chain-runs",)
+    assert found.text is not None and "FROM node:18\n" in found.text
+    assert found.advised is not None and found.advised.verdict == "saves"
+
+
+def test_an_answer_that_differs_is_evidence() -> None:
+    same = Answer("http", True, 200, "ok", user="node", cmd=("node", "server.js"))
+    assert same.differences(same) == []
+    other = Answer("http", True, 200, "ok", user="", cmd=("node", "server.js"))
+    assert other.differences(same) == ["user 'node' (the original's '')"]
