@@ -123,9 +123,10 @@ def judge(t: Technique, cand: Candidate, original: Checked, checked: Checked | N
                 why=f"a base this engine does not have: {row.error}",
                 changes=cand.changes,
             )
-        return replace(
-            base, verdict="breaks", why=f"{row.error_type}: {row.error}", changes=cand.changes
-        )
+        # The log's last line is usually the evidence a person wants (a missing file).
+        last = (row.log_tail or "").strip().splitlines()[-1:]
+        evidence = f"{row.error_type}: {row.error}" + (f" ({last[0].strip()})" if last else "")
+        return replace(base, verdict="breaks", why=evidence, changes=cand.changes)
     assert original.answer is not None and checked.answer is not None
     different = original.answer.differences(checked.answer)
     sizes = _sizes(row)

@@ -27,13 +27,23 @@ from kit.host.tags import untag_official
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "dockerfiles" / "quotes-api"
-OFFICIAL = ("python:3.11", "python:3.11-slim")
-BASES = ("kitbase/python:3.11-full", "kitbase/python:3.11-slim")
+OFFICIAL = ("python:3.11", "python:3.11-slim", "debian:12", "debian:12-slim")
+BASES = (
+    "kitbase/python:3.11-full",
+    "kitbase/python:3.11-slim",
+    "kitbase/debian:12",
+    "kitbase/debian:12-slim",
+)
+BREAKS = Path(__file__).resolve().parent / "apps" / "eng-advise-breaks"
 GET = "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8000/').read().decode())"
 
 
 @pytest.fixture()
-def quotes_api(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def official_names(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The official names tagged on the embedded bases where the engine lacks them (recorded in
+    a private state dir, so only those are untagged afterwards)."""
     for ref in BASES:
         need_image(engine, ref)
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
@@ -42,11 +52,16 @@ def quotes_api(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         theirs = [t.name for t in tagged if t.name in OFFICIAL and t.action == "kept"]
         if theirs:
             unavailable(f"the engine has other images named {', '.join(theirs)}")
-        copy = tmp_path / "eng-quotes-api"
-        shutil.copytree(SOURCE, copy)
-        yield copy
+        yield
     finally:
         untag_official(engine)
+
+
+@pytest.fixture()
+def quotes_api(official_names: None, tmp_path: Path) -> Path:
+    copy = tmp_path / "eng-quotes-api"
+    shutil.copytree(SOURCE, copy)
+    return copy
 
 
 def _build(engine: Engine, app: Path, dockerfile: str, tag: str) -> int:
@@ -116,3 +131,22 @@ def test_advise_writes_a_smaller_dockerfile_that_still_works(
     )
     assert said == said_lean
     assert json.loads(said[0])["count"] == 3  # from app.py, read by hand
+
+
+def test_advise_never_recommends_what_breaks_the_app(
+    engine: Engine, official_names: None, tmp_path: Path
+) -> None:
+    app = tmp_path / "eng-advise-breaks"
+    shutil.copytree(BREAKS, app)
+    advice = advise(app, engine=engine)
+    assert advice.probe.kind == "exit"
+    verdicts = {t.technique: t for t in advice.tried}
+    # The slim base has no /usr/share/locale: the tool's output differs (read by hand from the
+    # two bases: `ls /usr/share/locale | wc -l` in a container of each).
+    assert verdicts["light-base"].verdict == "breaks"
+    assert "output" in verdicts["light-base"].why
+    # Without docs/ the banner is gone and `cat` fails: the command no longer exits 0.
+    assert verdicts["ignore-file"].verdict == "breaks"
+    assert "docs/banner.txt" in verdicts["ignore-file"].why  # the log's evidence
+    assert advice.advised is None and advice.advised_path is None
+    assert not (app / "Dockerfile.advised").exists()
