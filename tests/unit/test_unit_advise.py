@@ -290,3 +290,15 @@ def test_an_answer_that_differs_is_evidence() -> None:
     assert same.differences(same) == []
     other = Answer("http", True, 200, "ok", user="", cmd=("node", "server.js"))
     assert other.differences(same) == ["user 'node' (the original's '')"]
+
+
+def test_cli_advise_input_errors_exit_2_before_any_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kit.cli.main import main
+
+    assert main(["advise", str(tmp_path)]) == 2  # no Dockerfile there
+    assert "no Dockerfile at" in capsys.readouterr().err
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    assert main(["advise", str(tmp_path), "--lighter", "node:18"]) == 2
+    assert "IMAGE=LIGHTER" in capsys.readouterr().err
