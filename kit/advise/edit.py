@@ -52,6 +52,9 @@ def flags_text(x: Instruction) -> str:
 def render_run(x: Instruction, parts: list[str], flags: str | None = None) -> str:
     """A RUN of ``parts`` chained with ``&&``, one per line as people write long RUNs."""
     chosen = flags_text(x) if flags is None else flags
+    if flags is None and len(x.flags) > 1:
+        # Several mounts read best one to a line, as people write them.
+        chosen = " \\\n    ".join(f"--{k}" + ("" if v is None else f"={v}") for k, v in x.flags)
     head = f"RUN {chosen}" if chosen else "RUN"
     if len(parts) == 1:
         return f"{head} {parts[0]}"

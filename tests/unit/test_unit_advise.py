@@ -302,3 +302,30 @@ def test_cli_advise_input_errors_exit_2_before_any_engine(
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     assert main(["advise", str(tmp_path), "--lighter", "node:18"]) == 2
     assert "IMAGE=LIGHTER" in capsys.readouterr().err
+
+
+DOCKER_INIT_NODE = """\
+# syntax=docker/dockerfile:1
+ARG NODE_VERSION=18
+FROM node:${NODE_VERSION}
+ENV NODE_ENV production
+WORKDIR /usr/src/app
+RUN --mount=type=bind,source=package.json,target=package.json \\
+    --mount=type=cache,target=/root/.npm \\
+    npm ci
+USER node
+COPY . .
+EXPOSE 3000
+CMD ["node", "src/index.js"]
+"""
+
+
+def test_a_rewritten_run_keeps_its_mounts(node_app: Path) -> None:
+    cand = derive("only-needed", DOCKER_INIT_NODE, node_app)
+    before = Dockerfile.parse(DOCKER_INIT_NODE).instructions[4]
+    after = Dockerfile.parse(str(cand.dockerfile)).instructions[4]
+    assert after.flags == before.flags
+    assert after.args == "npm ci --omit=dev"
+    assert changed(DOCKER_INIT_NODE, str(cand.dockerfile))[0] == [" ".join(before.text.split())]
+    # Nothing to clean: the npm cache is in a cache mount.
+    assert derive("same-run-cleanup", DOCKER_INIT_NODE, node_app).status == "n/a"
