@@ -68,6 +68,8 @@ def _sizes(row: ImageResult) -> Sizes:
         row.build_cold_s,
         row.build_warm_s,
         row.start_median_s,
+        row.rebuild_s,
+        row.rebuild_steps,
     )
 
 
@@ -86,6 +88,7 @@ class Advisor:
             warmups=0,
             floor=False,
             contents=False,
+            rebuild=1,
             force=True,
             progress=self.progress,
         )

@@ -16,6 +16,10 @@ def _mb(n: int | None) -> str:
     return "" if n is None else f"{n / 1e6:.1f}"
 
 
+def _n(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
@@ -60,6 +64,7 @@ def advise(args: argparse.Namespace) -> int:
             "size MB": _mb(original.size_bytes if original else None),
             "compressed MB": _mb(original.compressed_bytes if original else None),
             "saved MB": "",
+            "rebuild steps": _n(original.rebuild_steps if original else None),
             "why": "",
         }
     ]
@@ -71,6 +76,7 @@ def advise(args: argparse.Namespace) -> int:
                 "size MB": _mb(t.sizes.size_bytes if t.sizes else None),
                 "compressed MB": _mb(t.sizes.compressed_bytes if t.sizes else None),
                 "saved MB": _mb(t.saved_bytes),
+                "rebuild steps": _n(t.sizes.rebuild_steps if t.sizes else None),
                 "why": t.why if len(t.why) <= 100 else t.why[:97] + "...",
             }
         )
