@@ -27,6 +27,7 @@ from kit.inputs.experiment import Probe
 from kit.measure.answer import Answer, answer
 from kit.model.rows import ImageResult
 from kit.pipeline.experiment import run_experiment
+from kit.util.locks import engine_in_use
 
 log = logging.getLogger("kit")
 ADVISED = "advised"
@@ -45,7 +46,8 @@ class Scratch:
     """A copy of the build context where each candidate is a ``Dockerfile.<name>`` variant."""
 
     def __init__(self, context: Path, root: Path, probe: Probe) -> None:
-        self.dir = root / context.name
+        # Its own image names (kitexp/advise-<app>:…), apart from the app's measured variants.
+        self.dir = root / f"advise-{context.name}"
         shutil.copytree(
             context,
             self.dir,
@@ -185,7 +187,11 @@ def advise(
     all_techniques = techniques()
     candidates = [(t, t.derive(parsed, text, ctx)) for t in all_techniques]
     own = engine or Engine.connect()
-    with tempfile.TemporaryDirectory(prefix="kit-advise-", dir=scratch_root) as tmp:
+    info = own.info()
+    # Held from the first build to the last answer: between the pipeline's runs the images
+    # advise asks are its own, and `kit clean` must not take them.
+    in_use = engine_in_use(info.daemon_id or info.host, f"kit advise of {context}")
+    with in_use, tempfile.TemporaryDirectory(prefix="kit-advise-", dir=scratch_root) as tmp:
         scratch = Scratch(context, Path(tmp), probe)
         advisor = Advisor(own, scratch, probe, progress)
         try:

@@ -4,7 +4,7 @@ cannot try it here and why. A new technique is one registered class."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -81,6 +81,3 @@ def techniques() -> tuple[Technique, ...]:
 
 def derive_all(dockerfile: Dockerfile, text: str, context: Context) -> tuple[Candidate, ...]:
     return tuple(t.derive(dockerfile, text, context) for t in techniques())
-
-
-Deriver = Callable[[Dockerfile, str, Context], Candidate]
