@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import difflib
 import logging
-import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kit.advise.probe import config_text, probe_for
+from kit.advise.probe import probe_for
+from kit.advise.scratch import Scratch
 from kit.advise.technique import Candidate, Context, Technique, techniques
 from kit.advise.verdicts import Advice, Sizes, Tried, verdict
 from kit.engine import Engine
@@ -40,26 +40,6 @@ MAX_COMBINATIONS = 4
 class Checked:
     row: ImageResult
     answer: Answer | None
-
-
-class Scratch:
-    """A copy of the build context where each candidate is a ``Dockerfile.<name>`` variant."""
-
-    def __init__(self, context: Path, root: Path, probe: Probe) -> None:
-        # Its own image names (kitexp/advise-<app>:…), apart from the app's measured variants.
-        self.dir = root / f"advise-{context.name}"
-        shutil.copytree(
-            context,
-            self.dir,
-            symlinks=True,
-            ignore=lambda _d, names: [n for n in names if n.startswith("Dockerfile.")],
-        )
-        (self.dir / "experiment.toml").write_text(config_text(probe, context))
-
-    def write(self, name: str, text: str, ignore: str | None) -> None:
-        (self.dir / f"Dockerfile.{name}").write_text(text)
-        if ignore is not None:
-            (self.dir / f"Dockerfile.{name}.dockerignore").write_text(ignore)
 
 
 def _sizes(row: ImageResult) -> Sizes:
