@@ -20,6 +20,7 @@ Measured, reproducible experiments on the advice for shrinking Docker images.
   kit bases                  make the embedded base images offline
   kit measure APP            build, size and start every variant of an app; into the store
   kit check APP              the same, held to the app's budgets: a CI gate (JUnit XML, JSON)
+  kit advise PATH            every diet technique tried on one Dockerfile; Dockerfile.advised
   kit diff APP HAVE LACK     files and packages one variant has and another lacks
   kit show TABLE             a table of the store as Markdown, CSV or JSON
   kit store check            check every file of the store; damaged runs moved aside

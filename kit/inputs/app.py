@@ -208,6 +208,8 @@ def load_app(directory: str | Path) -> App:
     rejected: list[RejectedVariant] = []
     budgets = list(experiment.budgets(doc, config, name))
     for dockerfile in sorted(root.glob("Dockerfile.*")):
+        if dockerfile.name.endswith(".dockerignore"):
+            continue  # BuildKit's per-Dockerfile ignore file (Dockerfile.<v>.dockerignore)
         vname = dockerfile.name.removeprefix("Dockerfile.")
         if (problem := _problem(root, dockerfile, vname, name)) is not None:
             rejected.append(_rejected(root, dockerfile, vname, problem))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.cli import check, experiment
+from kit.cli import advise, check, experiment
 from kit.cli.args.common import (
     Subparsers,
     command,
@@ -68,3 +68,25 @@ def add(sub: Subparsers) -> None:
     json_option(c, "the images rows, claims and budget verdicts")
     quiet_option(c)
     c.set_defaults(func=check.check)
+
+    a = command(
+        sub,
+        "advise",
+        "try every diet technique on one Dockerfile; write the working ones as Dockerfile.advised",
+        "Derive one candidate Dockerfile per technique that applies (light base, distroless, only "
+        "what is needed, same-RUN cleanup, fewer layers, .dockerignore, multi-stage, cache "
+        "order), build and measure each, check it answers its probe as the original does, and "
+        "write the working ones combined as Dockerfile.advised beside the original (never "
+        "changing it), with a unified diff.",
+    )
+    a.add_argument("path", type=Path, help="the build context (an app directory)")
+    a.add_argument("-f", "--file", type=Path, help="the Dockerfile (default: PATH/Dockerfile)")
+    a.add_argument(
+        "--lighter",
+        action="append",
+        metavar="IMAGE=LIGHTER",
+        help="extend the light-base table: IMAGE's slimmer image (repeatable)",
+    )
+    json_option(a, "the advice: every technique's verdict and sizes, the combination, the diff")
+    quiet_option(a)
+    a.set_defaults(func=advise.advise)
