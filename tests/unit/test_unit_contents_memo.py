@@ -98,3 +98,12 @@ def test_a_damaged_memo_file_is_worked_out_again() -> None:
     memo.forget()
     assert shown(compare(rows, "full", "slim")) == shown(first)
     assert kept.read_text(encoding="utf-8").startswith('{"only": ["/usr/lib/gcc/cc1"')
+
+
+def test_a_memo_file_of_another_shape_is_worked_out_again() -> None:
+    rows = run([("/usr/lib/libc.so", 2_000_000)])
+    first = compare(rows, "full", "slim")
+    (kept,) = memo.folder().glob("*.json")
+    kept.write_text('{"only": ["/nowhere"]}', encoding="utf-8")  # valid JSON, no extra/groups
+    memo.forget()
+    assert shown(compare(rows, "full", "slim")) == shown(first)

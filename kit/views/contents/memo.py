@@ -38,6 +38,8 @@ KEEP = 64
 IN_PROCESS = 16
 
 Selection = dict[str, Any]
+#: What a selection holds (``compare.select``); a file lacking one is worked out again.
+_FIELDS = ("only", "extra", "groups")
 
 _memory: dict[str, Selection] = {}
 # Digests of each Results' variants, by the object's id; the weak reference tells whether the
@@ -88,7 +90,9 @@ def _load(path: Path) -> Selection | None:
         found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):  # absent, or cut short by a crash: work it out again
         return None
-    return found if isinstance(found, dict) else None
+    # Valid JSON of another shape (a hand edit, another format) is as good as absent.
+    shaped = isinstance(found, dict) and all(isinstance(found.get(k), list) for k in _FIELDS)
+    return found if shaped else None
 
 
 def _store(path: Path, selection: Selection) -> None:
