@@ -71,9 +71,20 @@ def to_frame(rows: tuple[Row, ...], cls: type[Row], run: RunInfo) -> pd.DataFram
 
 
 def from_frame(frame: pd.DataFrame, cls: type[Row]) -> tuple[Row, ...]:
+    """Rows from a frame: Python values, a missing value (NaN, NA, absent column) as None.
+
+    Column by column, not record by record: a run's files table has ~100k rows, and pandas'
+    ``to_dict("records")`` boxes every cell one call at a time (3 s of a 5 s load, measured)."""
     names = [f.name for f in dataclasses.fields(cls)]
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return tuple(cls(**{k: rec.get(k) for k in names}) for rec in records)
+    blank = [None] * len(frame)
+    columns = [
+        frame[k].astype(object).where(frame[k].notna(), None).tolist()
+        if k in frame.columns
+        else blank
+        for k in names
+    ]
+    rows = zip(*columns, strict=True)
+    return tuple(cls(**dict(zip(names, values, strict=True))) for values in rows)
 
 
 def normalise(frame: pd.DataFrame, row: type[Any], *, file: Path) -> pd.DataFrame:

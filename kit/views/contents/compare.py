@@ -10,6 +10,7 @@ from kit.errors import ResultsError, UsageError
 from kit.model.results import Results
 from kit.model.rows import FileRow, PackageRow
 from kit.views.common import by_size
+from kit.views.contents import memo
 from kit.views.contents.paths import Namespace
 
 
@@ -108,27 +109,42 @@ def compare(
     def largest_packages(found: list[PackageRow]) -> tuple[PackageRow, ...]:
         return tuple(sorted(found, key=lambda p: (-(p.bytes or 0), p.name)))
 
-    spaces = {v: Namespace(files[v].values()) for v in (have, lack)}
+    def select() -> memo.Selection:
+        """Which paths each variant lacks of the other's, and the first's gathered: the slow
+        part (every alias of every path), remembered by :mod:`kit.views.contents.memo`."""
+        spaces = {v: Namespace(files[v].values()) for v in (have, lack)}
 
-    def split(variant: str, other: str) -> tuple[list[FileRow], list[str]]:
-        """The variant's paths the other lacks, and those it has (by any of their names)."""
-        mine, theirs = spaces[variant], spaces[other]
-        lacking: list[FileRow] = []
-        kept: list[str] = []
-        for path, f in files[variant].items():
-            if any(theirs.has(name) for name in mine.aliases(path)):
-                kept.append(path)
-            else:
-                lacking.append(f)
-        return lacking, kept
+        def split(variant: str, other: str) -> tuple[list[FileRow], list[str]]:
+            """The variant's paths the other lacks, and those it has (by any of their names)."""
+            mine, theirs = spaces[variant], spaces[other]
+            lacking: list[FileRow] = []
+            kept: list[str] = []
+            for path, f in files[variant].items():
+                if any(theirs.has(name) for name in mine.aliases(path)):
+                    kept.append(path)
+                else:
+                    lacking.append(f)
+            return lacking, kept
 
-    only, kept = split(have, lack)
-    extra, _ = split(lack, have)
+        only, kept = split(have, lack)
+        extra, _ = split(lack, have)
+        return {
+            "only": [f.path for f in only],
+            "extra": [f.path for f in extra],
+            "groups": [[g.path, g.bytes, g.files] for g in gather(only, kept)],
+        }
+
+    found = memo.remembered(
+        [memo.variant_digest(results, v) for v in (have, lack)],
+        select,
+    )
+    only = [files[have][path] for path in found["only"]]
+    extra = [files[lack][path] for path in found["extra"]]
     return Comparison(
         have=have,
         lack=lack,
         only_files=largest(only),
-        groups=tuple(gather(only, kept)),
+        groups=tuple(Group(path, size, count) for path, size, count in found["groups"]),
         only_packages=largest_packages(
             [p for name, p in installed[have].items() if name not in installed[lack]]
         ),

@@ -30,7 +30,7 @@ class Namespace:
             parts = row.path.strip("/").split("/")
             self.dirs.update("/" + "/".join(parts[:i]) for i in range(1, len(parts)))
         self.resolve = cache(self._resolve)
-        self._dir_links: list[tuple[str, str]] | None = None
+        self._dir_links: dict[str, list[tuple[int, str]]] | None = None
 
     def _resolve(self, path: str) -> str | None:
         """``path`` with every symlink in it followed (None: a loop)."""
@@ -68,16 +68,21 @@ class Namespace:
     def aliases(self, path: str) -> list[str]:
         """``path`` and the names the image's links to directories give it."""
         if self._dir_links is None:
-            self._dir_links = []
-            for link in self.links:
+            # Indexed by the directory a link resolves to: a path is then looked up once per
+            # directory above it, not tested against every link (the full image has ~90 such
+            # links and ~100k paths). Each entry keeps its link's place among the image's links.
+            self._dir_links = {}
+            for order, link in enumerate(self.links):
                 real = self.resolve(link)
                 if real is not None and real != link and real in self.dirs:
-                    self._dir_links.append((link, real))
-        found = [path]
-        for link, real in self._dir_links:
-            if path.startswith(real + "/"):
-                found.append(link + path[len(real) :])
-        return found
+                    self._dir_links.setdefault(real, []).append((order, link))
+        found: list[tuple[int, str]] = []
+        at = path.find("/", 1)
+        while at != -1:  # every directory above ``path``: ``path`` starts with it and a slash
+            for order, link in self._dir_links.get(path[:at], ()):
+                found.append((order, link + path[at:]))
+            at = path.find("/", at + 1)
+        return [path, *(name for _, name in sorted(found))]
 
     def has_dir(self, path: str) -> bool:
         where = self.resolve(path)
