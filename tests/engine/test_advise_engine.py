@@ -19,12 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prereq import need_image, unavailable
+from engine_checks import official_names as tagged_official
 
 from kit.advise.advise import advise
 from kit.engine import Engine
-from kit.host import official
-from kit.host.tags import untag_official
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "dockerfiles" / "quotes-api"
@@ -45,17 +43,9 @@ def official_names(
 ) -> Iterator[None]:
     """The official names tagged on the embedded bases where the engine lacks them (recorded in
     a private state dir, so only those are untagged afterwards)."""
-    for ref in BASES:
-        need_image(engine, ref)
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
-    tagged = official.tag_official(engine, served=lambda name: False)
-    try:
-        theirs = [t.name for t in tagged if t.name in OFFICIAL and t.action == "kept"]
-        if theirs:
-            unavailable(f"the engine has other images named {', '.join(theirs)}")
+    with tagged_official(engine, tmp_path / "state", BASES, OFFICIAL):
         yield
-    finally:
-        untag_official(engine)
 
 
 @pytest.fixture()

@@ -17,11 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from prereq import need_image, unavailable
+from engine_checks import official_names as tagged_official
 
 from kit.engine import Engine
-from kit.host import official
-from kit.host.tags import untag_official
 from kit.model.results import Results
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,19 +32,11 @@ BASES = ("kitbase/python:3.11-full", "kitbase/python:3.11-slim")
 def notes_api(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A copy of the app, with the official names tagged on the embedded bases where the engine
     lacks them (recorded in a private state dir, so only those are untagged afterwards)."""
-    for ref in BASES:
-        need_image(engine, ref)
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
-    tagged = official.tag_official(engine, served=lambda name: False)
-    try:
-        theirs = [t.name for t in tagged if t.name in OFFICIAL and t.action == "kept"]
-        if theirs:
-            unavailable(f"the engine has other images named {', '.join(theirs)}")
+    with tagged_official(engine, tmp_path / "state", BASES, OFFICIAL):
         copy = tmp_path / "eng-notes-api"
         shutil.copytree(SOURCE, copy)
         yield copy
-    finally:
-        untag_official(engine)
 
 
 def _line_of(dockerfile: str, needle: str) -> int:
