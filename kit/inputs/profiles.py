@@ -11,7 +11,9 @@ from kit.errors import ExperimentConfigError
 
 CHOICES = ("auto", "local", "hub")
 
-_hub_cache: dict[str, bool] = {}
+# Keyed by address and daemon id: a later engine may listen on the socket path an earlier one
+# (an extra dockerd of the same run, stopped since) used, and its answer may differ.
+_hub_cache: dict[tuple[str, str], bool] = {}
 
 
 def resolve(profile: str, engine: Engine) -> str:
@@ -21,7 +23,7 @@ def resolve(profile: str, engine: Engine) -> str:
         )
     if profile != "auto":
         return profile
-    key = engine.api.base_url
+    key = (engine.api.base_url, engine.info().daemon_id)
     if key not in _hub_cache:
         _hub_cache[key] = engine.transfers.hub_answers()
     return "hub" if _hub_cache[key] else "local"

@@ -8,7 +8,7 @@ import docker.errors
 import pytest
 import requests
 import requests.exceptions
-from fake_api import BASE_URL, FakeAPIClient
+from fake_api import FakeAPIClient, FakeDockerClient
 
 from kit.engine import Engine
 from kit.errors import ExperimentConfigError
@@ -181,4 +181,19 @@ def test_resolve_auto_probes_the_hub_once_per_engine(
         (("library/busybox:latest",), {"timeout": 4.0})
     ]
     assert fake_api.timeout == 120
-    assert profiles._hub_cache == {BASE_URL: expected == "hub"}
+    assert list(profiles._hub_cache.values()) == [expected == "hub"]
+
+
+def test_resolve_auto_asks_again_when_another_engine_took_the_address(
+    fake_engine: Engine, fake_api: FakeAPIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An extra dockerd stopped, and a new one (a mirror in front of it) listens on its socket."""
+    monkeypatch.setattr(profiles, "_hub_cache", {})
+    fake_api.fail["inspect_distribution"] = requests.exceptions.ConnectionError("offline")
+    assert resolve("auto", fake_engine) == "local"
+    del fake_api.fail["inspect_distribution"]
+    recorded = fake_api.info()
+    monkeypatch.setattr(fake_api, "info", lambda: {**recorded, "ID": "ANOTHER:DAEMON"})
+    later = Engine(FakeDockerClient(fake_api))  # type: ignore[arg-type]
+    assert resolve("auto", later) == "hub"
+    assert len(fake_api.called("inspect_distribution")) == 2
