@@ -96,6 +96,7 @@ def _batch(tmp_path: Path, path_first: Path | None = None) -> tuple[Results, str
     if path_first is not None:
         env["PATH"] = f"{path_first}{os.pathsep}{env['PATH']}"
     dockerds, short_dirs = _dockerds(), _short_dirs()
+    busy_before = {name for name in short_dirs if processes_using(socket_base() / name)}
     argv = ["batch", "m.yml", "--run-id", run_id, "--store", "results", "--quiet"]
     done = subprocess.run(
         [sys.executable, "-m", "kit", *argv], cwd=cwd, env=env, capture_output=True, text=True
@@ -105,12 +106,17 @@ def _batch(tmp_path: Path, path_first: Path | None = None) -> tuple[Results, str
     cells = json.loads((run_dir / "batch.json").read_text())["cells"]
     assert len(cells) == 1, cells
     (cell,) = cells.values()
-    # Nothing of the fresh host left: no process, no mount, no folder of its sockets.
+    # Nothing of the fresh host left: no process, no mount, no folder of its sockets. The socket
+    # base is shared (an engine the user brought up with `kit engine up --engine 28` keeps its
+    # sockets there too): only the folders this batch made are looked into.
     assert _dockerds() <= dockerds, "an extra dockerd outlived the batch"
-    for place in (cwd, tmp, socket_base()):
+    made = [socket_base() / name for name in _short_dirs() - short_dirs]
+    assert not made, f"the extra engine's socket folder was left: {made}"
+    for place in (cwd, tmp):
         assert not processes_using(place), place
         assert not mounts_under(place), place
-    assert _short_dirs() <= short_dirs, "the extra engine's socket folder was left"
+    for name in short_dirs:
+        assert not processes_using(socket_base() / name) or name in busy_before, name
     assert not (run_dir / ".tmp").exists()
     assert not list(tmp.iterdir())
     executed = nbformat.read(run_dir / Path(cell["output"]).name, as_version=4)
