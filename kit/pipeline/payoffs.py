@@ -25,7 +25,7 @@ from kit.measure.transfer.fresh_host import Fill, measure_fresh_or_fail
 from kit.measure.transfer.push_pull import measure_distribution, skipped_sample
 from kit.model.failures import Failure, one_line
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
-from kit.util.progress import phase, tqdm
+from kit.util.progress import timed, tqdm
 
 log = logging.getLogger("kit")
 
@@ -91,9 +91,16 @@ def _distribution(
                 measure_distribution(engine, images, trials, registry, record, hook, WARM_TRIALS)
             )
             if fresh[0]:
-                found = measure_fresh_or_fail(
-                    engine, images, trials, registry, app.probe, limits=app.limits, fill=fresh[1]
-                )
+                with timed(None, "the fresh host"):
+                    found = measure_fresh_or_fail(
+                        engine,
+                        images,
+                        trials,
+                        registry,
+                        app.probe,
+                        limits=app.limits,
+                        fill=fresh[1],
+                    )
                 samples.extend(found.samples)
                 fill = found.fill
                 if found.fill_error is not None:
@@ -173,19 +180,19 @@ def measure_payoffs(
     fits: list[CapacityTableRow] = []
     failed: list[Failure | None] = []
     if capacity:
-        phase(bar, "images per host")
-        fits, broke = _capacity(engine, app, rows)
+        with timed(bar, "images per host"):
+            fits, broke = _capacity(engine, app, rows)
         failed.append(broke)
     if rebuild:
-        phase(bar, "rebuild after an edit")
-        rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild, builder)
+        with timed(bar, "rebuild after an edit"):
+            rebuilt = _rebuild(engine, app, rows, variants, profile, rebuild, builder)
     fill = None
     if distribution:
-        phase(bar, "push and pull" + (", then a fresh host" if fresh_host else ""))
         fresh = (fresh_host, capacity and bool(fits))
-        pushed, fill, unfilled = _distribution(
-            engine, app, rows, distribution, registry_url, sizes, fresh
-        )
+        with timed(bar, "push and pull" + (", then a fresh host" if fresh_host else "")):
+            pushed, fill, unfilled = _distribution(
+                engine, app, rows, distribution, registry_url, sizes, fresh
+            )
         failed.append(unfilled)
     if fill is not None:
         fits = [

@@ -10,10 +10,12 @@ a notebook.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kit.config import settings
@@ -22,7 +24,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
 
-__all__ = ["bar_options", "line_reporter", "phase", "tqdm"]
+__all__ = ["bar_options", "line_reporter", "phase", "timed", "tqdm"]
+
+log = logging.getLogger("kit")
 
 
 def _where() -> str:
@@ -61,3 +65,15 @@ def phase(bar: tqdm | None, text: str) -> None:
     """Name what a long step is doing; redrawn at once only on a live terminal."""
     if bar is not None and not bar.disable:
         bar.set_postfix_str(text, refresh=_where() == "tty")
+
+
+@contextlib.contextmanager
+def timed(bar: tqdm | None, text: str) -> Iterator[None]:
+    """:func:`phase`, then the step's wall seconds logged when it ends (ok or not): where a
+    notebook's one long cell spends its time, readable in its log without a profiler."""
+    phase(bar, text)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        log.info("%s: %.1f s", text, time.perf_counter() - started)
