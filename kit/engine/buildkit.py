@@ -7,13 +7,21 @@ has BuildKit built in and builds with ``DOCKER_BUILDKIT=1 docker build`` (Debian
 20.10, for instance); a newer one without buildx cannot drive BuildKit at all. The CLI is
 pointed at the engine the SDK talks to (``DOCKER_HOST``). Builds use the host network (the kit's
 dockerd runs without a bridge), ``--progress=plain`` (parsed by :mod:`kit.engine.buildlog`) and
-``--iidfile`` for the image id. The CLI runs in its own process group: stopping the kit sends it
-SIGINT, which cancels the build on the engine, then waits for it to exit.
+``--iidfile`` for the image id — with buildx, ``--metadata-file``'s ``containerimage.digest``
+first: buildx writes the config digest to the iidfile whenever the exporter reports one
+(``getImageID`` in buildx's commands/build.go), and on the containerd image store the image's id
+is its manifest's (or index's) digest instead, so a build without attestations
+(``BUILDX_NO_DEFAULT_ATTESTATIONS=1``) would name an image the engine does not know. The
+exporter's image digest is the id on both stores (moby's classic exporter sets it to the image
+id; the containerd one to the image's descriptor). The CLI runs in its own process group:
+stopping the kit sends it SIGINT, which cancels the build on the engine, then waits for it to
+exit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -22,7 +30,7 @@ import subprocess
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +61,9 @@ class BuildKitCli:
     note: str
     #: ``docker buildx version``'s version ("0.29.1+ds1"), when it builds through buildx.
     buildx_version: str = ""
+    #: What the CLI's environment says beyond the kit's own (an engine of ``kit engine up``:
+    #: its ``DOCKER_CONFIG`` holding the buildx plugin, its ``PATH``).
+    extra_env: tuple[tuple[str, str], ...] = ()
 
     @property
     def version_label(self) -> str:
@@ -67,13 +78,15 @@ class BuildKitCli:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k != "DOCKER_CONTEXT"}
-        return {**env, "DOCKER_HOST": self.host, "DOCKER_BUILDKIT": "1"}
+        return {**env, **dict(self.extra_env), "DOCKER_HOST": self.host, "DOCKER_BUILDKIT": "1"}
 
-    def command(self, request: BuildRequest, iidfile: str) -> list[str]:
+    def command(self, request: BuildRequest, iidfile: str, metadata: str = "") -> list[str]:
         assert self.path is not None, self.note
         cmd = [self.path, "buildx", "build", "--load"] if self.buildx else [self.path, "build"]
         r = request
         cmd += ["--progress=plain", "--network", r.network, "--iidfile", iidfile, "-t", r.tag]
+        if self.buildx and metadata:
+            cmd += ["--metadata-file", metadata]
         cmd += ["-f", str(Path(r.context) / r.dockerfile)]
         for key, value in r.labels.items():
             cmd += ["--label", f"{key}={value}"]
@@ -99,8 +112,10 @@ class BuildKitCli:
         expired = threading.Event()
         fd, iidfile = tempfile.mkstemp(prefix="kit-iid-")
         os.close(fd)
+        fd, metadata = tempfile.mkstemp(prefix="kit-buildmeta-")
+        os.close(fd)
         try:
-            cmd = self.command(request, iidfile)
+            cmd = self.command(request, iidfile, metadata)
             with subprocess.Popen(
                 cmd,
                 stdin=subprocess.DEVNULL,
@@ -133,10 +148,11 @@ class BuildKitCli:
                     if timer is not None:
                         timer.cancel()
                         timer.join()  # a cancel under way finishes before the result
-            image_id = Path(iidfile).read_text().strip() if code == 0 else ""
+            image_id = built_image_id(Path(iidfile), Path(metadata)) if code == 0 else ""
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(iidfile)
+            for path in (iidfile, metadata):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
         if image_id:  # finished, even if the limit ran out as it did
             return BuildStream(image_id, None, tuple(tail), progress.steps, "buildkit")
         if expired.is_set():
@@ -148,6 +164,17 @@ class BuildKitCli:
         return BuildStream(
             None, error, tuple(tail), progress.steps, "buildkit", False, progress.failed
         )
+
+
+def built_image_id(iidfile: Path, metadata: Path) -> str:
+    """The built image's id on the engine: the exporter's image digest from buildx's metadata
+    file when it wrote one (see the module doc), else the iidfile's digest."""
+    with contextlib.suppress(OSError, ValueError):
+        found = json.loads(metadata.read_text() or "{}")
+        digest = found.get("containerimage.digest") if isinstance(found, dict) else None
+        if isinstance(digest, str) and digest.startswith("sha256:"):
+            return digest
+    return iidfile.read_text().strip()
 
 
 def _error(tail: deque[str], code: int) -> str:
@@ -171,7 +198,9 @@ def _cancel(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _ask(cmd: list[str], host: str) -> subprocess.CompletedProcess[str] | None:
+def _ask(
+    cmd: list[str], host: str, extra: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str] | None:
     env = {k: v for k, v in os.environ.items() if k != "DOCKER_CONTEXT"}
     try:
         return subprocess.run(
@@ -179,18 +208,21 @@ def _ask(cmd: list[str], host: str) -> subprocess.CompletedProcess[str] | None:
             capture_output=True,
             text=True,
             timeout=ASK_S,
-            env={**env, "DOCKER_HOST": host},
+            env={**env, **(extra or {}), "DOCKER_HOST": host},
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
 
 
-def candidates(extra: tuple[str, ...] = ("/usr/bin/docker", "/usr/local/bin/docker")) -> list[str]:
-    """Every distinct ``docker`` executable on PATH, then in the usual places."""
+def candidates(
+    extra: tuple[str, ...] = ("/usr/bin/docker", "/usr/local/bin/docker"), path: str | None = None
+) -> list[str]:
+    """Every distinct ``docker`` executable on ``path`` (default: PATH), then in the usual
+    places."""
     found: list[str] = []
     seen: set[str] = set()
-    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    dirs = (os.environ.get("PATH", "") if path is None else path).split(os.pathsep)
     for path in [str(Path(d) / "docker") for d in dirs if d] + list(extra):
         if shutil.which(path) and (real := os.path.realpath(path)) not in seen:
             seen.add(real)
@@ -210,27 +242,35 @@ def buildx_version(said: str) -> str:
     return words[1].removeprefix("v") if len(words) > 1 else ""
 
 
-def find_cli(host: str, server_version: str, clis: list[str] | None = None) -> BuildKitCli:
+def find_cli(
+    host: str,
+    server_version: str,
+    clis: list[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> BuildKitCli:
     """The CLI to drive BuildKit with on the engine at ``host`` (a buildx one first), or an
-    unavailable one whose note says what each candidate lacked."""
+    unavailable one whose note says what each candidate lacked; ``env``: what the CLI's
+    environment adds for that engine (its ``PATH`` is also where the CLI is looked for)."""
+    extra = dict(env or {})
+    kept = tuple(sorted(extra.items()))
     server = _release(server_version)
     if server is not None and server < (18, 9):
         note = f"the engine ({server_version}) predates BuildKit (Docker 18.09)"
         return BuildKitCli(None, False, "", host, note)
     tried: list[str] = []
     legacy: BuildKitCli | None = None
-    for cli in candidates() if clis is None else clis:
-        asked = _ask([cli, "version", "--format", "{{.Client.Version}}"], host)
+    for cli in candidates(path=extra.get("PATH")) if clis is None else clis:
+        asked = _ask([cli, "version", "--format", "{{.Client.Version}}"], host, extra)
         version = asked.stdout.strip().splitlines()[0] if asked and asked.stdout.strip() else ""
-        buildx = _ask([cli, "buildx", "version"], host)
+        buildx = _ask([cli, "buildx", "version"], host, extra)
         if buildx is not None and buildx.returncode == 0:
             note = f"{cli} {version} with buildx"
-            return BuildKitCli(cli, True, version, host, note, buildx_version(buildx.stdout))
+            said = buildx_version(buildx.stdout)
+            return BuildKitCli(cli, True, version, host, note, said, kept)
         release = _release(version)
         if release is not None and release[0] < BUILDX_REQUIRED_FROM:
-            legacy = legacy or BuildKitCli(
-                cli, False, version, host, f"{cli} {version}: DOCKER_BUILDKIT=1, no buildx needed"
-            )
+            note = f"{cli} {version}: DOCKER_BUILDKIT=1, no buildx needed"
+            legacy = legacy or BuildKitCli(cli, False, version, host, note, "", kept)
         else:
             why = "does not run" if not version else "has no buildx plugin, which it needs"
             tried.append(f"{cli} {version}".strip() + f" {why}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
 
 import docker
 import docker.errors
@@ -65,8 +66,16 @@ class Engine:
     ``leftovers`` sweeps what dead kit processes left.
     """
 
-    def __init__(self, client: docker.DockerClient, host: str | None = None) -> None:
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        host: str | None = None,
+        cli_env: Mapping[str, str] | None = None,
+    ) -> None:
         self._client = client
+        # What a docker CLI driving BuildKit here needs in its environment beyond the kit's
+        # (an engine of `kit engine up`: its DOCKER_CONFIG with buildx, its PATH).
+        self.cli_env = dict(cli_env or {})
         self.api = client.api
         self.host = host or address_of(client.api) or docker_host()
         session = Session(client.api)
@@ -87,9 +96,15 @@ class Engine:
         )
 
     @classmethod
-    def connect(cls, timeout: int = 120, base_url: str | None = None) -> Engine:
+    def connect(
+        cls,
+        timeout: int = 120,
+        base_url: str | None = None,
+        cli_env: Mapping[str, str] | None = None,
+    ) -> Engine:
         """Connect to ``base_url`` (``unix://…``), else ``DOCKER_HOST`` or the default socket;
-        raise if nothing answers."""
+        raise if nothing answers. ``cli_env``: what the BuildKit CLI's environment adds for
+        this engine (:meth:`kit.host.engines.Running.environ`)."""
         try:
             if base_url is None:
                 client = docker.from_env(timeout=timeout)
@@ -104,12 +119,13 @@ class Engine:
             ) from exc
         # The address the SDK was given is where BuildKit builds must go too (an extra dockerd,
         # a throwaway one): the environment's DOCKER_HOST names another engine then.
-        return cls(client, base_url or docker_host())
+        return cls(client, base_url or docker_host(), cli_env)
 
     def buildkit(self) -> BuildKitCli:
         """The docker CLI that drives BuildKit on this engine (asked once), or why none can."""
         if self._buildkit is None:
-            self._buildkit = find_cli(self.host, self.info().version)
+            env = {k: v for k, v in self.cli_env.items() if k != "DOCKER_HOST"}
+            self._buildkit = find_cli(self.host, self.info().version, env=env)
         return self._buildkit
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.config import state_dir
+from kit.engine import Engine
 from kit.errors import UsageError
 from kit.host.debian_engine import Release, Unpacked, release, unpack
 from kit.host.extra_engine import ExtraEngine
@@ -81,6 +82,11 @@ class Running:
 
     def environ(self) -> dict[str, str]:
         return environ(self.unpacked, self.docker_host, self.config_dir)
+
+    def connect(self, timeout: int = 120) -> Engine:
+        """The kit's Engine on it, its BuildKit builds through this release's CLI and buildx
+        (whatever the process's own environment says)."""
+        return Engine.connect(timeout, base_url=self.docker_host, cli_env=self.environ())
 
 
 def _engine(choice: Choice, unpacked: Unpacked) -> ExtraEngine:

@@ -102,8 +102,9 @@ def seed(
             source.images.untag(f"{target}:{tag}")
         seconds = time.perf_counter() - started
         manifest = registry.manifest(repository, tag)
-        assert manifest.digest is not None, "the registry names every manifest's digest"
-        seeded = Seeded(name, spec.ref, manifest.digest, manifest.total_bytes, seconds)
+        digest = manifest.tag_digest
+        assert digest is not None, "the registry names every manifest's digest"
+        seeded = Seeded(name, spec.ref, digest, manifest.total_bytes, seconds)
         done.append(seeded)
         if on_seed is not None:
             on_seed(seeded)

@@ -25,8 +25,8 @@ import requests
 
 from kit.errors import KitError, RegistryError
 from kit.host.apt import apt_install
-from kit.host.manifest import MANIFEST_TYPES
 from kit.host.manifest import Manifest as Manifest  # re-exported: Registry.manifest returns it
+from kit.host.registry_http import read_manifest
 
 #: Where Debian's package puts the binary; a module global so tests can point it elsewhere.
 REGISTRY_BINARY = Path("/usr/bin/docker-registry")
@@ -228,21 +228,10 @@ class Registry:
         except requests.RequestException:
             return False
 
-    def manifest(self, repository: str, tag: str) -> Manifest:
-        try:
-            response = self._http.get(
-                f"{self.url}/v2/{repository}/manifests/{tag}",
-                headers={"Accept": ", ".join(MANIFEST_TYPES)},
-                timeout=30,
-            )
-        except requests.RequestException as exc:
-            raise RegistryError(f"registry {self.url} does not answer: {exc}") from exc
-        if response.status_code != 200:
-            raise RegistryError(
-                f"no manifest for {repository}:{tag} on {self.url} "
-                f"(HTTP {response.status_code}: {response.text[:200]})"
-            )
-        return Manifest.parse(response.json(), response.headers.get("Docker-Content-Digest"))
+    def manifest(self, repository: str, tag: str, platform: str | None = None) -> Manifest:
+        """The image ``repository:tag`` names (an index followed to ``platform``'s image,
+        default this machine's), with its config's diff ids: :func:`read_manifest`."""
+        return read_manifest(self._http, self.url, repository, tag, platform)
 
     def blob_digests(self) -> frozenset[str] | None:
         """Digests of every blob the registry stores (any repository); None when not ours."""

@@ -11,7 +11,7 @@ from fake_api import load
 
 from kit.errors import EngineError, RegistryError
 from kit.host import registry as reg
-from kit.host.manifest import Blob, Manifest
+from kit.host.manifest import Blob, Index, Manifest
 from kit.host.registry import Registry, config_text, pick_port, port_free, slug
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
@@ -86,10 +86,69 @@ def test_manifest_sizes_from_a_recorded_push() -> None:
     assert manifest.digest == "sha256:abc"
 
 
-def test_manifest_list_is_refused() -> None:
+def test_an_index_is_not_parsed_as_one_image() -> None:
     index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json"}
-    with pytest.raises(RegistryError, match="not a single-image v2 manifest"):
+    with pytest.raises(RegistryError, match=r"an index .* not one image's manifest"):
         Manifest.parse(index)
+
+
+# The shape BuildKit pushes from the containerd image store: the image for the platform and an
+# attestation manifest (platform unknown/unknown, annotated with what it refers to).
+BUILDKIT_INDEX = {
+    "schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.index.v1+json",
+    "manifests": [
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": "sha256:" + "a" * 64,
+            "size": 1043,
+            "platform": {"architecture": "amd64", "os": "linux"},
+        },
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": "sha256:" + "b" * 64,
+            "size": 566,
+            "annotations": {
+                "vnd.docker.reference.digest": "sha256:" + "a" * 64,
+                "vnd.docker.reference.type": "attestation-manifest",
+            },
+            "platform": {"architecture": "unknown", "os": "unknown"},
+        },
+    ],
+}
+
+
+def test_an_index_is_followed_to_its_one_image_past_the_attestation() -> None:
+    index = Index.parse(BUILDKIT_INDEX, "sha256:" + "c" * 64)
+    chosen = index.image_for("linux/amd64")
+    assert chosen.digest == "sha256:" + "a" * 64 and chosen.size == 1043
+    assert [e.digest for e in index.attestations] == ["sha256:" + "b" * 64]
+    # One image only: it is the one, whatever the platform asked.
+    assert index.image_for("linux/arm64").digest == chosen.digest
+
+
+def test_an_index_of_several_platforms_needs_the_right_one() -> None:
+    arm = {**BUILDKIT_INDEX["manifests"][0], "digest": "sha256:" + "d" * 64}  # type: ignore[dict-item]
+    arm["platform"] = {"architecture": "arm64", "os": "linux", "variant": "v8"}
+    doc = {**BUILDKIT_INDEX, "manifests": [*BUILDKIT_INDEX["manifests"], arm]}  # type: ignore[misc]
+    index = Index.parse(doc)
+    assert index.image_for("linux/arm64").digest == "sha256:" + "d" * 64
+    assert index.image_for("linux/amd64").digest == "sha256:" + "a" * 64
+    with pytest.raises(RegistryError, match="no image manifest"):
+        index.image_for("linux/s390x")
+
+
+def test_the_same_image_on_either_store() -> None:
+    config, image, index = ("sha256:" + c * 64 for c in "fac")
+    manifest = Manifest(
+        image, Blob(config, 10), (Blob("sha256:" + "e" * 64, 5),), index, (), ("sha256:1",)
+    )
+    assert manifest.tag_digest == index
+    assert manifest.same_image(config, ["sha256:1"])  # the classic store: the config digest
+    assert manifest.same_image(index, ["sha256:1"])  # the containerd store: the index digest
+    assert manifest.same_image(image, ["sha256:1"])  # ... or the image manifest's
+    assert not manifest.same_image(config, ["sha256:2"])  # same id, other layers
+    assert not manifest.same_image("sha256:" + "9" * 64, ["sha256:1"])
 
 
 def test_external_registry_cannot_be_emptied_and_hides_its_storage() -> None:

@@ -104,7 +104,7 @@ class _Pull:
     """One variant as the fresh host pulls it from the registry."""
 
     def __init__(self, registry: Registry, variant: str, image: ImageInfo) -> None:
-        self.handle = RegistryImage(registry, variant, image.id)
+        self.handle = RegistryImage(registry, variant, image.id, image.layers)
         self.variant = variant
 
     def pull(self, host: Engine) -> tuple[float, int]:
@@ -135,9 +135,10 @@ class _Pull:
 
 
 def _stored(registry: Registry, variant: str, image: ImageInfo) -> bool:
-    """Whether the registry holds this very image (its config) under the variant's name."""
+    """Whether the registry holds this very image under the variant's name (its id, whichever
+    store the engine keeps, and its diff ids: :meth:`Manifest.same_image`)."""
     try:
-        return registry.manifest(slug(variant), TAG).config.digest == image.id
+        return registry.manifest(slug(variant), TAG).same_image(image.id, image.layers)
     except RegistryError:
         return False
 

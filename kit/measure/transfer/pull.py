@@ -38,11 +38,13 @@ def pulled_bytes(manifest: Manifest, log: TransferLog, *, had_config: bool) -> i
 
 @dataclass(frozen=True)
 class RegistryImage:
-    """A variant's image as the registry holds it: ``<registry host>/<slug>:kit``."""
+    """A variant's image as the registry holds it: ``<registry host>/<slug>:kit``; ``image_id``
+    and ``diff_ids`` are the source engine's (its id and ``RootFS.Layers``)."""
 
     registry: Registry
     variant: str
     image_id: str
+    diff_ids: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -79,11 +81,17 @@ def timed_pull(
     host: str = "the",
 ) -> Pulled:
     """Pull ``image`` onto ``engine`` (timed; ``on_event``: default ``image.alive``) and check
-    it came back as the same image id; ``host`` names whose pull it was in the error."""
+    it came back as the image ``manifest`` describes (the puller's store may give it another
+    id than the source's: :meth:`Manifest.same_image`); ``host`` names whose pull it was in the
+    error."""
     started = time.perf_counter()
     log = engine.transfers.pull(image.remote, TAG, on_event=on_event or image.alive)
     seconds = time.perf_counter() - started
     back = engine.images.inspect(image.ref)
-    if back is None or back.id != image.image_id:
-        raise RegistryError(f"{host} pull of {image.ref} did not give {image.image_id}")
+    if back is None or not manifest.same_image(back.id, back.layers):
+        got = "nothing" if back is None else f"{back.id} (layers {len(back.layers)})"
+        raise RegistryError(
+            f"{host} pull of {image.ref} gave {got}, not the image pushed from "
+            f"{image.image_id} (config {manifest.config.digest})"
+        )
     return Pulled(seconds, pulled_bytes(manifest, log, had_config=had_config))

@@ -10,11 +10,14 @@ they hold the image's layers the pull would download nothing).
 What the byte counts mean:
 
 - ``pushed_bytes``: Σ sizes, from the registry's manifest, of the blobs (config + compressed
-  layers) the registry did not hold before the push. With the kit's own registry that is read
-  from its storage directory, whatever repository a blob was stored under (a blob the engine
-  mounts from a sibling's repository moves no bytes). With an external registry the storage
-  is not visible, so the engine's own per-layer report is used instead ("Pushed" vs "Layer
-  already exists" / "Mounted from"), and the config is always counted.
+  layers, and on the containerd image store the attestation manifest's blobs BuildKit adds to
+  the image's index: they are pushed too) the registry did not hold before the push. With the
+  kit's own registry that is read from its storage directory, whatever repository a blob was
+  stored under (a blob the engine mounts from a sibling's repository moves no bytes). With an
+  external registry the storage is not visible, so the engine's own per-layer report is used
+  instead ("Pushed" vs "Layer already exists" / "Mounted from": keyed by the diff id on the
+  classic store, by the blob digest on the containerd store), and the config and attestation
+  blobs are always counted.
 - ``deploy_s`` (with a ``ready`` hook, cold trials): the pull, then create + start + ready of
   the pulled image on the same engine — the deploy onto a host that already has the base.
 - ``pulled_bytes``: Σ manifest sizes of the layers the engine reported downloading, plus the
@@ -56,14 +59,12 @@ def failed_sample(variant: str, trial: int, mode: Mode, error: str) -> Distribut
 
 def pushed_bytes_from_storage(manifest: Manifest, before: frozenset[str]) -> int:
     """Bytes of the manifest's blobs the registry did not already store before the push."""
-    blobs = (manifest.config, *manifest.layers)
-    return sum(
-        blob.size for blob in {b.digest: b for b in blobs}.values() if blob.digest not in before
-    )
+    return sum(blob.size for blob in manifest.blobs if blob.digest not in before)
 
 
 def pushed_bytes_from_events(manifest: Manifest, diff_ids: Sequence[str], log: TransferLog) -> int:
-    """Bytes the engine said it uploaded; manifest layers are in ``RootFS.Layers`` order."""
+    """Bytes the engine said it uploaded; manifest layers are in ``RootFS.Layers`` order. The
+    classic store names a layer by its diff id, the containerd store by its blob digest."""
     if len(diff_ids) != len(manifest.layers):
         raise RegistryError(
             f"the manifest lists {len(manifest.layers)} layers, the image {len(diff_ids)}"
@@ -71,9 +72,16 @@ def pushed_bytes_from_events(manifest: Manifest, diff_ids: Sequence[str], log: T
     moved = sum(
         layer.size
         for layer, diff_id in zip(manifest.layers, diff_ids, strict=True)
-        if log.moved(short(diff_id), PUSH_SKIPPED)
+        if _pushed(log, diff_id, layer.digest)
     )
-    return manifest.config.size + moved
+    layers = {layer.digest for layer in manifest.layers}
+    attached = sum(b.size for b in manifest.blobs if b.digest not in layers)
+    return attached + moved
+
+
+def _pushed(log: TransferLog, diff_id: str, digest: str) -> bool:
+    named = [key for key in (short(diff_id), short(digest)) if key in log.statuses]
+    return any(log.moved(key, PUSH_SKIPPED) for key in named)
 
 
 def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
@@ -109,7 +117,7 @@ class _Trial:
         self.image_id = image.id
         self.tags = image.repo_tags
         self.diff_ids = image.layers
-        self.handle = RegistryImage(registry, variant, image.id)
+        self.handle = RegistryImage(registry, variant, image.id, image.layers)
         self.path = self.handle.path
         self.remote = self.handle.remote
 
@@ -132,6 +140,12 @@ class _Trial:
             pushed = self.engine.transfers.push(self.remote, TAG, on_event=self._alive)
             push_s = time.perf_counter() - started
             manifest = self.registry.manifest(self.path, TAG)
+            if not manifest.same_image(self.image_id, self.diff_ids):
+                raise RegistryError(
+                    f"{self.variant}: the registry's {self.remote}:{TAG} is not image "
+                    f"{self.image_id} (it holds {manifest.tag_digest}, config "
+                    f"{manifest.config.digest})"
+                )
             if self.on_pushed is not None:
                 self.on_pushed(self.diff_ids, manifest)
             push_bytes = (
