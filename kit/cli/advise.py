@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-from pathlib import Path
-from typing import Any
 
 from kit.cli.output import emit_json, text_table
 from kit.errors import UsageError
@@ -18,16 +15,6 @@ def _mb(n: int | None) -> str:
 
 def _n(value: int | None) -> str:
     return "" if value is None else str(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _lighter(pairs: list[str]) -> dict[str, str]:
@@ -50,7 +37,9 @@ def advise(args: argparse.Namespace) -> int:
         progress=not args.quiet and not args.json,
     )
     if args.json:
-        emit_json(_plain(dataclasses.asdict(advice)))
+        from kit.advise.document import document
+
+        emit_json(document(advice))
         return 0 if advice.advised is not None else 1
     print(
         f"probe: {advice.probe.kind} {advice.probe.path if advice.probe.kind == 'http' else ''}"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from kit.errors import UsageError
 
 if TYPE_CHECKING:
+    from kit.advise.verdicts import Advice
     from kit.model.budgets import BudgetCheck
     from kit.model.results import Results
 
@@ -77,15 +78,40 @@ def _print(app: str, checks: Sequence[BudgetCheck], failed: Sequence[BudgetCheck
     print(f"{app}: {len(checks)} budget checks: {summary} → {'FAIL' if failed else 'PASS'}")
 
 
+def _advised(args: argparse.Namespace, directory: Path) -> Advice:
+    from kit.advise.advise import advise
+
+    dockerfile = args.advise_file
+    if dockerfile is not None and not dockerfile.is_absolute():
+        dockerfile = directory / dockerfile
+    return advise(directory, dockerfile, progress=not args.quiet and not args.json)
+
+
+def _app_only_dockerfile(app_dir: Path) -> bool:
+    """An app directory with a Dockerfile and no ``Dockerfile.<variant>``: nothing to measure
+    but the advice."""
+    directory = Path(app_dir)
+    return (directory / "Dockerfile").is_file() and not any(
+        p.name.startswith("Dockerfile.") and not p.name.endswith(".dockerignore")
+        for p in directory.iterdir()
+    )
+
+
 def check(args: argparse.Namespace) -> int:
+    from kit.advise.gate import advice_checks, messages
     from kit.cli.experiment import measured
     from kit.cli.junit import junit_xml, write_junit
     from kit.inputs.app import load_app
     from kit.pipeline.envelope import resolve_ref
     from kit.views.budgets import checks as judge
 
+    gate = getattr(args, "advise_max_mb", None)
+    if gate is not None and gate < 0:
+        raise UsageError(f"--advise-max-mb takes a number of MB ≥ 0 (got {gate:g})")
+    if gate is not None and _app_only_dockerfile(args.app_dir):
+        return _advise_only(args, gate)
     app = load_app(args.app_dir)
-    if not app.budgets and not args.against:
+    if not app.budgets and not args.against and gate is None:
         raise UsageError(
             "no budgets declared, so there is nothing to check",
             app=app.name,
@@ -96,6 +122,8 @@ def check(args: argparse.Namespace) -> int:
     commit = resolve_ref(app.directory, args.against) if args.against else None
     results = measured(args, app.directory)
     extra = _growth(args, results, commit) if commit else []
+    if gate is not None:
+        extra += advice_checks(_advised(args, app.directory), gate)
     checks = judge(results, extra=extra)
     failed = failing(checks, args.allow_unmeasured)
     if args.junit_xml:
@@ -124,6 +152,52 @@ def check(args: argparse.Namespace) -> int:
         )
     else:
         _print(app.name, checks, failed)
+        for line in messages(app.name, failed):
+            print(line, file=sys.stderr)
         if args.junit_xml:
             print(f"JUnit XML: {args.junit_xml}", file=sys.stderr)
+    return code
+
+
+def _advise_only(args: argparse.Namespace, gate: float) -> int:
+    """``kit check --advise-max-mb`` on a directory with one Dockerfile: the advice is the
+    whole gate (there are no variants to measure or budget)."""
+    from datetime import UTC, datetime
+
+    from kit.advise.gate import advice_checks, messages
+    from kit.cli.junit import junit_xml, write_junit
+
+    directory = Path(args.app_dir).resolve()
+    advice = _advised(args, directory)
+    checks = advice_checks(advice, gate)
+    failed = failing(checks, args.allow_unmeasured)
+    code = 1 if failed else 0
+    if args.junit_xml:
+        write_junit(
+            args.junit_xml,
+            junit_xml(
+                directory.name,
+                checks,
+                run_id="advise",
+                timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+                allow_unmeasured=args.allow_unmeasured,
+            ),
+        )
+    if args.json:
+        import dataclasses
+
+        from kit.cli.output import emit_json
+
+        emit_json(
+            {
+                "app": directory.name,
+                "budgets": [dataclasses.asdict(c) for c in checks],
+                "passed": not failed,
+                "exit_code": code,
+            }
+        )
+    else:
+        _print(directory.name, checks, failed)
+        for line in messages(directory.name, failed):
+            print(line, file=sys.stderr)
     return code

@@ -17,7 +17,8 @@ from kit.cli.args.common import (
 CHECK_EPILOG = """\
 exit codes: 0 every budget holds; 1 a budget is exceeded or could not be measured (a failed
 variant, a floor that could not be traced; --allow-unmeasured lets those pass); 2 the app or a
-budget is wrong (KitError), or no budget is declared.
+budget is wrong (KitError), or no budget is declared (and no --advise-max-mb). With
+--advise-max-mb N, an untried technique that would save more than N MB fails the gate too.
 """
 
 
@@ -64,6 +65,19 @@ def add(sub: Subparsers) -> None:
         "--allow-unmeasured",
         action="store_true",
         help="a budget on a value the run could not measure passes (skipped), not fails",
+    )
+    c.add_argument(
+        "--advise-max-mb",
+        type=float,
+        metavar="N",
+        help="also run kit advise on the app's Dockerfile and fail when an untried technique "
+        "would save more than N MB (an app with only a Dockerfile needs no budgets)",
+    )
+    c.add_argument(
+        "--advise-file",
+        type=Path,
+        metavar="FILE",
+        help="with --advise-max-mb: the Dockerfile to advise (default: APP/Dockerfile)",
     )
     json_option(c, "the images rows, claims and budget verdicts")
     quiet_option(c)
