@@ -98,9 +98,10 @@ def _app_only_dockerfile(app_dir: Path) -> bool:
 
 
 def check(args: argparse.Namespace) -> int:
-    from kit.advise.gate import advice_checks, messages
+    from kit.advise.gate import advice_checks
     from kit.cli.experiment import measured
     from kit.cli.junit import junit_xml, write_junit
+    from kit.cli.output import run_document
     from kit.inputs.app import load_app
     from kit.pipeline.envelope import resolve_ref
     from kit.views.budgets import checks as judge
@@ -136,27 +137,8 @@ def check(args: argparse.Namespace) -> int:
             properties={"profile": results.run.profile, "store": str(args.store)},
         )
         write_junit(args.junit_xml, tree)
-    code = 1 if failed else 0
-    if args.json:
-        import dataclasses
-
-        from kit.cli.output import emit_json, run_document
-
-        emit_json(
-            {
-                **run_document(results),
-                "budgets": [dataclasses.asdict(c) for c in checks],
-                "passed": not failed,
-                "exit_code": code,
-            }
-        )
-    else:
-        _print(app.name, checks, failed)
-        for line in messages(app.name, failed):
-            print(line, file=sys.stderr)
-        if args.junit_xml:
-            print(f"JUnit XML: {args.junit_xml}", file=sys.stderr)
-    return code
+    head = run_document(results) if args.json else {}
+    return _report(args, app.name, checks, failed, head, junit_path=args.junit_xml)
 
 
 def _advise_only(args: argparse.Namespace, gate: float) -> int:
@@ -164,14 +146,13 @@ def _advise_only(args: argparse.Namespace, gate: float) -> int:
     whole gate (there are no variants to measure or budget)."""
     from datetime import UTC, datetime
 
-    from kit.advise.gate import advice_checks, messages
+    from kit.advise.gate import advice_checks
     from kit.cli.junit import junit_xml, write_junit
 
     directory = Path(args.app_dir).resolve()
     advice = _advised(args, directory)
     checks = advice_checks(advice, gate)
     failed = failing(checks, args.allow_unmeasured)
-    code = 1 if failed else 0
     if args.junit_xml:
         write_junit(
             args.junit_xml,
@@ -183,21 +164,39 @@ def _advise_only(args: argparse.Namespace, gate: float) -> int:
                 allow_unmeasured=args.allow_unmeasured,
             ),
         )
+    return _report(args, directory.name, checks, failed, {"app": directory.name}, junit_path=None)
+
+
+def _report(
+    args: argparse.Namespace,
+    name: str,
+    checks: Sequence[BudgetCheck],
+    failed: Sequence[BudgetCheck],
+    head: dict[str, object],
+    *,
+    junit_path: Path | None,
+) -> int:
+    """The verdict as JSON (``head`` first) or as a table with one stderr line per failed
+    advise check; the exit code, 1 when a check failed."""
+    import dataclasses
+
+    from kit.advise.gate import messages
+    from kit.cli.output import emit_json
+
+    code = 1 if failed else 0
     if args.json:
-        import dataclasses
-
-        from kit.cli.output import emit_json
-
         emit_json(
             {
-                "app": directory.name,
+                **head,
                 "budgets": [dataclasses.asdict(c) for c in checks],
                 "passed": not failed,
                 "exit_code": code,
             }
         )
-    else:
-        _print(directory.name, checks, failed)
-        for line in messages(directory.name, failed):
-            print(line, file=sys.stderr)
+        return code
+    _print(name, checks, failed)
+    for line in messages(name, list(failed)):
+        print(line, file=sys.stderr)
+    if junit_path:
+        print(f"JUnit XML: {junit_path}", file=sys.stderr)
     return code

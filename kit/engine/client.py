@@ -124,8 +124,8 @@ class Engine:
     def buildkit(self) -> BuildKitCli:
         """The docker CLI that drives BuildKit on this engine (asked once), or why none can."""
         if self._buildkit is None:
-            env = {k: v for k, v in self.cli_env.items() if k != "DOCKER_HOST"}
-            self._buildkit = find_cli(self.host, self.info().version, env=env)
+            # The CLI's DOCKER_HOST is always self.host: find_cli and BuildKitCli.env set it last.
+            self._buildkit = find_cli(self.host, self.info().version, env=self.cli_env)
         return self._buildkit
 
     def close(self) -> None:

@@ -104,7 +104,7 @@ class _Pull:
     """One variant as the fresh host pulls it from the registry."""
 
     def __init__(self, registry: Registry, variant: str, image: ImageInfo) -> None:
-        self.handle = RegistryImage(registry, variant, image.id, image.layers)
+        self.handle = RegistryImage(registry, variant, image.id)
         self.variant = variant
 
     def pull(self, host: Engine) -> tuple[float, int]:

@@ -39,12 +39,11 @@ def pulled_bytes(manifest: Manifest, log: TransferLog, *, had_config: bool) -> i
 @dataclass(frozen=True)
 class RegistryImage:
     """A variant's image as the registry holds it: ``<registry host>/<slug>:kit``; ``image_id``
-    and ``diff_ids`` are the source engine's (its id and ``RootFS.Layers``)."""
+    is the source engine's."""
 
     registry: Registry
     variant: str
     image_id: str
-    diff_ids: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:

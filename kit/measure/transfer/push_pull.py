@@ -80,8 +80,7 @@ def pushed_bytes_from_events(manifest: Manifest, diff_ids: Sequence[str], log: T
 
 
 def _pushed(log: TransferLog, diff_id: str, digest: str) -> bool:
-    named = [key for key in (short(diff_id), short(digest)) if key in log.statuses]
-    return any(log.moved(key, PUSH_SKIPPED) for key in named)
+    return any(log.moved(short(key), PUSH_SKIPPED) for key in (diff_id, digest))
 
 
 def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
@@ -117,7 +116,7 @@ class _Trial:
         self.image_id = image.id
         self.tags = image.repo_tags
         self.diff_ids = image.layers
-        self.handle = RegistryImage(registry, variant, image.id, image.layers)
+        self.handle = RegistryImage(registry, variant, image.id)
         self.path = self.handle.path
         self.remote = self.handle.remote
 
