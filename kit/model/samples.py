@@ -48,6 +48,8 @@ class LayerStats:
     files_added: int  # non-directories new at their path
     files_modified: int  # non-directories replacing one below
     files_deleted: int  # non-directories visible below and gone after this layer
+    #: Regular files plus symlink targets: the layer unpacked, as overlay2's ``Size`` counts it.
+    unpacked_bytes: int
 
 
 @dataclass(frozen=True)

@@ -254,3 +254,16 @@ def test_storage_refuses_a_layer_it_does_not_hold(tmp_path: Path) -> None:
     stored.write_bytes(b"{}")  # not the config whose sha256 is that id
     with pytest.raises(StorageUnavailable, match="is not the config"):
         storage.config("sha256:" + "0" * 64)
+
+
+def test_an_engine_image_id_linked_to_its_config_finds_it(tmp_path: Path) -> None:
+    # The containerd image store's image id is its manifest's digest, not the config's.
+    cache = LayerCache(tmp_path)
+    config = b'{"rootfs": {"diff_ids": []}}'
+    config_id, manifest_id = diff_id(config), "sha256:" + "a" * 64
+    cache.put_config(config_id, config)
+    assert cache.config(manifest_id) is None
+    cache.link_image(manifest_id, config_id)
+    assert cache.config(manifest_id) == config
+    cache.link_image("sha256:" + "b" * 64, "not a digest")  # not kept
+    assert cache.config("sha256:" + "b" * 64) is None

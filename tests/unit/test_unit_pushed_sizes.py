@@ -12,7 +12,7 @@ IMAGE = "sha256:" + "1" * 64
 
 def _layer(variant: str, index: int, diff_id: str, estimate: int) -> LayerRow:
     return LayerRow(
-        index, "RUN x", diff_id, 2048, 1000, estimate, 1, 0, 0, app="a", variant=variant
+        index, "RUN x", diff_id, 2048, 1000, estimate, 1, 0, 0, 1000, app="a", variant=variant
     )
 
 

@@ -32,17 +32,18 @@ RICH = tar_of(
     blob("usr/share/caf\u00e9/men\u00fc.json", b'{"a": 1}'),  # a PAX UTF-8 path
     reg("usr/bin/tool", 70_000, b"\x7fELF\x02"),
     symlink("usr/bin/t", "tool"),
+    symlink("usr/bin/far", "../share/" + "long-name-" * 20 + ".txt"),  # a PAX linkpath
     hardlink("usr/bin/tool2", "usr/bin/tool"),
     hardlink("usr/bin/" + "deep-" * 30, "usr/share/" + "long-name-" * 20 + ".txt"),
     reg("empty", 0),
 )
 
 
-def _by_tarfile(layer: bytes) -> tuple[dict[str, tuple[str, int]], int, int]:
+def _by_tarfile(layer: bytes) -> tuple[dict[str, tuple[str, int]], int, int, int]:
     reader = ForwardReader(iter([layer]))
-    entries, content = read_tar(reader, "t", "layer")
+    entries, content, links = read_tar(reader, "t", "layer")
     reader.drain()
-    return entries, reader.tell(), content
+    return entries, reader.tell(), content, links
 
 
 LAYERS = [
@@ -50,6 +51,7 @@ LAYERS = [
     tar_of(
         reg("opt/" + "gnu-long-" * 15, 300),
         hardlink("opt/h", "opt/" + "gnu-long-" * 15),
+        symlink("opt/s", "gnu-long-" * 15),  # a GNU long link
         fmt=tarfile.GNU_FORMAT,
     ),
     tar_of(special("dev/fifo", tarfile.FIFOTYPE)),
@@ -66,9 +68,10 @@ def test_the_tar_split_gives_what_tarfile_reads(
     diff_ids = lay_out(tmp_path, LAYERS, go_names=go_names)
     storage = EngineStorage(tmp_path)
     for index, layer in enumerate(LAYERS):
-        entries, tar_bytes, content = _by_tarfile(layer)
+        entries, tar_bytes, content, links = _by_tarfile(layer)
         scan = storage.scan("t", diff_ids, index, compress=compress, pool=None)
         assert (scan.entries, scan.tar_bytes, scan.content_bytes) == (entries, tar_bytes, content)
+        assert scan.link_bytes == links
         assert tar_bytes == len(layer)
         assert scan.compressed_bytes == (len(gzip_ng.compress(layer, 6)) if compress else None)
 
@@ -77,6 +80,9 @@ def test_the_tar_split_gives_what_tarfile_reads(
 
     assert kinds(0)["usr/bin/tool2"] == ("h", 0) and kinds(0)["usr/bin/t"] == ("l", 0)
     assert kinds(2) == {"dev/fifo": ("o", 0)}
+    # By hand: "tool" is 4 bytes, "../share/" + 20 × "long-name-" + ".txt" is 9 + 200 + 4.
+    assert _by_tarfile(RICH)[3] == 4 + 213
+    assert _by_tarfile(LAYERS[1])[3] == 9 * 15
     assert kinds(3) == {"olddir": ("d", 0)}
 
 

@@ -66,6 +66,11 @@ class ImageAnatomy:
     def content_bytes(self) -> int:
         return sum(layer.content_bytes for layer in self.layers)
 
+    @property
+    def unpacked_bytes(self) -> int:
+        """The image unpacked: what overlay2's ``Size`` is on every engine, whatever its store."""
+        return sum(layer.unpacked_bytes for layer in self.layers)
+
 
 def short_command(created_by: str, limit: int = 80) -> str:
     """A history step's command as a reader wants it: no shell prefix, one line, ≤ limit."""
@@ -124,6 +129,7 @@ def combine(
                 files_added=added,
                 files_modified=modified,
                 files_deleted=deleted,
+                unpacked_bytes=scan.unpacked_bytes,
             )
         )
     cum = sum(seen[0] for seen in paths.values())

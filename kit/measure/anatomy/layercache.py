@@ -6,17 +6,17 @@ or by later runs, is read the first time only, and an image's analysis then read
 new layers (the image-level figures — efficiency, wasted bytes, files added/modified/deleted,
 bytes under a prefix — are recombined from the layers every time). Image configs are kept the
 same way, by image id (the sha256 of the config), so an image whose layers are all known needs
-no export at all.
+no export at all. On the containerd image store the engine's image id is the digest of the
+image's manifest (or index), which names its config for good: ``images/`` keeps that link.
 
 Where: ``<store>/.cache/layers/v<FORMAT>/`` beside the result store's tables (``--store``,
-``KIT_STORE``), ``layers/<hex[:2]>/<hex>.json.gz`` and ``configs/<hex[:2]>/<hex>``. Safe for
-several writers at once: each file is written to a temporary name in its folder, then renamed
-over the final one, so a reader sees a whole file or none; a damaged file is a miss (and is
-removed), never an error. A new ``FORMAT`` starts an empty folder and removes the old ones; a
-gzip size computed another way (:data:`~kit.measure.anatomy.gzipsize.METHOD`) is computed again.
-Bounded: past ``max_bytes`` the least recently used files go; :meth:`LayerCache.clear` (or
-removing the folder) empties it.
-"""
+``KIT_STORE``), ``layers/<hex[:2]>/<hex>.json.gz``, ``configs/<hex[:2]>/<hex>`` and
+``images/<hex[:2]>/<hex>``. Safe for several writers at once: each file is written to a temporary
+name in its folder, then renamed over the final one, so a reader sees a whole file or none; a
+damaged file is a miss (and is removed), never an error. A new ``FORMAT`` starts an empty folder and
+removes the old ones; a gzip size computed another way
+(:data:`~kit.measure.anatomy.gzipsize.METHOD`) is computed again. Bounded: past ``max_bytes`` the
+least recently used files go; :meth:`LayerCache.clear` (or removing the folder) empties it."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from typing import Any
 from kit.measure.anatomy.gzipsize import METHOD
 from kit.measure.anatomy.layertar import KINDS, LayerTar
 
-FORMAT = 1
+FORMAT = 2  # 2: link_bytes
 BLOB = "the gzip blob's own size"  # the method of a layer that came compressed
 DEFAULT_MAX_BYTES = 256 << 20
 _STALE_TMP_S = 3600  # a temporary file older than this was left by a writer that died
@@ -107,6 +107,7 @@ class LayerCache:
             "diff_id": diff_id,
             "tar_bytes": scan.tar_bytes,
             "content_bytes": scan.content_bytes,
+            "link_bytes": scan.link_bytes,
             "compressed_bytes": scan.compressed_bytes,
             "method": None
             if scan.compressed_bytes is None
@@ -118,11 +119,15 @@ class LayerCache:
         self._write(path, gzip.compress(json.dumps(doc).encode(), 1, mtime=0))
 
     def config(self, image_id: str) -> bytes | None:
+        """The config of ``image_id``: a config digest, or an engine image id linked to one."""
         path = self._path("configs", image_id)
         if not self.read or path is None:
             return None
         try:
             data = path.read_bytes()
+        except FileNotFoundError:
+            linked = self._linked(image_id)
+            return self.config(linked) if linked is not None and linked != image_id else None
         except OSError:
             return None
         if f"sha256:{hashlib.sha256(data).hexdigest()}" != image_id:
@@ -130,6 +135,26 @@ class LayerCache:
             return None
         _touch(path)
         return data
+
+    def link_image(self, image_id: str, config_id: str) -> None:
+        """Remember that the engine's ``image_id`` is the image whose config is ``config_id``."""
+        path = self._path("images", image_id)
+        if path is not None and _hex(config_id) is not None and image_id != config_id:
+            self._write(path, config_id.encode())
+
+    def _linked(self, image_id: str) -> str | None:
+        path = self._path("images", image_id)
+        if path is None:
+            return None
+        try:
+            linked = path.read_text().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if _hex(linked) is None:
+            path.unlink(missing_ok=True)
+            return None
+        _touch(path)
+        return linked
 
     def put_config(self, image_id: str, data: bytes) -> None:
         path = self._path("configs", image_id)
@@ -211,4 +236,5 @@ def _scan(doc: dict[str, Any], diff_id: str) -> LayerTar:
         int(doc["content_bytes"]),
         None if compressed is None else int(compressed),
         from_blob=doc.get("method") == BLOB,
+        link_bytes=int(doc["link_bytes"]),
     )

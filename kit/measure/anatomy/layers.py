@@ -114,6 +114,7 @@ def analyze_image(
         prefixes=prefixes,
         cache=cache,
         known=known,
+        image_id=info.id,
     )
 
 
@@ -182,12 +183,15 @@ def analyze_save(
     prefixes: tuple[str, ...] = (),
     cache: LayerCache | None = None,
     known: dict[str, LayerTar] | None = None,
+    image_id: str | None = None,
 ) -> ImageAnatomy:
     """The anatomy from a ``docker save`` stream (``open_stream`` gives a fresh one each call).
 
     Layers in ``known`` (or in ``cache``, once the stream's config names them) are only hashed
     as they stream by; should one turn out not to be the layer its size suggested, the stream is
-    read once more, in full. What is read goes into ``cache``."""
+    read once more, in full. What is read goes into ``cache``, the config under its own digest
+    and under ``image_id`` (the engine's id of the image: on the containerd image store that is
+    the manifest's digest, not the config's)."""
     known = dict(known or {})
     with _pool(compress, workers) as pool:
         sizes = {d: s.tar_bytes for d, s in known.items()}
@@ -205,10 +209,12 @@ def analyze_save(
     scans = [
         scan if scan is not None else known[diff_ids[i]] for i, scan in enumerate(saved.layers)
     ]
-    image_id = (
+    config_id = (
         f"sha256:{hashlib.sha256(saved.config_raw).hexdigest()}" if saved.config_raw else None
     )
-    _remember(cache, image_id, saved.config_raw, read)
+    _remember(cache, config_id, saved.config_raw, read)
+    if cache is not None and image_id and config_id:
+        cache.link_image(image_id, config_id)
     return combine(
         ref,
         saved.config,

@@ -38,6 +38,13 @@ class LayerTar:
     compressed_bytes: int | None
     #: The layer came compressed (an OCI gzip blob): ``compressed_bytes`` is the blob's own size.
     from_blob: bool = False
+    #: Σ its symlinks' target lengths: an unpacked symlink's lstat size, which the engine's
+    #: unpacked size counts (overlay2's ``Size`` is exactly content + link bytes).
+    link_bytes: int = 0
+
+    @property
+    def unpacked_bytes(self) -> int:
+        return self.content_bytes + self.link_bytes
 
 
 class BadHeaderError(Exception):
@@ -102,9 +109,10 @@ def named_damage(ref: str, what: str) -> Iterator[None]:
 
 def read_tar(
     reader: ForwardReader, ref: str, member: str
-) -> tuple[dict[str, tuple[str, int]], int]:
+) -> tuple[dict[str, tuple[str, int]], int, int]:
+    """The layer's entries, its regular files' bytes and its symlinks' target bytes."""
     entries: dict[str, tuple[str, int]] = {}
-    content = 0
+    content = links = 0
     where = f"layer {member}"
     for info, path in members(reader, ref, where):
         if info.islnk():
@@ -120,10 +128,11 @@ def read_tar(
             kind = HARDLINK
         elif info.issym():
             kind = SYMLINK
+            links += len(info.linkname.encode("utf-8", "surrogateescape"))
         else:
             kind = OTHER
         entries[path] = (kind, info.size)
-    return entries, content
+    return entries, content, links
 
 
 def _gunzipped(member: ForwardReader) -> Iterator[bytes]:
@@ -155,7 +164,7 @@ def read_layer(
         body.tap = sizer.feed
     with named_damage(ref, f"layer {name}"):
         reader = ForwardReader(_gunzipped(body)) if kind == "gzip" else body
-        entries, content = read_tar(reader, ref, name)
+        entries, content, links = read_tar(reader, ref, name)
         junk = reader.drain()
         tar_bytes = reader.tell()
     if junk:
@@ -164,4 +173,6 @@ def read_layer(
         compressed: int | None = size if size is not None else body.tell()
     else:
         compressed = sizer.close() if sizer is not None else None
-    return LayerTar(name, entries, tar_bytes, content, compressed, from_blob=kind == "gzip")
+    return LayerTar(
+        name, entries, tar_bytes, content, compressed, from_blob=kind == "gzip", link_bytes=links
+    )

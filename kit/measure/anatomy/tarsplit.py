@@ -85,7 +85,7 @@ def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member
     entries: dict[str, tuple[str, int]] = {}
     where = f"layer {member}"
     root = str(folder)
-    tar_bytes = content = 0
+    tar_bytes = content = links = 0
     segment = b""
     before = 0  # the size of the previous entry: the padding that starts this segment
     for line in lines(tarsplit):
@@ -113,6 +113,8 @@ def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member
             kind = DIR  # an old V7 tar's directory, as tarfile reads it (by its header's name)
         if kind == HARDLINK:
             clean_path(_linkname(segment, before, name), ref, where)
+        elif kind == SYMLINK:
+            links += _target_bytes(segment, before, header, name)
         segment, before = b"", size
         if flag == _GLOBAL or not path:
             continue
@@ -121,7 +123,7 @@ def walk(tarsplit: Path, folder: Path, sizer: GzipSizer | None, ref: str, member
         entries[path] = (kind, size)
     if segment.strip(b"\0"):
         raise TarSplitError("data after the last entry that is not the end-of-archive marker")
-    return LayerTar(member, entries, tar_bytes, content, None)
+    return LayerTar(member, entries, tar_bytes, content, None, link_bytes=links)
 
 
 def _header(segment: bytes, name: str) -> bytes:
@@ -138,8 +140,16 @@ def _header(segment: bytes, name: str) -> bytes:
     return header
 
 
+def _target_bytes(segment: bytes, before: int, header: bytes, name: str) -> int:
+    """The length of a symlink's target, in bytes (what its lstat size is once unpacked)."""
+    field = header[157:257]
+    if len(segment) - (-before % _BLOCK) == _BLOCK and b"\0" in field:
+        return field.index(b"\0")  # a lone ustar header whose target fits it: the usual case
+    return len(_linkname(segment, before, name).encode("utf-8", "surrogateescape"))
+
+
 def _linkname(segment: bytes, before: int, name: str) -> str:
-    """A hard link's target, from its headers (PAX ``linkpath`` and GNU long links included)."""
+    """A link's target, from its headers (PAX ``linkpath`` and GNU long links included)."""
     headers = segment[-before % _BLOCK :]  # past the previous entry's padding
     try:
         info = open_tar(ForwardReader(iter([headers, bytes(2 * _BLOCK)]))).next()
