@@ -69,7 +69,10 @@ class ImageResult:
     stages: int | None
     image_id: str | None = None
     tag: str | None = None
-    size_bytes: int | None = None
+    size_bytes: int | None = None  # unpacked, as overlay2 counts it, on every engine and store
+    #: The engine's own inspect ``Size``: the same on overlay2, the compressed content on the
+    #: containerd image store.
+    engine_size_bytes: int | None = None
     layers: int | None = None
     history_steps: int | None = None
     empty_steps: int | None = None

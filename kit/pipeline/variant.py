@@ -125,12 +125,14 @@ def _build(job: Job, so_far: VariantOutcome) -> VariantOutcome:
         while_cached=measure_stages,
         builder=job.builder,
     )
-    size = measure_size(job.engine, warm.image_id, job.app.release_base(job.variant, job.profile))
+    base = job.app.release_base(job.variant, job.profile)
+    size = measure_size(job.engine, warm.image_id, base, job.layer_cache)
     built = _measured(
         so_far,
         image_id=warm.image_id,
         tag=warm.tag,
         size_bytes=size.size_bytes,
+        engine_size_bytes=size.engine_size_bytes,
         layers=size.layers,
         history_steps=size.history_steps,
         empty_steps=size.empty_steps,

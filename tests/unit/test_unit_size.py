@@ -23,6 +23,7 @@ def test_fixture_facts_the_assertions_rely_on() -> None:
 def test_multistage_image_on_a_present_base(fake_engine: Engine) -> None:
     assert measure_size(fake_engine, MULTISTAGE, BUSYBOX) == SizeMeasure(
         size_bytes=MULTISTAGE_BYTES,
+        engine_size_bytes=MULTISTAGE_BYTES,  # overlay2: the same figure
         layers=5,
         history_steps=17,
         empty_steps=13,
@@ -38,6 +39,7 @@ def test_scratch_base_is_zero_bytes(
     measured = measure_size(fake_engine, BUSYBOX, scratch)
     assert measured == SizeMeasure(
         size_bytes=BUSYBOX_BYTES,
+        engine_size_bytes=BUSYBOX_BYTES,  # overlay2: the same figure
         layers=2,
         history_steps=6,
         empty_steps=4,
@@ -72,6 +74,7 @@ def test_layers_and_empty_steps_follow_the_json(fake_api: FakeAPIClient) -> None
     engine = Engine(FakeDockerClient(fake_api))  # type: ignore[arg-type]
     assert measure_size(engine, "kitexp/edited:1", MULTISTAGE) == SizeMeasure(
         size_bytes=12345,
+        engine_size_bytes=12345,  # overlay2: the same figure
         layers=3,
         history_steps=5,
         empty_steps=3,
