@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kit.engine import Engine
+from kit.engine import Engine, ImageInfo
 from kit.errors import ImageGoneError
 from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.anatomy.layers import analyze_image
@@ -40,7 +40,7 @@ def measure_size(
     if base_image is not None and base_image.lower() == "scratch":
         base_bytes = 0
     elif base_image is not None and (base := engine.images.inspect(base_image)) is not None:
-        base_bytes = base.size if unpacked_store else _unpacked(engine, base.id, cache)[0]
+        base_bytes = image_bytes(engine, base, cache)
     if unpacked_store:
         size, empty = inspected.size, sum(1 for step in history if not step.size)
     else:
@@ -57,6 +57,13 @@ def measure_size(
         base_image=base_image,
         base_bytes=base_bytes,
     )
+
+
+def image_bytes(engine: Engine, image: ImageInfo, cache: LayerCache | None = None) -> int:
+    """One image's unpacked size, as ``size_bytes`` counts it on every store."""
+    if not engine.info().containerd_store:
+        return image.size
+    return _unpacked(engine, image.id, cache)[0]
 
 
 def _unpacked(engine: Engine, image_id: str, cache: LayerCache | None) -> tuple[int, int]:

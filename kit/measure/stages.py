@@ -13,14 +13,23 @@ from __future__ import annotations
 from kit.engine import Engine
 from kit.errors import BuildError, ImageGoneError
 from kit.inputs.app import App, Variant
+from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.build import build, image_tag
+from kit.measure.size import image_bytes
 from kit.model.samples import StageSize
 
 
 def stage_sizes(
-    engine: Engine, app: App, variant: Variant, profile: str, *, builder: str = "classic"
+    engine: Engine,
+    app: App,
+    variant: Variant,
+    profile: str,
+    *,
+    builder: str = "classic",
+    cache: LayerCache | None = None,
 ) -> list[StageSize]:
-    """Sizes of every named stage of a multi-stage variant (nothing for a single stage)."""
+    """Unpacked sizes (:func:`image_bytes`, as ``size_bytes``) of every named stage of a
+    multi-stage variant (nothing for a single stage)."""
     found = app.stages(variant, profile)
     if len(found) < 2:
         return []
@@ -33,6 +42,7 @@ def stage_sizes(
         tag = release_tag + (f"-stage-{stage.index}" if not release else "")
         if release:
             image = engine.images.inspect(tag)
+            size = None if image is None else image_bytes(engine, image, cache)
         else:
             before = engine.images.ids()
             try:
@@ -50,14 +60,14 @@ def stage_sizes(
                 exc.message = f"stage {name!r} failed to build on its own: {exc.message}"
                 raise
             image = engine.images.inspect(built.image_id)
+            # Measured while tagged: on the containerd store untagging may delete the image.
+            size = None if image is None else image_bytes(engine, image, cache)
             engine.images.remove(tag)  # untagged, it stays as cache until the build cleans up
             engine.images.remove_dangling_since(before)
         label = name or f"stage {stage.index}"
-        if image is None:
+        if size is None:
             # Gone between its build and its measurement: a missing stage would pass for one
             # that holds nothing worth showing.
             raise ImageGoneError(f"the image of stage {label!r} is gone before it was measured")
-        sizes.append(
-            StageSize(app.name, variant.name, label, stage.index, base, image.size, release)
-        )
+        sizes.append(StageSize(app.name, variant.name, label, stage.index, base, size, release))
     return sizes

@@ -3,7 +3,8 @@
 A stored measurement is reused only when its key is equal: the Dockerfile's bytes, the part of
 the build context the variant's build can read (its ``COPY``/``ADD`` and ``RUN --mount`` bind
 sources, :mod:`kit.inputs.reads`; all of it for ``COPY . .``) as the engine receives it
-(``.dockerignore`` applied the way docker-py applies it), the
+(``.dockerignore`` applied the way docker-py applies it; under BuildKit the Dockerfile's own
+``<Dockerfile>.dockerignore`` instead, when there is one), the
 ids of the images the parsed Dockerfile names (FROM bases under the build args, ``COPY --from``
 images), the build args, the builder, the probe, the measurement parameters, the kit's version and a
 digest of the kit's own measuring code (:func:`code_digest`), so that a change to a measurement
@@ -70,12 +71,18 @@ def code_digest(root: Path = KIT_ROOT) -> str:
     return digest.hexdigest()
 
 
-def context_digest(directory: Path, dockerfile: str, wanted: tuple[str, ...] = reads.WHOLE) -> str:
-    """Digest of the paths, modes and contents of the build context as the engine would get it;
-    of the part ``wanted`` (:func:`kit.inputs.reads.patterns`) only, when given."""
+def context_digest(
+    directory: Path,
+    dockerfile: str,
+    wanted: tuple[str, ...] = reads.WHOLE,
+    builder: str = "classic",
+) -> str:
+    """Digest of the paths, modes and contents of the build context as ``builder``'s engine
+    would get it (:func:`context_files`); of the part ``wanted``
+    (:func:`kit.inputs.reads.patterns`) only, when given."""
     digest = hashlib.sha256()
     try:
-        paths = reads.select(directory, context_files(directory, dockerfile), wanted)
+        paths = reads.select(directory, context_files(directory, dockerfile, builder), wanted)
     except OSError as exc:
         raise ExperimentConfigError(
             f"cannot read the build context: {exc}", file=directory
@@ -122,7 +129,7 @@ def variant_key(
         "dockerfile": hashlib.sha256(variant.dockerfile.read_bytes()).hexdigest(),
         # What this variant's build can read of the context, not the whole of it: an edit of
         # a sibling's Dockerfile, or of a file only a sibling copies, leaves this key alone.
-        "context": context_digest(app.directory, rel, reads.patterns(variant.file)),
+        "context": context_digest(app.directory, rel, reads.patterns(variant.file), builder),
         "bases": _base_ids(engine, app, variant, profile),
         "build_args": app.build_args(variant, profile),
         "profile": profile,

@@ -112,7 +112,14 @@ def _build(job: Job, so_far: VariantOutcome) -> VariantOutcome:
         if job.anatomy and job.variant.stages > 1:
             job.phase("stage sizes")
             stages.extend(
-                stage_sizes(job.engine, job.app, job.variant, job.profile, builder=job.builder)
+                stage_sizes(
+                    job.engine,
+                    job.app,
+                    job.variant,
+                    job.profile,
+                    builder=job.builder,
+                    cache=job.layer_cache,
+                )
             )
 
     show = line_reporter(job.bar, f"{job.variant.name}: ") if job.bar is not None else None

@@ -217,3 +217,23 @@ def test_the_key_covers_what_the_variant_reads_not_its_siblings_files(tmp_path: 
     assert changed(after, again := keys(tmp_path)) == {"b", "c"}
     (tmp_path / "app.sh").write_text("echo changed\n")
     assert changed(again, keys(tmp_path)) == {"a", "b"}
+
+
+def test_buildkit_keys_follow_the_dockerfiles_own_ignore_file(app_dir: Path) -> None:
+    """BuildKit applies ``Dockerfile.b.dockerignore`` instead of the context's ``.dockerignore``
+    (Docker's build docs: it takes precedence); the classic builder never reads it."""
+    (app_dir / "Dockerfile.b.dockerignore").write_text("**/Dockerfile.*\nexperiment.toml\n")
+
+    def key(builder: str) -> str:
+        app = load_app(app_dir)
+        (b,) = (v for v in app.variants if v.name == "b")
+        return variant_key(
+            ENGINE, app, b, "local", kit_version="0.1.0", parameters={}, builder=builder
+        )
+
+    buildkit, classic = key("buildkit"), key("classic")
+    (app_dir / "notes" / "draft.md").write_text("sent by BuildKit now: its own file keeps notes")
+    assert key("buildkit") != buildkit
+    assert key("classic") == classic
+    assert "notes/draft.md" not in cache.context_files(app_dir, "Dockerfile.b")
+    assert "notes/draft.md" in cache.context_files(app_dir, "Dockerfile.b", "buildkit")

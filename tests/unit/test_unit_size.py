@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from fake_api import BUSYBOX, MULTISTAGE, FakeAPIClient, FakeDockerClient, load
 
 from kit.engine import Engine
 from kit.errors import KitError
-from kit.measure.size import SizeMeasure, measure_size
+from kit.measure.size import SizeMeasure, image_bytes, measure_size
 
 # Recorded in fixtures/ (update them when record_fixtures.py is run again).
 BUSYBOX_BYTES = 1985472
@@ -98,3 +100,52 @@ def test_vanished_image_is_a_kit_error(fake_engine: Engine) -> None:
     with pytest.raises(KitError) as info:
         measure_size(fake_engine, "sha256:" + "0" * 64, None)
     assert info.value.message == f"image sha256:{'0' * 64} vanished before it could be measured"
+
+
+def _containerd_store(fake_api: FakeAPIClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The fake engine as the containerd image store reports itself; the layer analysis
+    replaced by hand-picked layers (two of 700 and 0 unpacked bytes). Returns the ids analysed."""
+    info = {
+        **load("info"),
+        "Driver": "overlayfs",
+        "DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]],
+    }
+    monkeypatch.setattr(fake_api, "info", lambda: info)
+    analysed: list[str] = []
+
+    def analyze(engine: Engine, image_id: str, cache: object = None) -> SimpleNamespace:
+        analysed.append(image_id)
+        layers = (SimpleNamespace(unpacked_bytes=700), SimpleNamespace(unpacked_bytes=0))
+        return SimpleNamespace(unpacked_bytes=700, layers=layers)
+
+    monkeypatch.setattr("kit.measure.size.analyze_image", analyze)
+    return analysed
+
+
+def test_containerd_store_sizes_come_from_the_layers(
+    fake_api: FakeAPIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analysed = _containerd_store(fake_api, monkeypatch)
+    engine = Engine(FakeDockerClient(fake_api))  # type: ignore[arg-type]
+    measured = measure_size(engine, BUSYBOX, MULTISTAGE)
+    busybox_id = load("inspect_image_busybox")["Id"]
+    # 6 history steps, 2 layers: 4 steps made no layer, and one layer holds no byte.
+    assert measured == SizeMeasure(
+        size_bytes=700,
+        engine_size_bytes=BUSYBOX_BYTES,  # the engine's own figure, kept beside it
+        layers=2,
+        history_steps=6,
+        empty_steps=4 + 1,
+        base_image=MULTISTAGE,
+        base_bytes=700,
+    )
+    assert analysed == [load("inspect_image_multistage")["Id"], busybox_id]
+    image = engine.images.inspect(BUSYBOX)
+    assert image is not None
+    assert image_bytes(engine, image) == 700
+
+
+def test_overlay2_sizes_are_the_engines_own(fake_engine: Engine) -> None:
+    image = fake_engine.images.inspect(BUSYBOX)
+    assert image is not None
+    assert image_bytes(fake_engine, image) == BUSYBOX_BYTES

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kit import measurements
 from kit.cli import results, store
 from kit.cli.args.common import Subparsers, command, json_option, store_option
+from kit.model.tables import TABLES
 
 
 def add(sub: Subparsers) -> None:
@@ -12,10 +12,8 @@ def add(sub: Subparsers) -> None:
         sub,
         "show",
         "print a table of the result store as Markdown, CSV or JSON",
-        "Print one table of the result store: images, trials, layers, wasted, lint, "
-        "lint_status, rule_bytes, stages, floor, files, packages, distribution, rebuild, "
-        "capacity, "
-        + "".join(f"{t.name}, " for t in measurements.tables())  # the registered ones
+        "Print one table of the result store: "
+        + "".join(f"{t.name}, " for t in TABLES)  # built in, then the registered measurements'
         + "or runs (one row per stored run).",
     )
     s.add_argument("table", help="the table's name (images, trials, …; runs: the runs)")
