@@ -1,8 +1,10 @@
 """Push and pull timing through a registry, with the bytes each really moved.
 
-One trial of an image: the registry is emptied (cold) — or emptied and a sibling image that
-shares its base layers pushed first (warm) — then the image is pushed (timed), removed from the
-engine, and pulled back (timed); a warm trial is run once per image (its bytes repeat exactly).
+One trial of an image: the registry is emptied (cold) — or made to hold exactly what the push of
+a sibling image that shares its base layers left there (warm: the state kept after the sibling's
+last cold trial, restored; pushed again only when none was kept) — then the image is pushed
+(timed), removed from the engine, and pulled back (timed); a warm trial is run once per image
+(its bytes repeat exactly). Every image's cold trials come before the warm ones.
 The user's image always comes back with the same id and tags, on every path. Removing it is
 ``docker rmi``: its classic-builder step images go with it unless another image uses them (while
 they hold the image's layers the pull would download nothing).
@@ -238,9 +240,10 @@ def measure_distribution(
 ) -> tuple[DistributionSample, ...]:
     """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially (warm ones:
     ``warm_trials``, default all); with ``ready``, each cold pull is followed by a start of the
-    pulled image (``deploy_s``). Cold: the registry is emptied first. Warm: emptied, then the
-    image sharing the most base layers pushed (untimed) first; one that shares no layer with
-    any other gets one ``skipped`` warm row. The first failure of an
+    pulled image (``deploy_s``). Cold: the registry is emptied first. Warm: the registry holds
+    what the push of the image sharing the most base layers left (its kept state, or that
+    image pushed untimed again); one that shares no layer with any other gets one ``skipped``
+    warm row. The first failure of an
     image ends that image's trials with a ``failed`` row; the other images go on. An external
     registry cannot be emptied, so there "cold" only means the trial's own image was not pushed
     by the kit before.
@@ -255,43 +258,54 @@ def measure_distribution(
             found[variant] = inspected
     chains = {v: i.layers for v, i in found.items()}
     siblings = pick_siblings(chains)
-    for variant, inspected in found.items():
+    trial_of = {v: _Trial(engine, registry, v, i, on_pushed, ready) for v, i in found.items()}
+    runs: dict[str, list[DistributionSample]] = {}
+    # Every image's cold trials first, each image's registry kept as its last one left it
+    # (that image alone), so that a warm trial can start from its sibling's pushed state
+    # without pushing the sibling again: the engine already knows those blobs from that push.
+    for variant, trial in trial_of.items():
+        runs[variant] = [] if siblings[variant] is not None else [_unshared(variant)]
+        runs[variant].extend(_image_trials(trial, None, range(trials)))
+        registry.keep(variant if runs[variant][-1].status == "ok" else None)
+    for variant, trial in trial_of.items():
         sibling = siblings[variant]
-        warm = None if sibling is None else _Trial(engine, registry, sibling, found[sibling])
-        trial = _Trial(engine, registry, variant, inspected, on_pushed, ready)
-        samples.extend(_image_trials(trial, warm, trials, min(trials, warm_trials or trials)))
+        if sibling is None or runs[variant][-1].status != "ok":
+            continue  # nothing to be warm with, or its first failure ended its trials
+        warm = range(min(trials, warm_trials or trials))
+        runs[variant].extend(_image_trials(trial, trial_of[sibling], warm))
         registry.keep()  # for the fresh host, which pulls every image from it
-    return tuple(samples)
+    return (*samples, *(s for v in trial_of for s in runs[v]))
 
 
-def _image_trials(
-    image: _Trial, sibling: _Trial | None, trials: int, warm: int
-) -> list[DistributionSample]:
-    """One image's trials, cold then warm (the first ``warm``); a failure ends them."""
-    modes: tuple[Mode, ...] = ("cold", "warm")
+def _unshared(variant: str) -> DistributionSample:
+    return skipped_sample(variant, "no other image shares a layer", "warm")
+
+
+def _image_trials(image: _Trial, sibling: _Trial | None, trials: range) -> list[DistributionSample]:
+    """One image's cold trials (no ``sibling``) or warm ones (the registry first holding what
+    the sibling's push left, or pushed with it again when nothing was kept of it); a failure
+    ends them."""
+    mode: Mode = "cold" if sibling is None else "warm"
     samples: list[DistributionSample] = []
-    if sibling is None:
-        samples.append(skipped_sample(image.variant, "no other image shares a layer", "warm"))
-        warm = 0
     # The registry's references these trials give both images: named in a journal, so that a
     # run after an engine that died mid-push can drop them (kit.engine.leftovers).
     with image.engine.leftovers.journal():
         for one in (image, sibling):
             if one is not None:
                 note("refs", f"{one.image_id}|{one.registry.host}/")
-        for trial in range(trials):
-            for mode in modes:
-                if mode == "warm" and trial >= warm:
-                    continue
-                try:
+        for trial in trials:
+            try:
+                if sibling is not None and image.registry.has_kept(sibling.variant):
+                    image.registry.restore_kept(sibling.variant)
+                else:
                     if image.registry.owned:
                         image.registry.empty()
-                    if mode == "warm" and sibling is not None:
+                    if sibling is not None:
                         sibling.push_only()
-                    samples.append(image.run(trial, mode))
-                except EngineGoneError:
-                    raise
-                except KitError as exc:
-                    samples.append(failed_sample(image.variant, trial, mode, str(exc)))
-                    return samples
+                samples.append(image.run(trial, mode))
+            except EngineGoneError:
+                raise
+            except KitError as exc:
+                samples.append(failed_sample(image.variant, trial, mode, str(exc)))
+                return samples
     return samples
