@@ -205,21 +205,17 @@ class Registry:
         if self.storage is None or self._workdir is None or not self.storage.is_dir():
             return
         _merge(self.storage, self._workdir / "kept")
-        if name is not None:
-            named = self._named(name)
+        if (named := self._named(name)) is not None:
             shutil.rmtree(named, ignore_errors=True)
             _merge(self.storage, named)
 
     def has_kept(self, name: str) -> bool:
-        return self._workdir is not None and self._named(name).is_dir()
+        return (named := self._named(name)) is not None and named.is_dir()
 
     def restore_kept(self, name: str | None = None) -> None:
         """Serve exactly what :meth:`keep` kept, all of it or the state kept as ``name``
         (nothing kept: an empty registry)."""
-        if self._workdir is None:
-            kept = None
-        else:
-            kept = self._workdir / "kept" if name is None else self._named(name)
+        kept = self._workdir / "kept" if name is None and self._workdir else self._named(name)
         if kept is None or self.storage is None or not kept.is_dir():
             self.empty()
             return
@@ -228,9 +224,8 @@ class Registry:
         _merge(kept, self.storage)
         self.start(find_binary())
 
-    def _named(self, name: str) -> Path:
-        assert self._workdir is not None
-        return self._workdir / "kept-as" / slug(name)
+    def _named(self, name: str | None) -> Path | None:
+        return None if name is None or self._workdir is None else self._workdir / "as" / slug(name)
 
     def close(self) -> None:
         self.stop()

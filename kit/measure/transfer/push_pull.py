@@ -34,14 +34,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kit.engine import Engine, ImageInfo, TransferLog
+from kit.engine import Engine, ImageInfo
 from kit.engine.leftovers import note
-from kit.engine.transfers import PUSH_SKIPPED
 from kit.errors import EngineGoneError, KitError, RegistryError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry
 from kit.measure.capacity import common_prefix
-from kit.measure.transfer.pull import TAG, RegistryImage, short, timed_pull
+from kit.measure.transfer.moved import pushed_bytes_from_events, pushed_bytes_from_storage
+from kit.measure.transfer.pull import TAG, RegistryImage, timed_pull
 from kit.model.samples import DistributionSample, Mode
 
 #: Told each pushed image's diff ids and the manifest the registry stored (its real sizes).
@@ -57,32 +57,6 @@ def skipped_sample(variant: str, reason: str, mode: Mode = "cold") -> Distributi
 
 def failed_sample(variant: str, trial: int, mode: Mode, error: str) -> DistributionSample:
     return DistributionSample(variant, trial, mode, None, None, None, None, "failed", error)
-
-
-def pushed_bytes_from_storage(manifest: Manifest, before: frozenset[str]) -> int:
-    """Bytes of the manifest's blobs the registry did not already store before the push."""
-    return sum(blob.size for blob in manifest.blobs if blob.digest not in before)
-
-
-def pushed_bytes_from_events(manifest: Manifest, diff_ids: Sequence[str], log: TransferLog) -> int:
-    """Bytes the engine said it uploaded; manifest layers are in ``RootFS.Layers`` order. The
-    classic store names a layer by its diff id, the containerd store by its blob digest."""
-    if len(diff_ids) != len(manifest.layers):
-        raise RegistryError(
-            f"the manifest lists {len(manifest.layers)} layers, the image {len(diff_ids)}"
-        )
-    moved = sum(
-        layer.size
-        for layer, diff_id in zip(manifest.layers, diff_ids, strict=True)
-        if _pushed(log, diff_id, layer.digest)
-    )
-    layers = {layer.digest for layer in manifest.layers}
-    attached = sum(b.size for b in manifest.blobs if b.digest not in layers)
-    return attached + moved
-
-
-def _pushed(log: TransferLog, diff_id: str, digest: str) -> bool:
-    return any(log.moved(short(key), PUSH_SKIPPED) for key in (diff_id, digest))
 
 
 def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
