@@ -4,7 +4,9 @@ One trial of an image: the registry is emptied (cold) — or made to hold exactl
 a sibling image that shares its base layers left there (warm: the state kept after the sibling's
 last cold trial, restored; pushed again only when none was kept) — then the image is pushed
 (timed), removed from the engine, and pulled back (timed); a warm trial is run once per image
-(its bytes repeat exactly). Every image's cold trials come before the warm ones.
+(its bytes repeat exactly). Every image's cold trials come before the warm ones, and stop early
+once the ones left could not move any of its timed medians by more than 5 %
+(:mod:`kit.util.settle`): trials are spent where the spread needs them.
 The user's image always comes back with the same id and tags, on every path. Removing it is
 ``docker rmi``: its classic-builder step images go with it unless another image uses them (while
 they hold the image's layers the pull would download nothing).
@@ -43,6 +45,7 @@ from kit.measure.capacity import common_prefix
 from kit.measure.transfer.moved import pushed_bytes_from_events, pushed_bytes_from_storage
 from kit.measure.transfer.pull import TAG, RegistryImage, timed_pull
 from kit.model.samples import DistributionSample, Mode
+from kit.util.settle import all_settled
 
 #: Told each pushed image's diff ids and the manifest the registry stored (its real sizes).
 PushHook = Callable[[Sequence[str], Manifest], None]
@@ -251,6 +254,14 @@ def measure_distribution(
     return (*samples, *(s for v in trial_of for s in runs[v]))
 
 
+def trials_settled(done: Sequence[DistributionSample], planned: int) -> bool:
+    """Whether the trials not yet run could move no timed median of ``done`` by more than
+    :data:`kit.util.settle.TOLERANCE` (:mod:`kit.util.settle`)."""
+    fields = ("push_s", "pull_s", "deploy_s")
+    series = [[v for s in done if (v := getattr(s, f)) is not None] for f in fields]
+    return bool(done) and all_settled([v for v in series if v], planned)
+
+
 def _unshared(variant: str) -> DistributionSample:
     return skipped_sample(variant, "no other image shares a layer", "warm")
 
@@ -268,6 +279,8 @@ def _image_trials(image: _Trial, sibling: _Trial | None, trials: range) -> list[
             if one is not None:
                 note("refs", f"{one.image_id}|{one.registry.host}/")
         for trial in trials:
+            if sibling is None and trials_settled(samples, len(trials)):
+                break  # the trials left could not move any median by more than 5 %
             try:
                 if sibling is not None and image.registry.has_kept(sibling.variant):
                     image.registry.restore_kept(sibling.variant)
