@@ -197,16 +197,25 @@ class Registry:
         shutil.rmtree(self.storage, ignore_errors=True)
         self.start(find_binary())
 
-    def keep(self) -> None:
-        """Add what the registry stores now to its kept tree, for :meth:`restore_kept`. Blobs
+    def keep(self, name: str | None = None) -> None:
+        """Add what the registry stores now to its kept tree, for :meth:`restore_kept`; with
+        ``name``, also keep exactly this state under that name (replacing an earlier one). Blobs
         are content-addressed and never written twice, so they are hard links; the small link
         files the registry may rewrite in place are copies."""
-        if self.storage is not None and self._workdir is not None and self.storage.is_dir():
-            _merge(self.storage, self._workdir / "kept")
+        if self.storage is None or self._workdir is None or not self.storage.is_dir():
+            return
+        _merge(self.storage, self._workdir / "kept")
+        if (named := self._named(name)) is not None:
+            shutil.rmtree(named, ignore_errors=True)
+            _merge(self.storage, named)
 
-    def restore_kept(self) -> None:
-        """Serve exactly what :meth:`keep` kept (nothing kept: an empty registry)."""
-        kept = None if self._workdir is None else self._workdir / "kept"
+    def has_kept(self, name: str) -> bool:
+        return (named := self._named(name)) is not None and named.is_dir()
+
+    def restore_kept(self, name: str | None = None) -> None:
+        """Serve exactly what :meth:`keep` kept, all of it or the state kept as ``name``
+        (nothing kept: an empty registry)."""
+        kept = self._workdir / "kept" if name is None and self._workdir else self._named(name)
         if kept is None or self.storage is None or not kept.is_dir():
             self.empty()
             return
@@ -214,6 +223,9 @@ class Registry:
         shutil.rmtree(self.storage, ignore_errors=True)
         _merge(kept, self.storage)
         self.start(find_binary())
+
+    def _named(self, name: str | None) -> Path | None:
+        return None if name is None or self._workdir is None else self._workdir / "as" / slug(name)
 
     def close(self) -> None:
         self.stop()

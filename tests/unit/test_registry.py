@@ -232,3 +232,35 @@ def test_nothing_kept_restores_an_empty_registry(
     _storage_with(registry.storage, "slim", {"aa" * 32: b"x"})
     registry.restore_kept()
     assert not list(registry.storage.rglob("data"))
+
+
+def test_a_state_kept_by_name_is_restored_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warm trial starts from its sibling's own pushed state: restoring it by name serves
+    that image's blobs and nothing another image pushed later (those stay in the union)."""
+    registry = Registry("127.0.0.1:1", workdir=tmp_path / "reg", port=1)
+    storage = registry.storage
+    assert storage is not None
+    monkeypatch.setattr(Registry, "stop", lambda self: None)
+    monkeypatch.setattr(Registry, "start", lambda self, binary: None)
+    monkeypatch.setattr(reg, "find_binary", lambda: Path("/bin/true"))
+    assert not registry.has_kept("slim")
+    _storage_with(storage, "slim", {"aa" * 32: b"base", "bb" * 32: b"slim layer"})
+    registry.keep("slim")
+    registry.empty()
+    _storage_with(storage, "full", {"aa" * 32: b"base", "cc" * 32: b"full layer"})
+    registry.keep("full")
+    assert registry.has_kept("slim") and registry.has_kept("full")
+    registry.restore_kept("slim")
+    served = {p.parent.name: p.read_bytes() for p in storage.rglob("data")}
+    assert served == {"aa" * 32: b"base", "bb" * 32: b"slim layer"}
+    assert all("/full/" not in str(p) for p in storage.rglob("link"))
+    registry.restore_kept()
+    assert {p.parent.name for p in storage.rglob("data")} == {"aa" * 32, "bb" * 32, "cc" * 32}
+    # Kept again under the same name: the new state replaces the old one.
+    registry.empty()
+    _storage_with(storage, "slim", {"dd" * 32: b"slim rebuilt"})
+    registry.keep("slim")
+    registry.restore_kept("slim")
+    assert {p.parent.name for p in storage.rglob("data")} == {"dd" * 32}

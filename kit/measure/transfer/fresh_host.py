@@ -13,9 +13,11 @@ socket, the kit's flags) is started, and per trial, per variant in turn:
 3. a container of it is created, started and probed ready with the app's probe
    (:func:`kit.measure.start.run_trial`: network ``none``, the app's limits) and removed.
 
-``deploy_s`` = pull + create + start to ready. With ``fill``, the host is emptied once more and
-every variant pulled, and what the engine really uses for them is read: the layers ``docker
-system df`` counts, and the bytes its data root takes on disk (:class:`Fill`).
+``deploy_s`` = pull + create + start to ready. A variant's trials stop early once the ones left
+could not move its medians by more than 5 % (:mod:`kit.util.settle`), as on the user's engine.
+With ``fill``, the host is emptied once more and every variant pulled, and what the engine
+really uses for them is read: the layers ``docker system df`` counts, and the bytes its data
+root takes on disk (:class:`Fill`).
 
 The extra engine is stopped and its directories removed however this ends (Ctrl-C included).
 """
@@ -35,7 +37,7 @@ from kit.host.registry import Registry, slug
 from kit.inputs.experiment import DEFAULT_LIMITS, Limits, Probe
 from kit.measure.start import time_to_ready
 from kit.measure.transfer.pull import TAG, RegistryImage, timed_pull
-from kit.measure.transfer.push_pull import push_untimed
+from kit.measure.transfer.push_pull import push_untimed, trials_settled
 from kit.model.samples import DistributionSample
 
 SCENARIO = "fresh-host"
@@ -204,7 +206,7 @@ def measure_fresh_host(
         try:
             for trial in range(trials):
                 for one in pulls:
-                    if one.variant in failed:
+                    if one.variant in failed or trials_settled(measured[one.variant], trials):
                         continue
                     try:
                         measured[one.variant].append(one.trial(host, trial, probe, limits))

@@ -1,8 +1,12 @@
 """Push and pull timing through a registry, with the bytes each really moved.
 
-One trial of an image: the registry is emptied (cold) — or emptied and a sibling image that
-shares its base layers pushed first (warm) — then the image is pushed (timed), removed from the
-engine, and pulled back (timed); a warm trial is run once per image (its bytes repeat exactly).
+One trial of an image: the registry is emptied (cold) — or made to hold exactly what the push of
+a sibling image that shares its base layers left there (warm: the state kept after the sibling's
+last cold trial, restored; pushed again only when none was kept) — then the image is pushed
+(timed), removed from the engine, and pulled back (timed); a warm trial is run once per image
+(its bytes repeat exactly). Every image's cold trials come before the warm ones, and stop early
+once the ones left could not move any of its timed medians by more than 5 %
+(:mod:`kit.util.settle`): trials are spent where the spread needs them.
 The user's image always comes back with the same id and tags, on every path. Removing it is
 ``docker rmi``: its classic-builder step images go with it unless another image uses them (while
 they hold the image's layers the pull would download nothing).
@@ -32,15 +36,16 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kit.engine import Engine, ImageInfo, TransferLog
+from kit.engine import Engine, ImageInfo
 from kit.engine.leftovers import note
-from kit.engine.transfers import PUSH_SKIPPED
 from kit.errors import EngineGoneError, KitError, RegistryError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry
 from kit.measure.capacity import common_prefix
-from kit.measure.transfer.pull import TAG, RegistryImage, short, timed_pull
+from kit.measure.transfer.moved import pushed_bytes_from_events, pushed_bytes_from_storage
+from kit.measure.transfer.pull import TAG, RegistryImage, timed_pull
 from kit.model.samples import DistributionSample, Mode
+from kit.util.settle import all_settled
 
 #: Told each pushed image's diff ids and the manifest the registry stored (its real sizes).
 PushHook = Callable[[Sequence[str], Manifest], None]
@@ -55,32 +60,6 @@ def skipped_sample(variant: str, reason: str, mode: Mode = "cold") -> Distributi
 
 def failed_sample(variant: str, trial: int, mode: Mode, error: str) -> DistributionSample:
     return DistributionSample(variant, trial, mode, None, None, None, None, "failed", error)
-
-
-def pushed_bytes_from_storage(manifest: Manifest, before: frozenset[str]) -> int:
-    """Bytes of the manifest's blobs the registry did not already store before the push."""
-    return sum(blob.size for blob in manifest.blobs if blob.digest not in before)
-
-
-def pushed_bytes_from_events(manifest: Manifest, diff_ids: Sequence[str], log: TransferLog) -> int:
-    """Bytes the engine said it uploaded; manifest layers are in ``RootFS.Layers`` order. The
-    classic store names a layer by its diff id, the containerd store by its blob digest."""
-    if len(diff_ids) != len(manifest.layers):
-        raise RegistryError(
-            f"the manifest lists {len(manifest.layers)} layers, the image {len(diff_ids)}"
-        )
-    moved = sum(
-        layer.size
-        for layer, diff_id in zip(manifest.layers, diff_ids, strict=True)
-        if _pushed(log, diff_id, layer.digest)
-    )
-    layers = {layer.digest for layer in manifest.layers}
-    attached = sum(b.size for b in manifest.blobs if b.digest not in layers)
-    return attached + moved
-
-
-def _pushed(log: TransferLog, diff_id: str, digest: str) -> bool:
-    return any(log.moved(short(key), PUSH_SKIPPED) for key in (diff_id, digest))
 
 
 def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
@@ -238,9 +217,10 @@ def measure_distribution(
 ) -> tuple[DistributionSample, ...]:
     """Cold and warm push/pull trials of each ``(variant, image_ref)``, serially (warm ones:
     ``warm_trials``, default all); with ``ready``, each cold pull is followed by a start of the
-    pulled image (``deploy_s``). Cold: the registry is emptied first. Warm: emptied, then the
-    image sharing the most base layers pushed (untimed) first; one that shares no layer with
-    any other gets one ``skipped`` warm row. The first failure of an
+    pulled image (``deploy_s``). Cold: the registry is emptied first. Warm: the registry holds
+    what the push of the image sharing the most base layers left (its kept state, or that
+    image pushed untimed again); one that shares no layer with any other gets one ``skipped``
+    warm row. The first failure of an
     image ends that image's trials with a ``failed`` row; the other images go on. An external
     registry cannot be emptied, so there "cold" only means the trial's own image was not pushed
     by the kit before.
@@ -255,43 +235,64 @@ def measure_distribution(
             found[variant] = inspected
     chains = {v: i.layers for v, i in found.items()}
     siblings = pick_siblings(chains)
-    for variant, inspected in found.items():
+    trial_of = {v: _Trial(engine, registry, v, i, on_pushed, ready) for v, i in found.items()}
+    runs: dict[str, list[DistributionSample]] = {}
+    # Every image's cold trials first, each image's registry kept as its last one left it
+    # (that image alone), so that a warm trial can start from its sibling's pushed state
+    # without pushing the sibling again: the engine already knows those blobs from that push.
+    for variant, trial in trial_of.items():
+        runs[variant] = [] if siblings[variant] is not None else [_unshared(variant)]
+        runs[variant].extend(_image_trials(trial, None, range(trials)))
+        registry.keep(variant if runs[variant][-1].status == "ok" else None)
+    for variant, trial in trial_of.items():
         sibling = siblings[variant]
-        warm = None if sibling is None else _Trial(engine, registry, sibling, found[sibling])
-        trial = _Trial(engine, registry, variant, inspected, on_pushed, ready)
-        samples.extend(_image_trials(trial, warm, trials, min(trials, warm_trials or trials)))
+        if sibling is None or runs[variant][-1].status != "ok":
+            continue  # nothing to be warm with, or its first failure ended its trials
+        warm = range(min(trials, warm_trials or trials))
+        runs[variant].extend(_image_trials(trial, trial_of[sibling], warm))
         registry.keep()  # for the fresh host, which pulls every image from it
-    return tuple(samples)
+    return (*samples, *(s for v in trial_of for s in runs[v]))
 
 
-def _image_trials(
-    image: _Trial, sibling: _Trial | None, trials: int, warm: int
-) -> list[DistributionSample]:
-    """One image's trials, cold then warm (the first ``warm``); a failure ends them."""
-    modes: tuple[Mode, ...] = ("cold", "warm")
+def trials_settled(done: Sequence[DistributionSample], planned: int) -> bool:
+    """Whether the trials not yet run could move no timed median of ``done`` by more than
+    :data:`kit.util.settle.TOLERANCE` (:mod:`kit.util.settle`)."""
+    fields = ("push_s", "pull_s", "deploy_s")
+    series = [[v for s in done if (v := getattr(s, f)) is not None] for f in fields]
+    return bool(done) and all_settled([v for v in series if v], planned)
+
+
+def _unshared(variant: str) -> DistributionSample:
+    return skipped_sample(variant, "no other image shares a layer", "warm")
+
+
+def _image_trials(image: _Trial, sibling: _Trial | None, trials: range) -> list[DistributionSample]:
+    """One image's cold trials (no ``sibling``) or warm ones (the registry first holding what
+    the sibling's push left, or pushed with it again when nothing was kept of it); a failure
+    ends them."""
+    mode: Mode = "cold" if sibling is None else "warm"
     samples: list[DistributionSample] = []
-    if sibling is None:
-        samples.append(skipped_sample(image.variant, "no other image shares a layer", "warm"))
-        warm = 0
     # The registry's references these trials give both images: named in a journal, so that a
     # run after an engine that died mid-push can drop them (kit.engine.leftovers).
     with image.engine.leftovers.journal():
         for one in (image, sibling):
             if one is not None:
                 note("refs", f"{one.image_id}|{one.registry.host}/")
-        for trial in range(trials):
-            for mode in modes:
-                if mode == "warm" and trial >= warm:
-                    continue
-                try:
+        for trial in trials:
+            if sibling is None and trials_settled(samples, len(trials)):
+                break  # the trials left could not move any median by more than 5 %
+            try:
+                if sibling is not None and image.registry.has_kept(sibling.variant):
+                    image.registry.restore_kept(sibling.variant)
+                else:
                     if image.registry.owned:
                         image.registry.empty()
-                    if mode == "warm" and sibling is not None:
+                    if sibling is not None:
                         sibling.push_only()
-                    samples.append(image.run(trial, mode))
-                except EngineGoneError:
-                    raise
-                except KitError as exc:
-                    samples.append(failed_sample(image.variant, trial, mode, str(exc)))
-                    return samples
+                samples.append(image.run(trial, mode))
+            except EngineGoneError:
+                raise
+            except KitError as exc:
+                samples.append(failed_sample(image.variant, trial, mode, str(exc)))
+                return samples
     return samples

@@ -82,6 +82,7 @@ def table(results: Results) -> pd.DataFrame:
                 "deploy cold (s)": _s(median(results, v, "cold", "deploy_s")),
                 "n cold": len(samples(results, v, "cold", "push_s")),
                 "n warm": len(samples(results, v, "warm", "push_s")),
+                "n fresh": len(samples(results, v, "cold", "pull_s", FRESH)),
                 "rebuild (s)": _s(rebuild_median(results, v)),
                 "steps rebuilt": steps_rebuilt(results, v),
                 "not measured": problems(results, v) or None,
