@@ -237,26 +237,28 @@ def measure_distribution(
     siblings = pick_siblings(chains)
     trial_of = {v: _Trial(engine, registry, v, i, on_pushed, ready) for v, i in found.items()}
     runs: dict[str, list[DistributionSample]] = {}
+    ran: list[DistributionSample] = []  # in run order: an external registry is never emptied
     # Every image's cold trials first, each image's registry kept as its last one left it
     # (that image alone), so that a warm trial can start from its sibling's pushed state
     # without pushing the sibling again: the engine already knows those blobs from that push.
     for variant, trial in trial_of.items():
         runs[variant] = [] if siblings[variant] is not None else [_unshared(variant)]
         runs[variant].extend(_image_trials(trial, None, range(trials)))
+        ran += runs[variant]
         registry.keep(variant if runs[variant][-1].status == "ok" else None)
     for variant, trial in trial_of.items():
         sibling = siblings[variant]
         if sibling is None or runs[variant][-1].status != "ok":
             continue  # nothing to be warm with, or its first failure ended its trials
         warm = range(min(trials, warm_trials or trials))
-        runs[variant].extend(_image_trials(trial, trial_of[sibling], warm))
+        runs[variant].extend(warmed := _image_trials(trial, trial_of[sibling], warm))
+        ran.extend(warmed)
         registry.keep()  # for the fresh host, which pulls every image from it
-    return (*samples, *(s for v in trial_of for s in runs[v]))
+    return (*samples, *ran)
 
 
 def trials_settled(done: Sequence[DistributionSample], planned: int) -> bool:
-    """Whether the trials not yet run could move no timed median of ``done`` by more than
-    :data:`kit.util.settle.TOLERANCE` (:mod:`kit.util.settle`)."""
+    """Whether the trials not yet run could move no timed median of ``done`` (kit.util.settle)."""
     fields = ("push_s", "pull_s", "deploy_s")
     series = [[v for s in done if (v := getattr(s, f)) is not None] for f in fields]
     return bool(done) and all_settled([v for v in series if v], planned)
