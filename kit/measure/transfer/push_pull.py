@@ -236,23 +236,23 @@ def measure_distribution(
     chains = {v: i.layers for v, i in found.items()}
     siblings = pick_siblings(chains)
     trial_of = {v: _Trial(engine, registry, v, i, on_pushed, ready) for v, i in found.items()}
-    runs: dict[str, list[DistributionSample]] = {}
     ran: list[DistributionSample] = []  # in run order: an external registry is never emptied
-    # Every image's cold trials first, each image's registry kept as its last one left it
-    # (that image alone), so that a warm trial can start from its sibling's pushed state
-    # without pushing the sibling again: the engine already knows those blobs from that push.
+    cold_ok: set[str] = set()
+    # Every image's cold trials first, the registry kept as each one's last left it (that image
+    # alone): a warm trial starts from its sibling's state, the blobs the engine already pushed.
     for variant, trial in trial_of.items():
-        runs[variant] = [] if siblings[variant] is not None else [_unshared(variant)]
-        runs[variant].extend(_image_trials(trial, None, range(trials)))
-        ran += runs[variant]
-        registry.keep(variant if runs[variant][-1].status == "ok" else None)
+        ran += [] if siblings[variant] is not None else [_unshared(variant)]
+        cold = _image_trials(trial, None, range(trials))
+        ran += cold
+        if cold and cold[-1].status == "ok":
+            cold_ok.add(variant)
+        registry.keep(variant if variant in cold_ok else None)
     for variant, trial in trial_of.items():
         sibling = siblings[variant]
-        if sibling is None or runs[variant][-1].status != "ok":
+        if sibling is None or variant not in cold_ok:
             continue  # nothing to be warm with, or its first failure ended its trials
         warm = range(min(trials, warm_trials or trials))
-        runs[variant].extend(warmed := _image_trials(trial, trial_of[sibling], warm))
-        ran.extend(warmed)
+        ran += _image_trials(trial, trial_of[sibling], warm)
         registry.keep()  # for the fresh host, which pulls every image from it
     return (*samples, *ran)
 
