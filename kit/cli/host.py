@@ -132,6 +132,7 @@ def bases(args: argparse.Namespace) -> int:
             only=tuple(args.only or ()),
             on_start=started,
             on_line=line_reporter(bar),
+            jobs=args.jobs,
         ):
             outcomes.append(outcome)
         bar.update(len(outcomes))

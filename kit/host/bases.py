@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from kit.config import dockerfiles_dir, settings
 from kit.engine import Engine
-from kit.engine.models import BuildStream
 from kit.errors import BasesError
 from kit.host import rootfs, tags
 from kit.host.rootfs import LOCAL_CA_DIR, SUITE
 from kit.inputs.dockerfile import Dockerfile
 from kit.util.locks import engine_lock
+
+#: Bases built at once by default (a 2-core machine: apt downloads overlap with unpacking).
+JOBS = 2
 
 ROOTFS_RECIPE = f"debootstrap --variant=minbase {SUITE}; apt caches removed; v3"
 
@@ -159,11 +162,16 @@ class BaseOutcome:
 
 def _build_base(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] | None) -> None:
     assert spec.dockerfile is not None
-    # Under the engine's lock, as every timed step: what the cleanup below removes (the images
-    # new since ``before``) must be this build's alone, not another kit process's steps.
-    info = engine.info()
-    with engine_lock(info.daemon_id or info.host):
-        outcome = _built(engine, spec, on_line)
+    outcome = engine.builds.build(
+        str(dockerfiles_dir() / "bases"),
+        str(spec.dockerfile),
+        tag=spec.ref,
+        buildargs={},
+        labels={"kit.recipe": spec.recipe()},
+        nocache=True,
+        managed=False,
+        on_line=on_line,
+    )
     if outcome.image_id is None:
         raise BasesError(
             f"building {spec.ref} failed: {outcome.error}",
@@ -172,22 +180,12 @@ def _build_base(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] |
         )
 
 
-def _built(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] | None) -> BuildStream:
-    before = engine.images.ids()
-    try:
-        return engine.builds.build(
-            str(dockerfiles_dir() / "bases"),
-            str(spec.dockerfile),
-            tag=spec.ref,
-            buildargs={},
-            labels={"kit.recipe": spec.recipe()},
-            nocache=True,
-            managed=False,
-            on_line=on_line,
-        )
-    finally:
-        # Earlier stages (trim, get) stay behind as untagged images; nothing needs them.
-        engine.images.remove_dangling_since(before)
+def parents(spec: BaseSpec) -> tuple[str, ...]:
+    """The kit's bases ``spec`` is built on."""
+    if spec.dockerfile is None:
+        return ()
+    text = (dockerfiles_dir() / "bases" / spec.dockerfile).read_text()
+    return tuple(p for p in Dockerfile.parse(text).base_images({}) if p in {b.ref for b in BASES})
 
 
 def ensure_bases(
@@ -197,32 +195,97 @@ def ensure_bases(
     only: tuple[str, ...] = (),
     on_start: Callable[[BaseSpec], None] | None = None,
     on_line: Callable[[str], None] | None = None,
+    jobs: int = JOBS,
 ) -> list[BaseOutcome]:
-    """Make every missing (or outdated) base; skip those already present with the same recipe."""
+    """Make every missing (or outdated) base; skip those already present with the same recipe.
+
+    Up to ``jobs`` bases build at once, each as soon as the bases it is built on are made: most
+    of a base's time is apt downloading and unpacking, which overlaps well on two cores.
+    """
     unknown = set(only) - {b.ref for b in BASES}
     if unknown:
         raise BasesError(f"unknown base(s): {', '.join(sorted(unknown))}")
-    outcomes = []
-    for spec in BASES:
-        if only and spec.ref not in only:
-            continue
+    wanted = [spec for spec in BASES if not only or spec.ref in only]
+    present: dict[str, BaseOutcome] = {}
+    todo: list[BaseSpec] = []
+    for spec in wanted:
         existing = engine.images.inspect(spec.ref)
         if existing and not rebuild and existing.labels.get("kit.recipe") == spec.recipe():
-            outcomes.append(BaseOutcome(spec.ref, "present", 0.0, existing.size))
-            continue
-        if on_start:
-            on_start(spec)
-        started = time.perf_counter()
-        if spec.dockerfile is None:
-            rootfs.import_root(engine, spec.ref, anchors=host_trust_anchors(), recipe=spec.recipe())
+            present[spec.ref] = BaseOutcome(spec.ref, "present", 0.0, existing.size)
         else:
-            _build_base(engine, spec, on_line)
-        made = engine.images.inspect(spec.ref)
-        assert made is not None
-        if existing and existing.id != made.id:
-            # The official names the kit gave the old build follow the base; then the old
-            # build is untagged, and goes unless something still uses it.
-            tags.follow(engine, existing.id, made.id)
-            engine.images.remove(existing.id)
-        outcomes.append(BaseOutcome(spec.ref, "built", time.perf_counter() - started, made.size))
-    return outcomes
+            todo.append(spec)
+    built = _make(engine, todo, on_start, on_line, max(1, jobs)) if todo else {}
+    return [present.get(spec.ref) or built[spec.ref] for spec in wanted]
+
+
+def _make_one(
+    engine: Engine,
+    spec: BaseSpec,
+    on_start: Callable[[BaseSpec], None] | None,
+    on_line: Callable[[str], None] | None,
+) -> BaseOutcome:
+    existing = engine.images.inspect(spec.ref)
+    if on_start:
+        on_start(spec)
+    started = time.perf_counter()
+    if spec.dockerfile is None:
+        rootfs.import_root(engine, spec.ref, anchors=host_trust_anchors(), recipe=spec.recipe())
+    else:
+        _build_base(engine, spec, on_line)
+    made = engine.images.inspect(spec.ref)
+    assert made is not None
+    if existing and existing.id != made.id:
+        # The official names the kit gave the old build follow the base; then the old
+        # build is untagged, and goes unless something still uses it.
+        tags.follow(engine, existing.id, made.id)
+        engine.images.remove(existing.id)
+    return BaseOutcome(spec.ref, "built", time.perf_counter() - started, made.size)
+
+
+def _make(
+    engine: Engine,
+    todo: list[BaseSpec],
+    on_start: Callable[[BaseSpec], None] | None,
+    on_line: Callable[[str], None] | None,
+    jobs: int,
+) -> dict[str, BaseOutcome]:
+    """Build ``todo`` (in dependency order), each once the bases it needs are done; the first
+    failure lets the running builds finish, starts no other, and is raised."""
+    waiting = {spec.ref: set(parents(spec)) & {t.ref for t in todo} for spec in todo}
+    specs = {spec.ref: spec for spec in todo}
+    done: dict[str, BaseOutcome] = {}
+    failure: BaseException | None = None
+    # Under the engine's lock, as every timed step, and one cleanup at the end: the untagged
+    # images new since ``before`` (earlier stages such as trim and get) are these builds' alone,
+    # and a build running beside another still needs its own stages.
+    info = engine.info()
+    with engine_lock(info.daemon_id or info.host):
+        before = engine.images.ids()
+        try:
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="kit-base") as pool:
+                running: dict[Future[BaseOutcome], str] = {}
+                while waiting or running:
+                    ready = (
+                        [r for r, need in waiting.items() if not need] if failure is None else []
+                    )
+                    for ref in ready[: jobs - len(running)]:
+                        del waiting[ref]
+                        job = pool.submit(_make_one, engine, specs[ref], on_start, on_line)
+                        running[job] = ref
+                    if not running:
+                        break  # a failure left the rest waiting on it
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for job in finished:
+                        ref = running.pop(job)
+                        try:
+                            done[ref] = job.result()
+                        except BaseException as exc:  # raised below, once the others end
+                            failure = failure or exc
+                            continue
+                        for need in waiting.values():
+                            need.discard(ref)
+        finally:
+            engine.images.remove_dangling_since(before)
+    if failure is not None:
+        raise failure
+    return done

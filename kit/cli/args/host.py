@@ -62,6 +62,13 @@ def add(sub: Subparsers) -> None:
     b.add_argument(
         "--list", action="store_true", help="print each base's official names; build nothing"
     )
+    b.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        metavar="N",
+        help="bases built at once, each as soon as the bases it builds on are made",
+    )
     quiet_option(b)
     b.set_defaults(func=host.bases)
 

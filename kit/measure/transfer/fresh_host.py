@@ -15,8 +15,9 @@ socket, the kit's flags) is started, and per trial, per variant in turn:
 
 ``deploy_s`` = pull + create + start to ready. A variant's trials stop early once the ones left
 could not move its medians by more than 5 % (:mod:`kit.util.settle`), as on the user's engine.
-With ``fill``, the host is emptied once more and every variant pulled, and what the engine
-really uses for them is read: the layers ``docker system df`` counts, and the bytes its data
+With ``fill``, every variant is pulled onto the host (which still holds the last trial's
+image, the largest: variants are tried smallest first), and what the engine really uses for
+them is read: the layers ``docker system df`` counts, and the bytes its data
 root takes on disk (:class:`Fill`).
 
 The extra engine is stopped and its directories removed however this ends (Ctrl-C included).
@@ -146,9 +147,15 @@ def _stored(registry: Registry, variant: str, image: ImageInfo) -> bool:
 
 
 def _fill(host: Engine, pulls: Sequence[_Pull], data_root: Path) -> Fill:
-    empty_host(host)
+    # The last trial's image is all the host holds (its container went with the trial): the
+    # fill starts from it rather than pulling it again; any other state is emptied first.
+    held = [one for one in pulls if host.images.inspect(one.handle.ref) is not None]
+    if len(held) != 1 or len(host.images.ids()) != 1:
+        empty_host(host)
+        held = []
     for one in pulls:
-        one.pull(host)
+        if one not in held:
+            one.pull(host)
     usage = host.images.disk_usage()
     return Fill(len(pulls), usage.layers_size, disk_bytes(data_root))
 
@@ -198,7 +205,8 @@ def measure_fresh_host(
     for variant, inspected in found.items():
         if not _stored(registry, variant, inspected):
             push_untimed(engine, registry, variant, inspected)
-    pulls = [_Pull(registry, v, i) for v, i in found.items()]
+    # Smallest first: the largest is then the last one pulled, and the fill keeps it.
+    pulls = [_Pull(registry, v, i) for v, i in sorted(found.items(), key=lambda f: f[1].size)]
     failed: set[str] = set()
     measured: dict[str, list[DistributionSample]] = {p.variant: [] for p in pulls}
     with extra_engine(parent=parent) as extra:
