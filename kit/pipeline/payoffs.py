@@ -22,7 +22,8 @@ from kit.measure.capacity import DEFAULT_CAPACITY, measure_capacity
 from kit.measure.rebuild import measure_rebuild
 from kit.measure.start import time_to_ready
 from kit.measure.transfer.fresh_host import Fill, measure_fresh_or_fail
-from kit.measure.transfer.push_pull import measure_distribution, skipped_sample
+from kit.measure.transfer.push_pull import measure_distribution
+from kit.measure.transfer.trials import skipped_sample
 from kit.model.failures import Failure, one_line
 from kit.model.rows import CapacityTableRow, DistributionRow, ImageResult, RebuildRow
 from kit.util.progress import timed, tqdm

@@ -3,10 +3,12 @@
 Of ``planned`` trials, ``k`` are done. Whatever the other ``m = planned − k`` give, the median of
 all ``planned`` lies between two bounds read off the ``k`` done: every missing value below the
 lowest (each middle order statistic ``j`` then is the done one at ``j − m``) or above the
-highest (it is the done one at ``j``). When that interval is narrower than ``tolerance`` × the
-median so far, the remaining trials could move the median by less than that, so they are not
-run. (Of 3 planned, 2 done: the median of 3 always lies between the first two, so two that agree
-within 5 % settle it.) The raw samples are kept as they are; only fewer of them are taken."""
+highest (it is the done one at ``j``). When neither bound is farther from the median so far
+than ``tolerance`` × that median, the remaining trials could move the median by no more than
+that, so they are not run. (Of 3 planned, 2 done: the median of 3 always lies between the first
+two, and the median so far is their mean, so two within 10 % of their mean settle it: the
+median reported is within 5 % of the one all three would give.) The raw samples are kept as
+they are; only fewer of them are taken."""
 
 from __future__ import annotations
 
@@ -40,7 +42,8 @@ def settled(done: Sequence[float], planned: int, tolerance: float = TOLERANCE) -
     bounds = median_bounds(done, planned)
     if bounds is None:
         return False
-    return bounds[1] - bounds[0] <= tolerance * abs(statistics.median(done))
+    now = statistics.median(done)
+    return max(bounds[1] - now, now - bounds[0]) <= tolerance * abs(now)
 
 
 def all_settled(series: Sequence[Sequence[float]], planned: int) -> bool:

@@ -17,7 +17,7 @@ from kit.engine.transfers import PULL_SKIPPED, PUSH_SKIPPED
 from kit.errors import EngineGoneError, RegistryError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry
-from kit.measure.transfer import pull
+from kit.measure.transfer import pull, trials
 from kit.measure.transfer import push_pull as dist
 
 # Recorded in fixtures/dist_*.json (update when record_distribution_fixtures.py runs again).
@@ -173,14 +173,14 @@ def test_sibling_is_the_image_sharing_most_layers() -> None:
 
 
 def test_rows_for_skipped_and_failed() -> None:
-    row = dist.skipped_sample("slim", "build failed: npm")
+    row = trials.skipped_sample("slim", "build failed: npm")
     assert (row.status, row.error, row.mode, row.push_s) == (
         "skipped",
         "build failed: npm",
         "cold",
         None,
     )
-    assert dist.failed_sample("slim", 2, "warm", "boom").trial == 2
+    assert trials.failed_sample("slim", 2, "warm", "boom").trial == 2
 
 
 def test_missing_and_failing_images_do_not_stop_the_others(

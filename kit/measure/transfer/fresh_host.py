@@ -38,7 +38,8 @@ from kit.host.registry import Registry, slug
 from kit.inputs.experiment import DEFAULT_LIMITS, Limits, Probe
 from kit.measure.start import time_to_ready
 from kit.measure.transfer.pull import TAG, RegistryImage, timed_pull
-from kit.measure.transfer.push_pull import push_untimed, trials_settled
+from kit.measure.transfer.push_pull import push_untimed
+from kit.measure.transfer.trials import trials_settled
 from kit.model.samples import DistributionSample
 
 SCENARIO = "fresh-host"

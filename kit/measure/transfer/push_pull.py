@@ -6,7 +6,9 @@ last cold trial, restored; pushed again only when none was kept) — then the im
 (timed), removed from the engine, and pulled back (timed); a warm trial is run once per image
 (its bytes repeat exactly). Every image's cold trials come before the warm ones, and stop early
 once the ones left could not move any of its timed medians by more than 5 %
-(:mod:`kit.util.settle`): trials are spent where the spread needs them.
+(:mod:`kit.util.settle`); once its pushes alone have settled, the trials left pull what the
+registry holds from its last push without pushing again (:mod:`kit.measure.transfer.trials`):
+trials are spent where the spread needs them.
 The user's image always comes back with the same id and tags, on every path. Removing it is
 ``docker rmi``: its classic-builder step images go with it unless another image uses them (while
 they hold the image's layers the pull would download nothing).
@@ -44,22 +46,13 @@ from kit.host.registry import Registry
 from kit.measure.capacity import common_prefix
 from kit.measure.transfer.moved import pushed_bytes_from_events, pushed_bytes_from_storage
 from kit.measure.transfer.pull import TAG, RegistryImage, timed_pull
+from kit.measure.transfer.trials import failed_sample, push_settled, skipped_sample, trials_settled
 from kit.model.samples import DistributionSample, Mode
-from kit.util.settle import all_settled
 
 #: Told each pushed image's diff ids and the manifest the registry stored (its real sizes).
 PushHook = Callable[[Sequence[str], Manifest], None]
 #: Starts the pulled image (its reference) and returns the seconds until it was ready.
 ReadyHook = Callable[[str, str], float]
-
-
-def skipped_sample(variant: str, reason: str, mode: Mode = "cold") -> DistributionSample:
-    """The row for a variant that was not measured (its build failed, no sibling shares it…)."""
-    return DistributionSample(variant, 0, mode, None, None, None, None, "skipped", reason)
-
-
-def failed_sample(variant: str, trial: int, mode: Mode, error: str) -> DistributionSample:
-    return DistributionSample(variant, trial, mode, None, None, None, None, "failed", error)
 
 
 def pick_siblings(chains: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
@@ -110,13 +103,18 @@ class _Trial:
         finally:
             self._drop_remote_refs()
 
-    def run(self, trial: int, mode: Mode) -> DistributionSample:
-        before = self.registry.blob_digests()
+    def run(self, trial: int, mode: Mode, *, push: bool = True) -> DistributionSample:
+        """One trial; without ``push``, the pull (and start) of the image the registry holds
+        from this image's last push, which is checked to be this very image."""
+        before = self.registry.blob_digests() if push else None
+        push_s: float | None = None
+        push_bytes: int | None = None
         self.engine.images.tag(self.image_id, self.remote, TAG)
         try:
-            started = time.perf_counter()
-            pushed = self.engine.transfers.push(self.remote, TAG, on_event=self._alive)
-            push_s = time.perf_counter() - started
+            if push:
+                started = time.perf_counter()
+                pushed = self.engine.transfers.push(self.remote, TAG, on_event=self._alive)
+                push_s = time.perf_counter() - started
             manifest = self.registry.manifest(self.path, TAG)
             if not manifest.same_image(self.image_id, self.diff_ids):
                 raise RegistryError(
@@ -124,13 +122,14 @@ class _Trial:
                     f"{self.image_id} (it holds {manifest.tag_digest}, config "
                     f"{manifest.config.digest})"
                 )
-            if self.on_pushed is not None:
+            if push and self.on_pushed is not None:
                 self.on_pushed(self.diff_ids, manifest)
-            push_bytes = (
-                pushed_bytes_from_storage(manifest, before)
-                if before is not None
-                else pushed_bytes_from_events(manifest, self.diff_ids, pushed)
-            )
+            if push:
+                push_bytes = (
+                    pushed_bytes_from_storage(manifest, before)
+                    if before is not None
+                    else pushed_bytes_from_events(manifest, self.diff_ids, pushed)
+                )
             self._remove_image()
             had_config = self.engine.images.inspect(self.image_id) is not None
             pulled = timed_pull(
@@ -257,13 +256,6 @@ def measure_distribution(
     return (*samples, *ran)
 
 
-def trials_settled(done: Sequence[DistributionSample], planned: int) -> bool:
-    """Whether the trials not yet run could move no timed median of ``done`` (kit.util.settle)."""
-    fields = ("push_s", "pull_s", "deploy_s")
-    series = [[v for s in done if (v := getattr(s, f)) is not None] for f in fields]
-    return bool(done) and all_settled([v for v in series if v], planned)
-
-
 def _unshared(variant: str) -> DistributionSample:
     return skipped_sample(variant, "no other image shares a layer", "warm")
 
@@ -283,15 +275,17 @@ def _image_trials(image: _Trial, sibling: _Trial | None, trials: range) -> list[
         for trial in trials:
             if sibling is None and trials_settled(samples, len(trials)):
                 break  # the trials left could not move any median by more than 5 %
+            # Pushes settled, pulls not: pull again what the registry holds from the last push.
+            push = sibling is not None or not push_settled(samples, len(trials))
             try:
                 if sibling is not None and image.registry.has_kept(sibling.variant):
                     image.registry.restore_kept(sibling.variant)
-                else:
+                elif push:
                     if image.registry.owned:
                         image.registry.empty()
                     if sibling is not None:
                         sibling.push_only()
-                samples.append(image.run(trial, mode))
+                samples.append(image.run(trial, mode, push=push))
             except EngineGoneError:
                 raise
             except KitError as exc:
