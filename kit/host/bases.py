@@ -8,9 +8,10 @@ itself: a debootstrap minbase root imported as ``kitbase/debian:12``, and Docker
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,29 +262,34 @@ def _make(
     info = engine.info()
     with engine_lock(info.daemon_id or info.host):
         before = engine.images.ids()
+        ended: queue.Queue[tuple[str, BaseOutcome | BaseException]] = queue.Queue()
+
+        def run(ref: str) -> None:
+            try:
+                ended.put((ref, _make_one(engine, specs[ref], on_start, on_line)))
+            except BaseException as exc:  # handed to the waiting thread, raised there
+                ended.put((ref, exc))
+
+        running: set[str] = set()
         try:
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="kit-base") as pool:
-                running: dict[Future[BaseOutcome], str] = {}
-                while waiting or running:
-                    ready = (
-                        [r for r, need in waiting.items() if not need] if failure is None else []
-                    )
-                    for ref in ready[: jobs - len(running)]:
-                        del waiting[ref]
-                        job = pool.submit(_make_one, engine, specs[ref], on_start, on_line)
-                        running[job] = ref
-                    if not running:
-                        break  # a failure left the rest waiting on it
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for job in finished:
-                        ref = running.pop(job)
-                        try:
-                            done[ref] = job.result()
-                        except BaseException as exc:  # raised below, once the others end
-                            failure = failure or exc
-                            continue
-                        for need in waiting.values():
-                            need.discard(ref)
+            while waiting or running:
+                ready = [r for r, need in waiting.items() if not need and failure is None]
+                for ref in ready[: jobs - len(running)]:
+                    del waiting[ref]
+                    running.add(ref)
+                    # Daemon threads: Ctrl-C ends the command at once, and a build whose
+                    # connection closes with it is cancelled by the engine.
+                    threading.Thread(target=run, args=(ref,), daemon=True).start()
+                if not running:
+                    break  # a failure left the rest waiting on it
+                ref, result = ended.get()
+                running.discard(ref)
+                if isinstance(result, BaseException):
+                    failure = failure or result
+                    continue
+                done[ref] = result
+                for need in waiting.values():
+                    need.discard(ref)
         finally:
             engine.images.remove_dangling_since(before)
     if failure is not None:
