@@ -2,8 +2,10 @@
 
 Per image the engine's ``docker system df -v`` gives ``Size`` and ``SharedSize`` — the bytes of
 its layers that at least one other (top-level) image on the engine also uses, in practice its
-base image's. ``unique = Size - SharedSize`` is what one more image like it costs once the shared
-layers are on disk.
+base image's. (On the containerd image store those count compressed content, so there both are
+added up from the unpacked bytes of the layers instead: :func:`from_layers`.)
+``unique = Size - SharedSize`` is what one more image like it costs once the shared layers are
+on disk.
 
 **Capacity** answers: on a host with ``capacity_bytes`` of image storage, how many *different*
 images of this variant's kind fit? (N copies of the same image cost one image, so that question
@@ -31,7 +33,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kit.engine import Engine, HistoryStep, ImageInfo
-from kit.errors import ImageGoneError
+from kit.errors import ImageGoneError, LayerError
+from kit.measure.anatomy.layercache import LayerCache
+from kit.measure.anatomy.layers import analyze_image
 from kit.model.samples import CapacityRow
 from kit.util.units import GB
 
@@ -123,21 +127,66 @@ def measure_capacity(
     app: str,
     images: Sequence[tuple[str, str]],
     capacity_bytes: int = DEFAULT_CAPACITY,
+    cache: LayerCache | None = None,
 ) -> AppCapacity:
-    """Capacity rows for ``(variant, image_ref)`` pairs of one app, from ``docker system df``."""
+    """Capacity rows for ``(variant, image_ref)`` pairs of one app, from ``docker system df``
+    — or, on the containerd image store, whose ``df`` counts compressed content, from the
+    unpacked bytes of each layer (:func:`from_layers`)."""
     usage = engine.images.disk_usage()
-    described = []
-    measured: list[ImageInfo] = []
+    measured: list[tuple[str, ImageInfo]] = []
     for variant, ref in images:
         inspected = engine.images.inspect(ref)
         if inspected is None:
             raise ImageGoneError(f"image {ref} is not on the engine", app=app, variant=variant)
-        row = usage.image(inspected.id)
-        if row is None:
+        if usage.image(inspected.id) is None:
             raise ImageGoneError(f"docker system df does not list {ref}", app=app, variant=variant)
+        measured.append((variant, inspected))
+    if engine.info().containerd_store:
+        return from_layers(
+            engine, app, measured, [u.id for u in usage.images], capacity_bytes, cache
+        )
+    described = []
+    for variant, inspected in measured:
+        row = usage.image(inspected.id)
+        assert row is not None  # checked above
         described.append((variant, inspected.layers, row.size, row.shared_size))
-        measured.append(inspected)
-    return capacity_rows(app, described, _prefix_sizes(engine, measured), capacity_bytes)
+    prefixes = _prefix_sizes(engine, [i for _, i in measured])
+    return capacity_rows(app, described, prefixes, capacity_bytes)
+
+
+def from_layers(
+    engine: Engine,
+    app: str,
+    measured: Sequence[tuple[str, ImageInfo]],
+    top_level: Sequence[str],
+    capacity_bytes: int = DEFAULT_CAPACITY,
+    cache: LayerCache | None = None,
+) -> AppCapacity:
+    """The same rows from the layers themselves, as overlay2's ``df`` counts them: an image's
+    size is Σ its layers' unpacked bytes, its shared size the bytes of the longest chain of
+    layers it has in common with another of the ``top_level`` images ``df`` lists (layers are
+    shared by chain: a layer and everything below it)."""
+    chains = {}
+    for image_id in top_level:
+        if (other := engine.images.inspect(image_id)) is not None:
+            chains[other.id] = other.layers
+    described = []
+    prefixes: dict[Chain, int] = {(): 0}
+    for variant, inspected in measured:
+        found = analyze_image(engine, inspected.id, compress=False, cache=cache)
+        sizes = [layer.unpacked_bytes for layer in found.layers]
+        if len(sizes) != len(inspected.layers):
+            raise LayerError(
+                f"{variant}: {len(sizes)} layers read, the engine lists {len(inspected.layers)}"
+            )
+        chain = inspected.layers
+        for index in range(1, len(chain) + 1):
+            prefixes[chain[:index]] = sum(sizes[:index])
+        shared = max(
+            (common_prefix(chain, c) for i, c in chains.items() if i != inspected.id), default=0
+        )
+        described.append((variant, chain, sum(sizes), sum(sizes[:shared])))
+    return capacity_rows(app, described, prefixes, capacity_bytes)
 
 
 def _prefix_sizes(engine: Engine, measured: Sequence[ImageInfo]) -> dict[Chain, int]:

@@ -206,6 +206,7 @@ def _payoffs(run: Run, bar: tqdm) -> None:
             registry_url=options.registry,
             bar=bar,
             builder=run.envelope.builder,
+            layer_cache=run.layer_cache,  # the containerd store's capacity reads the layers
         )
 
     run.payoffs = run.reuse.reuse_or_measure(

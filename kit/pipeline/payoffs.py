@@ -18,6 +18,7 @@ from kit.errors import EngineGoneError, KitError
 from kit.host.manifest import Manifest
 from kit.host.registry import Registry, local_registry
 from kit.inputs.app import App, Variant
+from kit.measure.anatomy.layercache import LayerCache
 from kit.measure.capacity import DEFAULT_CAPACITY, measure_capacity
 from kit.measure.rebuild import measure_rebuild
 from kit.measure.start import time_to_ready
@@ -133,13 +134,13 @@ def _rebuild(
 
 
 def _capacity(
-    engine: Engine, app: App, rows: Sequence[ImageResult]
+    engine: Engine, app: App, rows: Sequence[ImageResult], cache: LayerCache | None
 ) -> tuple[list[CapacityTableRow], Failure | None]:
     images = [(r.variant, str(r.tag)) for r in rows if r.status == "ok" and r.tag]
     if not images:
         return [], None
     try:
-        found = measure_capacity(engine, app.name, images, DEFAULT_CAPACITY)
+        found = measure_capacity(engine, app.name, images, DEFAULT_CAPACITY, cache)
     except EngineGoneError:
         raise
     except KitError as exc:
@@ -172,6 +173,7 @@ def measure_payoffs(
     bar: tqdm | None = None,
     builder: str = "classic",
     fresh_host: bool = False,
+    layer_cache: LayerCache | None = None,
 ) -> Payoffs:
     """Each part only when asked for (``distribution``/``rebuild``: trials, 0 skips;
     ``fresh_host``: the distribution trials on an empty extra engine too)."""
@@ -182,7 +184,7 @@ def measure_payoffs(
     failed: list[Failure | None] = []
     if capacity:
         with timed(bar, "images per host"):
-            fits, broke = _capacity(engine, app, rows)
+            fits, broke = _capacity(engine, app, rows, layer_cache)
         failed.append(broke)
     if rebuild:
         with timed(bar, "rebuild after an edit"):

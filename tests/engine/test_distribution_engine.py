@@ -21,7 +21,7 @@ from prereq import need_registry
 from kit.engine import Engine
 from kit.host.registry import Registry, local_registry
 from kit.inputs.app import load_app
-from kit.measure.capacity import measure_capacity
+from kit.measure.capacity import from_layers, measure_capacity
 from kit.measure.rebuild import measure_rebuild
 from kit.measure.transfer import push_pull
 from kit.measure.transfer.push_pull import measure_distribution
@@ -209,6 +209,29 @@ def test_capacity_of_two_images_on_one_base(
     assert result.separate_bytes == c1.size_bytes + c2.size_bytes
     assert result.together_bytes == base["Size"] + 150000
     assert c1.fit_shared is not None and c1.fit_shared > c1.fit_separate
+
+
+def test_capacity_from_the_layers_is_what_system_df_says_on_overlay2(
+    engine: Engine, build_image: Callable[[str, str], str], no_leaks: None
+) -> None:
+    """The containerd store's way (each layer's unpacked bytes, shared by chain) on overlay2,
+    where the engine's own ``docker system df`` is there to check it against."""
+    build_image("c1", "head -c 100000 /dev/urandom > /c1.bin")
+    build_image("c2", "head -c 50000 /dev/urandom > /c2.bin")
+    images = [("c1", f"{REPO}:c1"), ("c2", f"{REPO}:c2")]
+    by_df = measure_capacity(engine, "eng-dist", images)
+    measured = []
+    for variant, ref in images:
+        inspected = engine.images.inspect(ref)
+        assert inspected is not None
+        measured.append((variant, inspected))
+    listed = [u.id for u in engine.images.disk_usage().images]
+    by_layers = from_layers(engine, "eng-dist", measured, listed)
+    assert by_layers.rows == by_df.rows
+    assert by_layers.together_bytes == by_df.together_bytes
+    base = engine.api.inspect_image("kitbase/busybox:1")
+    assert [r.shared_bytes for r in by_layers.rows] == [base["Size"]] * 2
+    assert [r.unique_bytes for r in by_layers.rows] == [100000, 50000]
 
 
 def _tree_digest(root: Path) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any, cast
+
 import pytest
 from fake_api import FakeDockerClient, load
 from test_distribution import RegistryFakeAPI
 
 from kit.engine import Engine, HistoryStep, ImageInfo
-from kit.errors import KitError
+from kit.errors import KitError, LayerError
+from kit.measure import capacity
 from kit.measure.capacity import (
     capacity_rows,
     fits,
@@ -120,3 +124,43 @@ def test_prefix_sizes_from_a_buildkit_images_history() -> None:
     # A history that does not pair exactly with the layers tells nothing.
     assert history_prefix_sizes(ImageInfo("x", 305906333, layers[:5]), steps) == []
     assert history_prefix_sizes(ImageInfo("x", 1, layers), steps) == []
+
+
+class _Layers:
+    """What the layer analysis gives ``from_layers``: each layer's unpacked bytes."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.layers = [SimpleNamespace(unpacked_bytes=s) for s in sizes]
+
+
+class _Store:
+    def __init__(self, images: dict[str, ImageInfo]) -> None:
+        self.images = self
+        self.known = images
+
+    def inspect(self, ref: str) -> ImageInfo | None:
+        return self.known.get(ref)
+
+
+def test_capacity_from_the_layers_on_the_containerd_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A base of two layers (10 and 20 bytes) and two apps on it (5 and 7 bytes more); what
+    # overlay2's df would say, worked out by hand: shared = the base's 30 bytes for both.
+    base = ImageInfo("sha256:base", 0, ("b1", "b2"))
+    x = ImageInfo("sha256:x", 0, ("b1", "b2", "x1"))
+    y = ImageInfo("sha256:y", 0, ("b1", "b2", "y1"))
+    sizes = {"sha256:x": [10, 20, 5], "sha256:y": [10, 20, 7]}
+    monkeypatch.setattr(capacity, "analyze_image", lambda engine, ref, **kw: _Layers(sizes[ref]))
+    engine = cast(Any, _Store({i.id: i for i in (base, x, y)}))
+    found = capacity.from_layers(engine, "app", [("x", x), ("y", y)], [base.id, x.id, y.id])
+    assert [(r.size_bytes, r.shared_bytes, r.unique_bytes) for r in found.rows] == [
+        (35, 30, 5),
+        (37, 30, 7),
+    ]
+    assert (found.separate_bytes, found.together_bytes) == (72, 42)
+    # Alone on the engine, an image shares nothing; its own id never counts as another image.
+    alone = capacity.from_layers(engine, "app", [("x", x)], [x.id])
+    assert [(r.shared_bytes, r.unique_bytes) for r in alone.rows] == [(0, 35)]
+    # A layer count that disagrees with the engine's is an error, not a guess.
+    sizes["sha256:x"] = [10, 25]
+    with pytest.raises(LayerError, match="2 layers read, the engine lists 3"):
+        capacity.from_layers(engine, "app", [("x", x)], [x.id])
