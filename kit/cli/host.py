@@ -136,6 +136,10 @@ def bases(args: argparse.Namespace) -> int:
         ):
             outcomes.append(outcome)
         bar.update(len(outcomes))
+    if engine.info().containerd_store:
+        # There the engine's Size is the compressed content, not the unpacked size overlay2
+        # and every size column of `kit measure` give: said, not mixed up.
+        print("sizes: the engine's own, compressed content on the containerd image store")
     for o in outcomes:
         took = f"{o.seconds:6.1f} s" if o.action == "built" else "      -"
         print(f"{o.ref:36} {o.action:8} {took}  {o.size_bytes / MB:8.1f} MB")
