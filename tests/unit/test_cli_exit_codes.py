@@ -110,3 +110,23 @@ def test_report_exit_codes(matrices: Path, capsys: pytest.CaptureFixture[str]) -
     # The failed notebook still has its page.
     page = nbformat.read(runs / "for-report" / "fails.ipynb", as_version=4)
     assert page.metadata["papermill"]["exception"]
+
+
+def test_measure_exits_1_when_a_measurement_it_asked_for_failed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every variant built, but its push and pull failed (seen on Engine 28's containerd
+    store, 2026-12-08): ``kit measure`` said 0 then; the failure is named and the exit is 1."""
+    from types import SimpleNamespace
+
+    from kit.cli.experiment import _status
+    from kit.model.failures import Failure
+
+    pushed = Failure("push and pull", "slim", "the registry's slim:kit is not image sha256:64")
+    chosen = Failure("build", "cache-mount", "BuildKit only", expected=True)
+    assert _status(SimpleNamespace(failed=(), failures=(pushed,))) == 1
+    assert "failed: push and pull of slim: the registry's slim:kit" in capsys.readouterr().err
+    assert _status(SimpleNamespace(failed=(), failures=(chosen,))) == 0
+    assert capsys.readouterr().err == ""
+    assert _status(SimpleNamespace(failed=("row",), failures=())) == 1
+    assert _status(SimpleNamespace(failed=(), failures=())) == 0
