@@ -51,6 +51,13 @@ class BaseSpec:
     #: The official images this base stands in for (``kit bases --as-official`` tags them).
     official: tuple[str, ...] = ()
 
+    def parents(self) -> tuple[str, ...]:
+        """The bases this one is built on (its Dockerfile's ``FROM`` lines)."""
+        if self.dockerfile is None:
+            return ()
+        text = (dockerfiles_dir() / "bases" / self.dockerfile).read_text()
+        return tuple(Dockerfile.parse(text).base_images({}))
+
     def recipe(self) -> str:
         """A digest of how this base is made, its parents' recipes included."""
         if self.dockerfile is None:
@@ -59,11 +66,10 @@ class BaseSpec:
                 digest.update(cert.read_bytes())
             return digest.hexdigest()
         folder = dockerfiles_dir() / "bases"
-        text = (folder / self.dockerfile).read_text()
-        digest = hashlib.sha256(text.encode())
+        digest = hashlib.sha256((folder / self.dockerfile).read_text().encode())
         for name in self.files:
             digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
-        for parent in Dockerfile.parse(text).base_images({}):
+        for parent in self.parents():
             digest.update(by_ref(parent).recipe().encode())
         return digest.hexdigest()
 
@@ -181,14 +187,6 @@ def _build_base(engine: Engine, spec: BaseSpec, on_line: Callable[[str], None] |
         )
 
 
-def parents(spec: BaseSpec) -> tuple[str, ...]:
-    """The kit's bases ``spec`` is built on."""
-    if spec.dockerfile is None:
-        return ()
-    text = (dockerfiles_dir() / "bases" / spec.dockerfile).read_text()
-    return tuple(p for p in Dockerfile.parse(text).base_images({}) if p in {b.ref for b in BASES})
-
-
 def ensure_bases(
     engine: Engine,
     *,
@@ -252,7 +250,7 @@ def _make(
 ) -> dict[str, BaseOutcome]:
     """Build ``todo`` (in dependency order), each once the bases it needs are done; the first
     failure lets the running builds finish, starts no other, and is raised."""
-    waiting = {spec.ref: set(parents(spec)) & {t.ref for t in todo} for spec in todo}
+    waiting = {spec.ref: set(spec.parents()) & {t.ref for t in todo} for spec in todo}
     specs = {spec.ref: spec for spec in todo}
     done: dict[str, BaseOutcome] = {}
     failure: BaseException | None = None

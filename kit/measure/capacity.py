@@ -134,22 +134,20 @@ def measure_capacity(
     unpacked bytes of each layer (:func:`from_layers`)."""
     usage = engine.images.disk_usage()
     measured: list[tuple[str, ImageInfo]] = []
+    described = []
     for variant, ref in images:
         inspected = engine.images.inspect(ref)
         if inspected is None:
             raise ImageGoneError(f"image {ref} is not on the engine", app=app, variant=variant)
-        if usage.image(inspected.id) is None:
+        row = usage.image(inspected.id)
+        if row is None:
             raise ImageGoneError(f"docker system df does not list {ref}", app=app, variant=variant)
         measured.append((variant, inspected))
+        described.append((variant, inspected.layers, row.size, row.shared_size))
     if engine.info().containerd_store:
         return from_layers(
             engine, app, measured, [u.id for u in usage.images], capacity_bytes, cache
         )
-    described = []
-    for variant, inspected in measured:
-        row = usage.image(inspected.id)
-        assert row is not None  # checked above
-        described.append((variant, inspected.layers, row.size, row.shared_size))
     prefixes = _prefix_sizes(engine, [i for _, i in measured])
     return capacity_rows(app, described, prefixes, capacity_bytes)
 

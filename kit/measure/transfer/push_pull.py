@@ -122,9 +122,9 @@ class _Trial:
                     f"{self.image_id} (it holds {manifest.tag_digest}, config "
                     f"{manifest.config.digest})"
                 )
-            if push and self.on_pushed is not None:
-                self.on_pushed(self.diff_ids, manifest)
             if push:
+                if self.on_pushed is not None:
+                    self.on_pushed(self.diff_ids, manifest)
                 push_bytes = (
                     pushed_bytes_from_storage(manifest, before)
                     if before is not None
